@@ -1,0 +1,25 @@
+// Lint settings: the recommended TypeScript rules, type-aware, over the library, tests, examples and bench.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+    { ignores: ["node_modules/", "dist/", ".cache/", "**/node_modules/", "**/bin/"] },
+    js.configs.recommended,
+    ...tseslint.configs.recommended,
+    {
+        files: ["**/*.ts"],
+        rules: {
+            "@typescript-eslint/no-unused-vars": [
+                "error",
+                { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+            ],
+            "@typescript-eslint/no-require-imports": "off",
+        },
+    },
+    {
+        files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
+        languageOptions: {
+            globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly" },
+        },
+    },
+);

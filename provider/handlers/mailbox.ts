@@ -1,0 +1,329 @@
+// CRUD for one IMAP folder of one user. The mailbox is identified by its GUID (the resource id), which
+// survives renames, so refresh finds a mailbox renamed behind Pulumi's back. Nothing here ever
+// deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
+import type * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { DoveadmClient, MailboxStatus } from "../client/client";
+import {
+    DoveadmConflictError,
+    DoveadmError,
+    DoveadmNoUserError,
+    DoveadmNotFoundError,
+    DoveadmUsageError,
+    ErrorContext,
+} from "../client/errors";
+import { UNKNOWN, checkInputs } from "../check";
+import { currentClient, currentSeparator } from "../connection";
+import { isInbox, mailboxNameSchema, userSchema } from "../names";
+import { PartialFailureError } from "./partial";
+
+const flag = (fallback: boolean) => z.boolean({ error: "must be true or false" }).default(fallback);
+
+/** The inputs of a Mailbox, as one schema (the separator comes from the settings). */
+export function mailboxInputShape(separator: string) {
+    return {
+        user: z.string({ error: "must be a string" }).pipe(userSchema),
+        name: z.string({ error: "must be a string" }).pipe(mailboxNameSchema(separator)),
+        subscribed: flag(true),
+        forceDestroy: flag(false),
+        adopt: flag(false),
+    };
+}
+
+/** A Mailbox's validated inputs. */
+export type MailboxInputs = z.output<z.ZodObject<ReturnType<typeof mailboxInputShape>>>;
+
+/** A Mailbox's outputs: its inputs plus what the server reports. */
+export interface MailboxOutputs extends MailboxInputs {
+    guid: string;
+    messages: number;
+    unseen: number;
+    uidValidity: number;
+    uidNext: number;
+    highestModSeq: number;
+    vsize: number;
+}
+
+function outputs(inputs: MailboxInputs, status: MailboxStatus): MailboxOutputs {
+    return {
+        user: inputs.user,
+        name: status.name,
+        subscribed: inputs.subscribed,
+        forceDestroy: inputs.forceDestroy,
+        adopt: inputs.adopt,
+        guid: status.guid,
+        messages: status.messages,
+        unseen: status.unseen,
+        uidValidity: status.uidValidity,
+        uidNext: status.uidNext,
+        highestModSeq: status.highestModSeq,
+        vsize: status.vsize,
+    };
+}
+
+function inputsOf(props: MailboxOutputs): MailboxInputs {
+    return {
+        user: props.user,
+        name: props.name,
+        subscribed: props.subscribed,
+        forceDestroy: props.forceDestroy,
+        adopt: props.adopt,
+    };
+}
+
+/** Explains a refused name (exit 64) with the storage rules that usually cause it. */
+function invalidName(error: DoveadmUsageError, context: ErrorContext): DoveadmError {
+    return new DoveadmUsageError(
+        "DOVEADM_INVALID_NAME",
+        context,
+        "the server rejected the mailbox name (exit 64)",
+        "Choose a name the server's mail storage accepts: with the Maildir++ layout a name must not contain '.'; then run again.",
+        { exitCode: error.exitCode },
+    );
+}
+
+/** A new random mailbox GUID, so that after a lost answer the create can be recognised as ours. */
+function newGuid(): string {
+    return randomBytes(16).toString("hex");
+}
+
+/** The mailbox with this GUID: under `name` if it is still there, else wherever it was renamed to. */
+async function locate(
+    client: DoveadmClient,
+    user: string,
+    name: string,
+    guid: string,
+): Promise<MailboxStatus | undefined> {
+    const byName = await client.findStatus(user, name);
+    if (byName && byName.guid === guid) return byName;
+    let all: MailboxStatus[];
+    try {
+        all = await client.mailboxStatus(user, ["*"]);
+    } catch (error) {
+        if (error instanceof DoveadmNotFoundError) return undefined;
+        throw error;
+    }
+    return all.find((status) => status.guid === guid);
+}
+
+async function isSubscribed(client: DoveadmClient, user: string, name: string): Promise<boolean> {
+    // An exact mask is echoed back even when not subscribed, so read the whole list.
+    return (await client.mailboxList(user, { subscribed: true })).includes(name);
+}
+
+async function applySubscription(
+    client: DoveadmClient,
+    user: string,
+    name: string,
+    subscribed: boolean,
+): Promise<void> {
+    if (subscribed) await client.mailboxSubscribe(user, [name]);
+    else await client.mailboxUnsubscribe(user, [name]);
+}
+
+function userGone(error: DoveadmNoUserError, user: string, command: string): DoveadmError {
+    return new DoveadmNoUserError(
+        "DOVEADM_NO_USER",
+        { command, user },
+        "the user does not exist in the server's user database (exit 67)",
+        "If the user was removed on purpose, remove their resources from the program and run `pulumi state delete` for each; if the user database is only unreachable, fix it and run again.",
+        { exitCode: error.exitCode },
+    );
+}
+
+/** The Mailbox provider's methods, using the process's configured client. */
+export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        const shape = mailboxInputShape(currentSeparator());
+        return checkInputs(shape, news, (inputs) => {
+            const failures: pulumi.dynamic.CheckFailure[] = [];
+            const name = inputs.name;
+            if (_olds && typeof _olds.name === "string" && name !== UNKNOWN && typeof name === "string") {
+                const renamed = _olds.name !== name && _olds.user === inputs.user;
+                if (renamed && (isInbox(_olds.name) || isInbox(name))) {
+                    failures.push({
+                        property: "name",
+                        reason: "INBOX cannot be renamed, and no mailbox can be renamed to INBOX; keep the name or manage another mailbox",
+                    });
+                }
+            }
+            return failures;
+        });
+    },
+
+    async diff(_id, olds: MailboxOutputs, news: MailboxInputs) {
+        const replaces = olds.user !== news.user ? ["user"] : [];
+        const changed =
+            replaces.length > 0 ||
+            olds.name !== news.name ||
+            olds.subscribed !== news.subscribed ||
+            olds.forceDestroy !== news.forceDestroy ||
+            olds.adopt !== news.adopt;
+        // A new user means a new mailbox; the old one goes first, since nothing else ties them.
+        return { changes: changed, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async create(inputs: MailboxInputs) {
+        const client = currentClient();
+        const { user, name } = inputs;
+        const context = { command: "mailboxCreate", user, mailbox: name };
+        let status: MailboxStatus | undefined;
+        const adopting = inputs.adopt || isInbox(name);
+        if (adopting) status = await client.findStatus(user, name);
+        if (!status) {
+            const guid = newGuid();
+            try {
+                await client.mailboxCreate(user, [name], { guid });
+            } catch (error) {
+                if (error instanceof DoveadmConflictError) {
+                    throw new DoveadmConflictError(
+                        "DOVEADM_MAILBOX_EXISTS",
+                        context,
+                        "the mailbox already exists",
+                        "Set adopt: true on this Mailbox to take the existing mailbox (and its messages) over, or choose another name.",
+                        { exitCode: error.exitCode },
+                    );
+                }
+                if (error instanceof DoveadmUsageError && error.exitCode === 64)
+                    throw invalidName(error, context);
+                if (error instanceof DoveadmNoUserError) throw userGone(error, user, "mailboxCreate");
+                throw error;
+            }
+            status = await client.findStatus(user, name);
+            if (!status) {
+                throw new DoveadmNotFoundError(
+                    "DOVEADM_CREATE_NOT_VISIBLE",
+                    context,
+                    "the server reported success but the mailbox is not there",
+                    "Check the server's log and run again.",
+                );
+            }
+        }
+        const created = outputs(inputs, status);
+        try {
+            await applySubscription(client, user, status.name, inputs.subscribed);
+        } catch (error) {
+            // The mailbox exists: record it, so the next `up` only fixes the subscription.
+            throw new PartialFailureError(status.guid, { ...created, subscribed: !inputs.subscribed }, error);
+        }
+        return { id: status.guid, outs: created };
+    },
+
+    async read(id, props: MailboxOutputs) {
+        const client = currentClient();
+        let found: MailboxStatus | undefined;
+        let subscribed: boolean;
+        try {
+            found = await locate(client, props.user, props.name, id);
+            if (!found) return {};
+            subscribed = await isSubscribed(client, props.user, found.name);
+        } catch (error) {
+            if (error instanceof DoveadmNoUserError) throw userGone(error, props.user, "mailboxStatus");
+            throw error;
+        }
+        const current = { ...inputsOf(props), subscribed };
+        const outs = outputs(current, found);
+        return { id, props: outs, inputs: inputsOf(outs) };
+    },
+
+    async update(id, olds: MailboxOutputs, news: MailboxInputs) {
+        const client = currentClient();
+        const { user } = news;
+        let status: MailboxStatus | undefined;
+        if (olds.name !== news.name) {
+            if (isInbox(olds.name) || isInbox(news.name)) {
+                throw new DoveadmConflictError(
+                    "DOVEADM_INBOX_PROTECTED",
+                    { command: "mailboxRename", user, mailbox: [olds.name, news.name] },
+                    "INBOX cannot be renamed",
+                    "Keep the name INBOX for this resource.",
+                );
+            }
+            await renameMailbox(client, user, olds.name, news.name, id);
+            // Subscriptions do not follow a rename on the server: move it by hand.
+            if (olds.subscribed) await client.mailboxUnsubscribe(user, [olds.name]);
+            if (news.subscribed) await client.mailboxSubscribe(user, [news.name]);
+            status = await client.findStatus(user, news.name);
+        } else if (olds.subscribed !== news.subscribed) {
+            await applySubscription(client, user, news.name, news.subscribed);
+        }
+        if (!status) {
+            // Only flags changed (or the subscription): keep the last known counters, send nothing more.
+            return { outs: { ...olds, ...news } };
+        }
+        return { outs: outputs(news, status) };
+    },
+
+    async delete(id, props: MailboxOutputs) {
+        const { user, name } = props;
+        if (isInbox(name)) return; // INBOX is never deleted: it is only forgotten.
+        const client = currentClient();
+        const context = { command: "mailboxDelete", user, mailbox: name };
+        let found: MailboxStatus | undefined;
+        try {
+            found = await locate(client, user, name, id);
+        } catch (error) {
+            if (error instanceof DoveadmNoUserError) throw userGone(error, user, "mailboxDelete");
+            throw error;
+        }
+        if (!found) return; // already gone
+        const refuse = (messages: number) =>
+            new DoveadmConflictError(
+                "DOVEADM_MAILBOX_NOT_EMPTY",
+                { ...context, mailbox: found.name },
+                `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
+                "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
+                { exitCode: 65 },
+            );
+        if (!props.forceDestroy && found.messages > 0) throw refuse(found.messages);
+        try {
+            await client.mailboxDelete(user, [found.name], { requireEmpty: !props.forceDestroy });
+        } catch (error) {
+            if (error instanceof DoveadmNotFoundError) return;
+            if (error instanceof DoveadmConflictError && !props.forceDestroy) {
+                // A message arrived since the status read: the server kept the mailbox.
+                const now = await client.findStatus(user, found.name);
+                throw refuse(now?.messages ?? 0);
+            }
+            throw error;
+        }
+        if (props.subscribed) await client.mailboxUnsubscribe(user, [found.name]);
+    },
+};
+
+async function renameMailbox(
+    client: DoveadmClient,
+    user: string,
+    from: string,
+    to: string,
+    guid: string,
+): Promise<void> {
+    const context = { command: "mailboxRename", user, mailbox: [from, to] };
+    try {
+        await client.mailboxRename(user, from, to, { guid });
+    } catch (error) {
+        if (error instanceof DoveadmConflictError) {
+            throw new DoveadmConflictError(
+                "DOVEADM_MAILBOX_EXISTS",
+                context,
+                `a mailbox named ${JSON.stringify(to)} already exists, so ${JSON.stringify(from)} was not renamed`,
+                "Choose another name, or delete or rename the existing mailbox first.",
+                { exitCode: error.exitCode },
+            );
+        }
+        if (error instanceof DoveadmNotFoundError) {
+            const moved = await client.findStatus(user, to);
+            if (moved?.guid === guid) return; // renamed already (by an earlier, interrupted run)
+            throw new DoveadmNotFoundError(
+                "DOVEADM_NOT_FOUND",
+                context,
+                `the mailbox ${JSON.stringify(from)} no longer exists`,
+                "Run `pulumi refresh` to learn where it went, then run `pulumi up` again.",
+                { exitCode: error.exitCode },
+            );
+        }
+        if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
+        throw error;
+    }
+}

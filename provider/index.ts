@@ -1,0 +1,10 @@
+// pulumi-dovecot: Dovecot IMAP folders, subscriptions and reloads as Pulumi resources, over the
+// doveadm HTTP API. The client is exported too, for users' own scripts.
+export { Mailbox, MailboxArgs } from "./resources/mailbox";
+export { Subscription, SubscriptionArgs } from "./resources/subscription";
+export { Reload, ReloadArgs } from "./resources/reload";
+export { DoveadmClient, MailboxStatus, ClientHooks, STATUS_FIELDS } from "./client/client";
+export * from "./client/errors";
+export { RetryPolicy, DEFAULT_RETRY_POLICY } from "./client/retry";
+export { ConnectionSettings, SettingsError, resolveSettings, SETTING_SOURCES } from "./settings";
+export { mailboxNameProblem, userProblem, isInbox } from "./names";

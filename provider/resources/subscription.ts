@@ -1,0 +1,23 @@
+import * as pulumi from "@pulumi/pulumi";
+import subscriptionProvider = require("../shims/subscription");
+
+/** The inputs of a Subscription. */
+export interface SubscriptionArgs {
+    /** The user whose subscription list holds the entry. */
+    user: pulumi.Input<string>;
+    /** The mailbox name to subscribe to; it need not exist (for example a shared folder). */
+    mailbox: pulumi.Input<string>;
+}
+
+/** One entry in a user's IMAP subscription list. Any change replaces it. */
+export class Subscription extends pulumi.dynamic.Resource {
+    /** The user. */
+    declare readonly user: pulumi.Output<string>;
+    /** The subscribed mailbox name. */
+    declare readonly mailbox: pulumi.Output<string>;
+
+    /** Declares a subscription named `name` (the Pulumi resource name). */
+    constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
+        super(subscriptionProvider, name, { ...args }, opts, "dovecot", "Subscription");
+    }
+}

@@ -1,0 +1,150 @@
+// Connection settings: one zod schema, read from the stack configuration (dovecot:*) with the
+// environment (DOVEADM_*) as fallback. Errors name the settings that would fix them and never echo a
+// value, since two of them are credentials.
+import { z } from "zod";
+
+/** The settings, each with its stack configuration key and environment variable. */
+export const SETTING_SOURCES = {
+    endpoint: { config: "dovecot:endpoint", env: "DOVEADM_ENDPOINT" },
+    apiKey: { config: "dovecot:apiKey", env: "DOVEADM_API_KEY" },
+    password: { config: "dovecot:password", env: "DOVEADM_PASSWORD" },
+    caCert: { config: "dovecot:caCert", env: "DOVEADM_CA_CERT" },
+    insecureSkipVerify: { config: "dovecot:insecureSkipVerify", env: "DOVEADM_INSECURE_SKIP_VERIFY" },
+    timeoutMs: { config: "dovecot:timeoutMs", env: "DOVEADM_TIMEOUT_MS" },
+    maxConcurrency: { config: "dovecot:maxConcurrency", env: "DOVEADM_MAX_CONCURRENCY" },
+    separator: { config: "dovecot:separator", env: "DOVEADM_SEPARATOR" },
+} as const;
+
+type SettingName = keyof typeof SETTING_SOURCES;
+
+const booleanText = z
+    .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+    .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+const integerText = (min: number, max: number) =>
+    z
+        .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
+        .pipe(z.number().int().min(min).max(max));
+
+/** The connection settings schema; the type is inferred from it. */
+export const connectionSettingsSchema = z
+    .object({
+        endpoint: z
+            .string()
+            .trim()
+            .refine((v) => {
+                try {
+                    const url = new URL(v);
+                    return (
+                        (url.protocol === "http:" || url.protocol === "https:") &&
+                        !url.username &&
+                        !url.password
+                    );
+                } catch {
+                    return false;
+                }
+            }, "must be an http:// or https:// URL without credentials in it, for example http://127.0.0.1:8080")
+            .transform((v) => {
+                const url = new URL(v);
+                const path = url.pathname.replace(/\/+$/, "");
+                url.pathname = path.endsWith("/doveadm/v1") ? path : `${path}/doveadm/v1`;
+                url.search = "";
+                url.hash = "";
+                return url.toString();
+            }),
+        apiKey: z.string().min(1, "must not be empty").optional(),
+        password: z.string().min(1, "must not be empty").optional(),
+        caCert: z
+            .string()
+            .refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), "must be a PEM certificate")
+            .optional(),
+        insecureSkipVerify: booleanText.default(false),
+        timeoutMs: integerText(100, 600_000).default(30_000),
+        maxConcurrency: integerText(1, 64).default(4),
+        separator: z.string().length(1, "must be one character").default("/"),
+    })
+    .refine((s) => s.apiKey !== undefined || s.password !== undefined, {
+        path: ["apiKey"],
+        message: "a credential is required",
+    });
+
+/** Validated connection settings. */
+export type ConnectionSettings = z.output<typeof connectionSettingsSchema>;
+
+/** A source of named settings, such as Pulumi's dynamic provider Config. */
+export interface SettingsSource {
+    /** The value of a namespaced key such as `dovecot:endpoint`, or undefined. */
+    get(key: string): string | undefined;
+}
+
+/** A missing or malformed connection setting. The message names the settings that would fix it. */
+export class SettingsError extends Error {
+    /** A stable machine-readable code. */
+    readonly code = "DOVEADM_SETTINGS";
+    /** The settings that are missing or malformed. */
+    readonly settings: string[];
+
+    constructor(message: string, settings: string[]) {
+        super(message);
+        this.name = "SettingsError";
+        this.settings = settings;
+    }
+
+    /** Settings errors stop the run: every request would fail the same way. */
+    get fatal(): boolean {
+        return true;
+    }
+}
+
+function describe(name: SettingName): string {
+    const source = SETTING_SOURCES[name];
+    return `${source.config} (or ${source.env})`;
+}
+
+/**
+ * Reads the settings from the stack configuration, falling back to the environment for each key
+ * that the configuration lacks, and validates them. Throws one SettingsError naming every problem.
+ */
+export function resolveSettings(
+    config?: SettingsSource,
+    env: NodeJS.ProcessEnv = process.env,
+): ConnectionSettings {
+    const raw: Record<string, string | undefined> = {};
+    for (const [name, source] of Object.entries(SETTING_SOURCES)) {
+        const fromConfig = config?.get(source.config);
+        const value = fromConfig !== undefined && fromConfig !== "" ? fromConfig : env[source.env];
+        raw[name] = value === "" ? undefined : value;
+    }
+    if (raw.endpoint === undefined) {
+        const missing = [describe("endpoint")];
+        if (raw.apiKey === undefined && raw.password === undefined)
+            missing.push(`${describe("apiKey")} or ${describe("password")}`);
+        throw new SettingsError(
+            `pulumi-dovecot is not configured: set ${missing.join(", and ")}. ` +
+                "For example: pulumi config set dovecot:endpoint http://127.0.0.1:8080 && pulumi config set --secret dovecot:apiKey <key>",
+            missing,
+        );
+    }
+    const result = connectionSettingsSchema.safeParse(raw);
+    if (result.success) return result.data;
+    const problems = result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "apiKey") as SettingName;
+        const label =
+            name === "apiKey" && issue.message === "a credential is required"
+                ? `${describe("apiKey")} or ${describe("password")}`
+                : describe(name);
+        // zod's message for a refinement is ours; for type errors it names types, never values.
+        return { label, text: `${label}: ${issue.message}` };
+    });
+    throw new SettingsError(
+        `pulumi-dovecot settings are invalid: ${problems.map((p) => p.text).join("; ")}. Correct them with pulumi config set (use --secret for credentials) or the environment.`,
+        problems.map((p) => p.label),
+    );
+}
+
+/** The Authorization header value for the settings: the API key when set, else the doveadm password. */
+export function authorizationHeader(settings: ConnectionSettings): string {
+    if (settings.apiKey !== undefined)
+        return `X-Dovecot-API ${Buffer.from(settings.apiKey).toString("base64")}`;
+    return `Basic ${Buffer.from(`doveadm:${settings.password ?? ""}`).toString("base64")}`;
+}

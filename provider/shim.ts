@@ -1,0 +1,36 @@
+// The provider objects that Pulumi serializes into the state of every resource. Each kind's object is
+// the whole `module.exports` of a file in shims/, so when this package is installed under
+// node_modules Pulumi writes it into state as a one-line `require("pulumi-dovecot/shims/<kind>")`
+// (about 300 bytes). Where it is not installed (this repo's own examples and tests) Pulumi copies the
+// object by value; its methods then capture only strings and load the implementation at call time,
+// so they never capture a socket, a schema or a client, which cannot be serialized.
+import type * as pulumi from "@pulumi/pulumi";
+import type { ResourceKind } from "./host";
+
+const METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
+
+function loadHost(hostPath: string) {
+    try {
+        // By name first, so that state written on one machine works on another.
+        return require("pulumi-dovecot/host");
+    } catch (error) {
+        if ((error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
+        try {
+            return require(hostPath);
+        } catch {
+            throw new Error(
+                "pulumi-dovecot is not installed: run `npm install pulumi-dovecot` in the Pulumi project",
+            );
+        }
+    }
+}
+
+/** The serializable provider of a resource kind. */
+export function makeProvider(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+    const hostPath = require.resolve("./host");
+    const provider: Record<string, unknown> = {};
+    for (const method of METHODS) {
+        provider[method] = (...args: unknown[]) => loadHost(hostPath).dispatch(kind, method, args);
+    }
+    return provider as unknown as pulumi.dynamic.ResourceProvider;
+}

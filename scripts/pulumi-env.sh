@@ -1,0 +1,13 @@
+# Sourced by the scripts that run Pulumi: puts Node >= 22 (from node_modules), the Pulumi CLI and its
+# Node.js language host (built once per machine by install-pulumi.sh) and the dynamic provider shim
+# on PATH, and makes Pulumi work offline (file backend chosen by the caller, no update check, no
+# plugin downloads).
+_pd_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+_pd_bin="$(bash "$_pd_root/scripts/install-pulumi.sh" | tail -n 1)"
+export PATH="$_pd_root/node_modules/.bin:$_pd_bin:$_pd_root/node_modules/@pulumi/pulumi:$PATH"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-pulumi-dovecot-local}"
+export PULUMI_HOME="${PULUMI_HOME:-$_pd_root/.cache/pulumi-home}"
+unset _pd_root _pd_bin
