@@ -93,8 +93,8 @@ export class Transport {
                 rejectUnauthorized: !options.insecureSkipVerify,
                 timeout: Math.min(options.timeoutMs, 10_000),
             },
-            // The server answers `Connection: close`; one request per connection, no pipelining.
-            pipelining: 0,
+            // No `pipelining: 0` here: it makes undici send `Connection: close`, and Dovecot 2.3 then
+            // never sends its 401 answer (seen live). The server closes each connection anyway.
         });
     }
 

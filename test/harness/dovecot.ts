@@ -2,7 +2,7 @@
 // temporary folder, listening on free loopback ports only, stopped (and the folder removed) by stop().
 // The server's state is checked through the `doveadm` command line (which reads the mail storage
 // directly, not through the HTTP API under test) and through a real IMAP client.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
     chmodSync,
@@ -33,7 +33,7 @@ export interface SandboxOptions {
     /** A folder to hold the server's files instead of a new temporary one (kept on stop). */
     dir?: string;
     /** Set the doveadm API key but no doveadm password (or the other way round). */
-    auth?: "both" | "apiKey" | "password";
+    auth?: "both" | "apiKey" | "password" | "none";
 }
 
 /** One test user of the sandbox. */
@@ -145,8 +145,8 @@ function configText(
         `  driver = passwd-file`,
         `  args = username_format=%u ${dir}/users`,
         `}`,
-        auth !== "password" ? `doveadm_api_key = ${apiKey}` : "",
-        auth !== "apiKey" ? `doveadm_password = ${password}` : "",
+        auth === "both" || auth === "apiKey" ? `doveadm_api_key = ${apiKey}` : "",
+        auth === "both" || auth === "password" ? `doveadm_password = ${password}` : "",
         `service imap-login {`,
         `  inet_listener imap {`,
         `    address = 127.0.0.1`,
@@ -257,10 +257,20 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     };
 
     const startServer = async () => {
-        await run("dovecot", ["-c", configPath], { timeout: 30_000 });
+        // The daemon may keep inherited pipes open, so give it none and read failures from its log.
+        const code = await new Promise<number | null>((resolve, reject) => {
+            const child = spawn("dovecot", ["-c", configPath], { stdio: "ignore" });
+            child.on("error", reject);
+            child.on("exit", resolve);
+        });
+        if (code !== 0) throw new Error(`dovecot -c ${configPath} exited ${code}: ${readLog().slice(-2000)}`);
         await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), 15_000);
         await waitFor("the IMAP listener", () => portAnswers(imapPort), 15_000);
     };
+    function readLog(): string {
+        const file = path.join(dir, "dovecot.log");
+        return existsSync(file) ? readFileSync(file, "utf8") : "";
+    }
     const masterPid = (): number | undefined => {
         const pidFile = path.join(dir, "run", "master.pid");
         if (!existsSync(pidFile)) return undefined;
