@@ -4,7 +4,12 @@
 # plugin downloads).
 _pd_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _pd_bin="$(bash "$_pd_root/scripts/install-pulumi.sh" | tail -n 1)"
-export PATH="$_pd_root/node_modules/.bin:$_pd_bin:$_pd_root/node_modules/@pulumi/pulumi:$PATH"
+# The dynamic provider plugin is a five-line script shipped in @pulumi/pulumi that resolves the SDK from
+# the program's folder; a copy beside the CLI keeps Pulumi from warning about a plugin found on PATH.
+if [ ! -x "$_pd_bin/pulumi-resource-pulumi-nodejs" ] && [ -f "$_pd_root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" ]; then
+  cp "$_pd_root/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$_pd_bin/" && chmod +x "$_pd_bin/pulumi-resource-pulumi-nodejs"
+fi
+export PATH="$_pd_root/node_modules/.bin:$_pd_bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
