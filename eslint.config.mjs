@@ -1,4 +1,5 @@
-// Lint settings: the recommended TypeScript rules, type-aware, over the library, tests, examples and bench.
+// Lint settings: ESLint's and typescript-eslint's recommended rules over the library, tests, examples
+// and benchmark. CommonJS `require` is allowed: the provider loads its implementation lazily by name.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -7,7 +8,6 @@ export default tseslint.config(
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
-        files: ["**/*.ts"],
         rules: {
             "@typescript-eslint/no-unused-vars": [
                 "error",
@@ -19,7 +19,13 @@ export default tseslint.config(
     {
         files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
         languageOptions: {
-            globals: { require: "readonly", module: "writable", process: "readonly", console: "readonly" },
+            globals: {
+                require: "readonly",
+                module: "writable",
+                process: "readonly",
+                console: "readonly",
+                __dirname: "readonly",
+            },
         },
     },
 );

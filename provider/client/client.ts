@@ -248,6 +248,34 @@ export class DoveadmClient {
     }
 
     /**
+     * Status of every mailbox of a user. `mailboxStatus *` fails as a whole (exit 68) when any listed
+     * name is not a mailbox (a parent left behind by a delete); then the listed names are asked in
+     * halves, so the real mailboxes are still all found, in about 2·log2(n) extra requests per bad name.
+     */
+    async statusAll(user: string): Promise<MailboxStatus[]> {
+        try {
+            return await this.mailboxStatus(user, ["*"]);
+        } catch (error) {
+            if (!(error instanceof DoveadmNotFoundError)) throw error;
+        }
+        return this.statusOfNames(user, await this.mailboxList(user));
+    }
+
+    private async statusOfNames(user: string, names: string[]): Promise<MailboxStatus[]> {
+        if (names.length === 0) return [];
+        try {
+            return await this.mailboxStatus(user, names);
+        } catch (error) {
+            if (!(error instanceof DoveadmNotFoundError)) throw error;
+            if (names.length === 1) return [];
+        }
+        const middle = Math.floor(names.length / 2);
+        const first = await this.statusOfNames(user, names.slice(0, middle));
+        const second = await this.statusOfNames(user, names.slice(middle));
+        return [...first, ...second];
+    }
+
+    /**
      * Names of a user's mailboxes (with `subscribed`, the subscription list instead, which may name
      * mailboxes that do not exist). Beware: an exact mask is echoed back even when nothing matches.
      */

@@ -97,14 +97,7 @@ async function locate(
 ): Promise<MailboxStatus | undefined> {
     const byName = await client.findStatus(user, name);
     if (byName && byName.guid === guid) return byName;
-    let all: MailboxStatus[];
-    try {
-        all = await client.mailboxStatus(user, ["*"]);
-    } catch (error) {
-        if (error instanceof DoveadmNotFoundError) return undefined;
-        throw error;
-    }
-    return all.find((status) => status.guid === guid);
+    return (await client.statusAll(user)).find((status) => status.guid === guid);
 }
 
 async function isSubscribed(client: DoveadmClient, user: string, name: string): Promise<boolean> {

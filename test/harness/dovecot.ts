@@ -78,10 +78,10 @@ export interface Sandbox {
     stopServer(): Promise<void>;
     /** Starts the server again after stopServer(), on the same ports. */
     startServer(): Promise<void>;
-    /** Adds a user to the passwd file (takes effect at once: passwd-file is re-read on change). */
-    addUser(local: string): SandboxUser;
+    /** Adds a user to the passwd file (Dovecot sees it about a second later; this waits for that). */
+    addUser(local: string): Promise<SandboxUser>;
     /** Removes a user from the passwd file; their mail stays on disk. */
-    removeUser(name: string): void;
+    removeUser(name: string): Promise<void>;
     /** The server's log so far. */
     log(): string;
     /** Stops the server and removes its folder. */
@@ -223,6 +223,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         const text = users.map((u) => userLine(u, path.join(homes, u.name))).join("\n") + "\n";
         writeFileSync(usersPath, text, { mode: 0o644 });
     };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
     const addUser = (local: string): SandboxUser => {
         const user = { name: `${local}@example.org`, password: randomBytes(9).toString("base64url") };
         users.push(user);
@@ -352,11 +353,17 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         },
         stopServer,
         startServer,
-        addUser,
-        removeUser: (name) => {
+        addUser: async (local) => {
+            const user = addUser(local);
+            await settle();
+            return user;
+        },
+        removeUser: async (name) => {
             const index = users.findIndex((u) => u.name === name);
             if (index >= 0) users.splice(index, 1);
             writeUsers();
+            // Dovecot looks at a passwd-file at most once a second.
+            await settle();
         },
         log: () =>
             existsSync(path.join(dir, "dovecot.log"))

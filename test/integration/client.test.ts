@@ -129,7 +129,10 @@ describe("doveadm client against a real Dovecot", () => {
     it("reports a wrong API key as an authentication error (401) and then stops sending", async () => {
         const requests: string[] = [];
         const wrong = new DoveadmClient(
-            resolveSettings(undefined, { DOVEADM_ENDPOINT: sandbox.endpoint, DOVEADM_API_KEY: "wrong-key-123" }),
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: sandbox.endpoint,
+                DOVEADM_API_KEY: "wrong-key-123",
+            }),
             { onRequest: (c) => requests.push(c) },
             quick,
         );
@@ -147,12 +150,18 @@ describe("doveadm client against a real Dovecot", () => {
     });
 
     it("authenticates with the doveadm password as well", async () => {
-        const byPassword = clientFor({ DOVEADM_ENDPOINT: sandbox.endpoint, DOVEADM_PASSWORD: sandbox.password });
+        const byPassword = clientFor({
+            DOVEADM_ENDPOINT: sandbox.endpoint,
+            DOVEADM_PASSWORD: sandbox.password,
+        });
         expect(await byPassword.mailboxList(ALICE)).toContain("INBOX");
     });
 
     it("reports a wrong path as a configuration error (404)", async () => {
-        const wrongPath = clientFor({ DOVEADM_ENDPOINT: `${sandbox.endpoint}/elsewhere`, DOVEADM_API_KEY: sandbox.apiKey });
+        const wrongPath = clientFor({
+            DOVEADM_ENDPOINT: `${sandbox.endpoint}/elsewhere`,
+            DOVEADM_API_KEY: sandbox.apiKey,
+        });
         const error = await failure(wrongPath.mailboxList(ALICE));
         expect(error).toBeInstanceOf(DoveadmConfigError);
         expect(error.httpStatus).toBe(404);
@@ -177,7 +186,10 @@ describe("doveadm client against a real Dovecot", () => {
         const port = await freePort();
         let retries = 0;
         const down = new DoveadmClient(
-            resolveSettings(undefined, { DOVEADM_ENDPOINT: `http://127.0.0.1:${port}`, DOVEADM_API_KEY: "k" }),
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: `http://127.0.0.1:${port}`,
+                DOVEADM_API_KEY: "k",
+            }),
             { onRetry: () => retries++ },
             { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
         );
@@ -194,7 +206,11 @@ describe("doveadm client against a real Dovecot", () => {
         await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
         const port = (silent.address() as net.AddressInfo).port;
         try {
-            const slow = clientFor({ DOVEADM_ENDPOINT: `http://127.0.0.1:${port}`, DOVEADM_API_KEY: "k", DOVEADM_TIMEOUT_MS: "300" });
+            const slow = clientFor({
+                DOVEADM_ENDPOINT: `http://127.0.0.1:${port}`,
+                DOVEADM_API_KEY: "k",
+                DOVEADM_TIMEOUT_MS: "300",
+            });
             const started = Date.now();
             const error = await failure(slow.mailboxCreate(ALICE, ["Slow"]));
             expect(error).toBeInstanceOf(DoveadmUnknownOutcomeError);
@@ -208,7 +224,14 @@ describe("doveadm client against a real Dovecot", () => {
     it("lists the server's commands", async () => {
         const commands = await client.commands();
         const names = commands.map((c) => c.command);
-        for (const needed of ["mailboxCreate", "mailboxDelete", "mailboxRename", "mailboxStatus", "mailboxList", "reload"]) {
+        for (const needed of [
+            "mailboxCreate",
+            "mailboxDelete",
+            "mailboxRename",
+            "mailboxStatus",
+            "mailboxList",
+            "reload",
+        ]) {
             expect(names).toContain(needed);
         }
     });
@@ -218,7 +241,9 @@ describe("doveadm client against servers configured otherwise", () => {
     beforeEach(() => resetEndpointState());
 
     it("names the command a least-privilege server does not allow (unAuthorized)", async () => {
-        const sandbox = await startDovecot({ extraConfig: ["doveadm_allowed_commands = mailbox list,mailbox status"] });
+        const sandbox = await startDovecot({
+            extraConfig: ["doveadm_allowed_commands = mailbox list,mailbox status"],
+        });
         try {
             const client = clientFor({ DOVEADM_ENDPOINT: sandbox.endpoint, DOVEADM_API_KEY: sandbox.apiKey });
             expect(await client.mailboxList(ALICE)).toContain("INBOX");

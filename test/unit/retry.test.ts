@@ -116,7 +116,8 @@ describe("retry", () => {
         let calls = 0;
         await withRetry(
             async () => {
-                if (++calls === 1) throw new DoveadmUnreachableError("DOVEADM_UNREACHABLE", ctx, "refused", "start it");
+                if (++calls === 1)
+                    throw new DoveadmUnreachableError("DOVEADM_UNREACHABLE", ctx, "refused", "start it");
             },
             { idempotent: false, policy: fast },
         );

@@ -4,7 +4,10 @@ const config = (values: Record<string, string>) => ({ get: (key: string) => valu
 
 describe("connection settings", () => {
     it("reads the stack configuration and appends /doveadm/v1", () => {
-        const s = resolveSettings(config({ "dovecot:endpoint": "http://127.0.0.1:8080", "dovecot:apiKey": "k" }), {});
+        const s = resolveSettings(
+            config({ "dovecot:endpoint": "http://127.0.0.1:8080", "dovecot:apiKey": "k" }),
+            {},
+        );
         expect(s.endpoint).toBe("http://127.0.0.1:8080/doveadm/v1");
         expect(s.timeoutMs).toBe(30_000);
         expect(s.maxConcurrency).toBe(4);
@@ -12,7 +15,10 @@ describe("connection settings", () => {
     });
 
     it("keeps an explicit /doveadm/v1 path", () => {
-        const s = resolveSettings(undefined, { DOVEADM_ENDPOINT: "https://mail.example.org/doveadm/v1/", DOVEADM_PASSWORD: "p" });
+        const s = resolveSettings(undefined, {
+            DOVEADM_ENDPOINT: "https://mail.example.org/doveadm/v1/",
+            DOVEADM_PASSWORD: "p",
+        });
         expect(s.endpoint).toBe("https://mail.example.org/doveadm/v1");
     });
 
@@ -68,8 +74,18 @@ describe("connection settings", () => {
     });
 
     it("builds the API key header, or Basic auth as user doveadm", () => {
-        const base = { endpoint: "http://x/doveadm/v1", insecureSkipVerify: false, timeoutMs: 1, maxConcurrency: 1, separator: "/" };
-        expect(authorizationHeader({ ...base, apiKey: "key" })).toBe(`X-Dovecot-API ${Buffer.from("key").toString("base64")}`);
-        expect(authorizationHeader({ ...base, password: "pw" })).toBe(`Basic ${Buffer.from("doveadm:pw").toString("base64")}`);
+        const base = {
+            endpoint: "http://x/doveadm/v1",
+            insecureSkipVerify: false,
+            timeoutMs: 1,
+            maxConcurrency: 1,
+            separator: "/",
+        };
+        expect(authorizationHeader({ ...base, apiKey: "key" })).toBe(
+            `X-Dovecot-API ${Buffer.from("key").toString("base64")}`,
+        );
+        expect(authorizationHeader({ ...base, password: "pw" })).toBe(
+            `Basic ${Buffer.from("doveadm:pw").toString("base64")}`,
+        );
     });
 });
