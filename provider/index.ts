@@ -3,7 +3,13 @@
 export { Mailbox, MailboxArgs } from "./resources/mailbox";
 export { Subscription, SubscriptionArgs } from "./resources/subscription";
 export { Reload, ReloadArgs } from "./resources/reload";
-export { DoveadmClient, MailboxStatus, ClientHooks, STATUS_FIELDS } from "./client/client";
+export {
+    DoveadmClient,
+    MailboxStatus,
+    ClientHooks,
+    STATUS_FIELDS,
+    REQUIRED_DOVEADM_COMMANDS,
+} from "./client/client";
 export * from "./client/errors";
 export { RetryPolicy, DEFAULT_RETRY_POLICY } from "./client/retry";
 export { ConnectionSettings, SettingsError, resolveSettings, SETTING_SOURCES } from "./settings";

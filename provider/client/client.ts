@@ -8,6 +8,21 @@ import { KeyedMutex, Semaphore } from "./limiter";
 import { DEFAULT_RETRY_POLICY, Recovery, RetryPolicy, withRetry } from "./retry";
 import { CommandInfo, ResponseRow, Transport } from "./transport";
 
+/**
+ * The doveadm commands this client sends, as `doveadm_allowed_commands` names them (the command-line
+ * spelling, comma-separated in the setting). A server may allow exactly these.
+ */
+export const REQUIRED_DOVEADM_COMMANDS = [
+    "mailbox create",
+    "mailbox delete",
+    "mailbox rename",
+    "mailbox subscribe",
+    "mailbox unsubscribe",
+    "mailbox status",
+    "mailbox list",
+    "reload",
+] as const;
+
 /** The status fields the provider reads, in doveadm's names. */
 export const STATUS_FIELDS = [
     "guid",

@@ -80,6 +80,11 @@ function errorCode(error: unknown): string {
     return (error as { name?: string })?.name ?? "unknown";
 }
 
+/** `mailboxCreate` as `doveadm_allowed_commands` spells it: `mailbox create`. */
+export function commandLineName(command: string): string {
+    return command.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+
 let tagCounter = 0;
 
 /** Sends doveadm commands to one endpoint. */
@@ -166,7 +171,7 @@ export class Transport {
                     "DOVEADM_COMMAND_NOT_ALLOWED",
                     context,
                     `the server does not allow the command ${context.command}`,
-                    `Add ${context.command} to doveadm_allowed_commands in the Dovecot configuration (see the README for the full list) and reload Dovecot.`,
+                    `Add ${commandLineName(context.command)} to doveadm_allowed_commands in the Dovecot configuration (the README lists all the commands pulumi-dovecot needs) and reload Dovecot.`,
                 );
             case "unknownMethod":
                 return new DoveadmCommandNotAllowedError(

@@ -1,0 +1,66 @@
+// The provider works against a server that allows only the doveadm commands the README lists.
+import { REQUIRED_DOVEADM_COMMANDS, resetEndpointState } from "../../provider/client/client";
+import { commandLineName } from "../../provider/client/transport";
+import { dispatch } from "../../provider/host";
+import { Sandbox, startDovecot } from "../harness/dovecot";
+
+const ALICE = "alice@example.org";
+
+describe("a server with a least-privilege doveadm_allowed_commands", () => {
+    let sandbox: Sandbox;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot({
+            extraConfig: [`doveadm_allowed_commands = ${REQUIRED_DOVEADM_COMMANDS.join(",")}`],
+        });
+        resetEndpointState();
+        const config: Record<string, string> = {
+            "dovecot:endpoint": sandbox.endpoint,
+            "dovecot:apiKey": sandbox.apiKey,
+        };
+        await dispatch("mailbox", "configure", [{ config: { get: (key: string) => config[key] } }]);
+    });
+    afterAll(async () => {
+        await sandbox.stop();
+    });
+
+    it("spells commands the way the setting does", () => {
+        expect(commandLineName("mailboxUnsubscribe")).toBe("mailbox unsubscribe");
+        expect(commandLineName("reload")).toBe("reload");
+    });
+
+    it("runs every resource's whole lifecycle with only those commands", async () => {
+        const inputs = {
+            user: ALICE,
+            name: "Least/Privilege",
+            subscribed: true,
+            forceDestroy: true,
+            adopt: false,
+        };
+        const created = (await dispatch("mailbox", "create", [inputs])) as {
+            id: string;
+            outs: Record<string, unknown>;
+        };
+        await sandbox.doveadm(["mailbox", "rename", "-u", ALICE, "Least/Privilege", "Moved"]);
+        const read = (await dispatch("mailbox", "read", [created.id, created.outs])) as {
+            props: Record<string, unknown>;
+        };
+        expect(read.props.name).toBe("Moved");
+        const updated = (await dispatch("mailbox", "update", [created.id, read.props, inputs])) as {
+            outs: Record<string, unknown>;
+        };
+        expect(await sandbox.listSubscriptions(ALICE)).toContain("Least/Privilege");
+        await dispatch("mailbox", "delete", [created.id, updated.outs]);
+        expect(await sandbox.status(ALICE, "Least/Privilege")).toBeUndefined();
+
+        const sub = (await dispatch("subscription", "create", [{ user: ALICE, mailbox: "Shared/X" }])) as {
+            id: string;
+            outs: Record<string, unknown>;
+        };
+        await dispatch("subscription", "delete", [sub.id, sub.outs]);
+        expect(await sandbox.listSubscriptions(ALICE)).not.toContain("Shared/X");
+
+        await dispatch("reload", "create", [{ triggers: [1] }]);
+        expect(sandbox.log()).toContain("SIGHUP received");
+    });
+});
