@@ -114,8 +114,21 @@ export class Transport {
         params: Record<string, unknown>,
         context: ErrorContext,
     ): Promise<ResponseRow[]> {
-        const tag = `pd${++tagCounter}`;
-        const body = JSON.stringify([[command, params, tag]]);
+        const [result] = await this.sendMany([{ command, params }], context);
+        if (result instanceof DoveadmError) throw result;
+        return result ?? [];
+    }
+
+    /**
+     * Sends several commands in one request and returns each one's rows or error, in order. The
+     * server may run them in any order and loses every answer if one crashes it: only for reads.
+     */
+    async sendMany(
+        commands: Array<{ command: string; params: Record<string, unknown> }>,
+        context: ErrorContext,
+    ): Promise<Array<ResponseRow[] | DoveadmError>> {
+        const tags = commands.map(() => `pd${++tagCounter}`);
+        const body = JSON.stringify(commands.map((c, i) => [c.command, c.params, tags[i]]));
         const text = await this.exchange("POST", body, context);
         let parsed: z.infer<typeof answerSchema>;
         try {
@@ -128,17 +141,22 @@ export class Transport {
                 `Check that dovecot:endpoint (${this.origin}) points at the doveadm HTTP listener.`,
             );
         }
-        const answer = parsed.find((entry) => entry[2] === tag) ?? parsed[0];
-        if (!answer) {
-            throw new DoveadmProtocolError(
-                "DOVEADM_EMPTY_RESPONSE",
-                context,
-                "the server answered with no result",
-                "Run again; if it persists, check the server's log.",
-            );
-        }
-        if (answer[0] === "doveadmResponse") return answer[1];
-        throw this.commandError(answer[1].type, answer[1].exitCode, context);
+        return commands.map((c, i) => {
+            const answer =
+                parsed.find((entry) => entry[2] === tags[i]) ??
+                (commands.length === 1 ? parsed[0] : undefined);
+            const own = { ...context, command: c.command };
+            if (!answer) {
+                return new DoveadmProtocolError(
+                    "DOVEADM_EMPTY_RESPONSE",
+                    own,
+                    "the server answered with no result",
+                    "Run again; if it persists, check the server's log.",
+                );
+            }
+            if (answer[0] === "doveadmResponse") return answer[1];
+            return this.commandError(answer[1].type, answer[1].exitCode, own);
+        });
     }
 
     /** Lists the commands the server offers (`GET /doveadm/v1`). */

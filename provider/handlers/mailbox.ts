@@ -2,7 +2,6 @@
 // survives renames, so refresh finds a mailbox renamed behind Pulumi's back. Nothing here ever
 // deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
 import type * as pulumi from "@pulumi/pulumi";
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DoveadmClient, MailboxStatus } from "../client/client";
 import {
@@ -83,11 +82,6 @@ function invalidName(error: DoveadmUsageError, context: ErrorContext): DoveadmEr
     );
 }
 
-/** A new random mailbox GUID, so that after a lost answer the create can be recognised as ours. */
-function newGuid(): string {
-    return randomBytes(16).toString("hex");
-}
-
 /** The mailbox with this GUID: under `name` if it is still there, else wherever it was renamed to. */
 async function locate(
     client: DoveadmClient,
@@ -98,21 +92,6 @@ async function locate(
     const byName = await client.findStatus(user, name);
     if (byName && byName.guid === guid) return byName;
     return (await client.statusAll(user)).find((status) => status.guid === guid);
-}
-
-async function isSubscribed(client: DoveadmClient, user: string, name: string): Promise<boolean> {
-    // An exact mask is echoed back even when not subscribed, so read the whole list.
-    return (await client.mailboxList(user, { subscribed: true })).includes(name);
-}
-
-async function applySubscription(
-    client: DoveadmClient,
-    user: string,
-    name: string,
-    subscribed: boolean,
-): Promise<void> {
-    if (subscribed) await client.mailboxSubscribe(user, [name]);
-    else await client.mailboxUnsubscribe(user, [name]);
 }
 
 function userGone(error: DoveadmNoUserError, user: string, command: string): DoveadmError {
@@ -165,9 +144,8 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         const adopting = inputs.adopt || isInbox(name);
         if (adopting) status = await client.findStatus(user, name);
         if (!status) {
-            const guid = newGuid();
             try {
-                await client.mailboxCreate(user, [name], { guid });
+                await client.createMailbox(user, name);
             } catch (error) {
                 if (error instanceof DoveadmConflictError) {
                     throw new DoveadmConflictError(
@@ -195,7 +173,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         }
         const created = outputs(inputs, status);
         try {
-            await applySubscription(client, user, status.name, inputs.subscribed);
+            await client.setSubscribed(user, status.name, inputs.subscribed);
         } catch (error) {
             // The mailbox exists: record it, so the next `up` only fixes the subscription.
             throw new PartialFailureError(status.guid, { ...created, subscribed: !inputs.subscribed }, error);
@@ -208,9 +186,14 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         let found: MailboxStatus | undefined;
         let subscribed: boolean;
         try {
-            found = await locate(client, props.user, props.name, id);
+            // One request shows every mailbox and subscription of the user, and is shared by the
+            // reads of that user's other mailboxes during the same refresh.
+            const snapshot = await client.snapshot(props.user);
+            found =
+                snapshot.mailboxes.find((m) => m.guid === id && m.name === props.name) ??
+                snapshot.mailboxes.find((m) => m.guid === id);
             if (!found) return {};
-            subscribed = await isSubscribed(client, props.user, found.name);
+            subscribed = snapshot.subscriptions.includes(found.name);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw userGone(error, props.user, "mailboxStatus");
             throw error;
@@ -235,11 +218,11 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             }
             await renameMailbox(client, user, olds.name, news.name, id);
             // Subscriptions do not follow a rename on the server: move it by hand.
-            if (olds.subscribed) await client.mailboxUnsubscribe(user, [olds.name]);
-            if (news.subscribed) await client.mailboxSubscribe(user, [news.name]);
+            if (olds.subscribed) await client.setSubscribed(user, olds.name, false);
+            if (news.subscribed) await client.setSubscribed(user, news.name, true);
             status = await client.findStatus(user, news.name);
         } else if (olds.subscribed !== news.subscribed) {
-            await applySubscription(client, user, news.name, news.subscribed);
+            await client.setSubscribed(user, news.name, news.subscribed);
         }
         if (!status) {
             // Only flags changed (or the subscription): keep the last known counters, send nothing more.
@@ -271,7 +254,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             );
         if (!props.forceDestroy && found.messages > 0) throw refuse(found.messages);
         try {
-            await client.mailboxDelete(user, [found.name], { requireEmpty: !props.forceDestroy });
+            await client.deleteMailbox(user, found.name, { requireEmpty: !props.forceDestroy });
         } catch (error) {
             if (error instanceof DoveadmNotFoundError) return;
             if (error instanceof DoveadmConflictError && !props.forceDestroy) {
@@ -281,7 +264,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             }
             throw error;
         }
-        if (props.subscribed) await client.mailboxUnsubscribe(user, [found.name]);
+        if (props.subscribed) await client.setSubscribed(user, found.name, false);
     },
 };
 

@@ -44,7 +44,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: SubscriptionProps) {
         try {
-            await currentClient().mailboxSubscribe(inputs.user, [inputs.mailbox]);
+            await currentClient().setSubscribed(inputs.user, inputs.mailbox, true);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw noUser(error, inputs.user, "mailboxSubscribe");
             throw error;
@@ -58,7 +58,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
     async read(id, props: SubscriptionProps) {
         let subscribed: string[];
         try {
-            subscribed = await currentClient().mailboxList(props.user, { subscribed: true });
+            subscribed = (await currentClient().snapshot(props.user)).subscriptions;
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw noUser(error, props.user, "mailboxList");
             throw error;
@@ -70,7 +70,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(_id, props: SubscriptionProps) {
         try {
-            await currentClient().mailboxUnsubscribe(props.user, [props.mailbox]);
+            await currentClient().setSubscribed(props.user, props.mailbox, false);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw noUser(error, props.user, "mailboxUnsubscribe");
             throw error;
