@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The demo: `npm run demo` (up) and `npm run demo:down` (down).
+#   up:   installs what is missing, builds, starts (or reuses) a sandbox Dovecot with a few users in
+#         .cache/demo/, runs `pulumi up` of examples/folders/ against it with a file backend, and shows
+#         each user's folders and subscriptions as an IMAP client sees them. Run it twice: the second
+#         `pulumi up` changes nothing.
+#   down: `pulumi destroy`, removes the stack, stops the sandbox Dovecot and removes .cache/demo/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+DEMO="$ROOT/.cache/demo"
+STACK=demo
+action="${1:-up}"
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+pulumi_env() {
+  # shellcheck source=scripts/pulumi-env.sh
+  source "$ROOT/scripts/pulumi-env.sh"
+  export PULUMI_BACKEND_URL="file://$DEMO/state"
+  # Settings come from the stack configuration, never from the caller's shell.
+  unset DOVEADM_ENDPOINT DOVEADM_API_KEY DOVEADM_PASSWORD
+}
+
+stop_dovecot() {
+  local conf="$DEMO/dovecot/dovecot.conf"
+  if [ -f "$conf" ]; then
+    local pid=""
+    [ -f "$DEMO/dovecot/run/master.pid" ] && pid="$(cat "$DEMO/dovecot/run/master.pid" 2>/dev/null || true)"
+    doveadm -c "$conf" stop >/dev/null 2>&1 || true
+    if [ -n "$pid" ]; then
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  fi
+}
+
+up() {
+  say "Installing what is missing (Dovecot, npm packages, the Pulumi CLI)"
+  bash scripts/install-deps.sh
+  pulumi_env
+  say "Building the library"
+  npm run --silent build
+
+  # Dovecot's processes run as other users and must reach the sandbox's folder.
+  mkdir -p "$DEMO/state" "$DEMO/config"
+  chmod 711 "$ROOT/.cache" "$DEMO"
+  say "Starting the sandbox Dovecot"
+  node scripts/demo-sandbox.js start "$DEMO"
+  local info="$DEMO/sandbox.json"
+  json() { node -e 'const i=require(process.argv[1]); const v=eval("i."+process.argv[2]); console.log(typeof v==="string"?v:JSON.stringify(v))' "$info" "$1"; }
+
+  if ! pulumi stack select "$STACK" --non-interactive >/dev/null 2>&1; then
+    pulumi stack init "$STACK" --non-interactive >/dev/null
+  fi
+  pulumi config set dovecot:endpoint "$(json endpoint)" --non-interactive
+  json apiKey | tr -d '\n' | pulumi config set --secret dovecot:apiKey --non-interactive
+  pulumi config set folders:users "$(json 'users.map(u => u.name)')" --non-interactive
+  pulumi config set folders:layout "$(node -e 'console.log(JSON.stringify(require(process.argv[1])))' "$ROOT/examples/folders/layout.json")" --non-interactive
+
+  say "pulumi up (stack $STACK, state in .cache/demo/state)"
+  pulumi up --yes --non-interactive --stack "$STACK"
+
+  node scripts/demo-sandbox.js show "$DEMO"
+  echo "Run \`npm run demo\` again: nothing changes. Edit examples/folders/conf.d/90-example.conf and run it again: Dovecot reloads. \`npm run demo:down\` removes it all." >&2
+}
+
+down() {
+  if [ -d "$DEMO/state" ] && [ -x node_modules/.bin/node ]; then
+    pulumi_env
+    if pulumi stack select "$STACK" --non-interactive >/dev/null 2>&1; then
+      say "pulumi destroy"
+      if [ -f "$DEMO/sandbox.json" ]; then
+        node scripts/demo-sandbox.js start "$DEMO" || true
+        # The demo's folders are empty unless you put mail in them; a folder with mail is kept
+        # unless forceDestroy is set, which would stop the destroy. Its data goes with the sandbox.
+        pulumi destroy --yes --non-interactive --stack "$STACK" || echo "demo: destroy failed; removing the stack anyway" >&2
+      fi
+      pulumi stack rm "$STACK" --yes --force --non-interactive >/dev/null || true
+    fi
+  fi
+  say "Stopping the sandbox Dovecot and removing .cache/demo"
+  stop_dovecot
+  rm -rf "$DEMO"
+}
+
+case "$action" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: $0 up|down" >&2; exit 2 ;;
+esac
