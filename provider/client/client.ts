@@ -3,7 +3,7 @@
 // per endpoint and one operation at a time per user, merging queued operations of one user into the
 // commands' array forms; it retries what is safe to retry, and stops at once after an authentication
 // or configuration failure.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { ConnectionSettings, authorizationHeader } from "../settings";
 import {
     DoveadmCommandNotAllowedError,
@@ -189,7 +189,11 @@ export class DoveadmClient {
 
     // ---- One command each, run in the user's queue (never merged with others). ----
 
-    /** Creates mailboxes. With `guid`, the (single) new mailbox gets that GUID. */
+    /**
+     * Creates mailboxes. With `guid`, the (single) new mailbox gets that GUID. Beware: Dovecot 2.3
+     * writes the GUID into an existing mailbox of that name even while refusing to create it; the
+     * provider uses createMailbox, which looks first.
+     */
     async mailboxCreate(user: string, mailboxes: string[], options: { guid?: string } = {}): Promise<void> {
         await this.serial(user, true, () => this.sendCreate(user, mailboxes, options.guid));
     }
@@ -350,15 +354,17 @@ export class DoveadmClient {
      * the last `maxAgeMs` is reused unless a write for the user went through this client since.
      * Meant for refresh, where the provider reads many mailboxes of one user at once.
      */
-    async snapshot(user: string, maxAgeMs = 30_000): Promise<UserSnapshot> {
+    async snapshot(user: string, maxAgeMs = 10_000): Promise<UserSnapshot> {
         const cached = this.state.snapshots.get(user);
-        if (cached && Date.now() - cached.takenAt <= maxAgeMs) return cached;
+        if (cached && maxAgeMs > 0 && Date.now() - cached.takenAt <= maxAgeMs) return cached;
+        const kind = maxAgeMs > 0 ? "snapshot" : "snapshot-fresh";
         return this.queue(user).enqueue(
-            "snapshot",
+            kind,
             user,
             async (batch: Array<Settleable<string, UserSnapshot>>) => {
                 const fresh = await this.sendSnapshot(user);
-                this.state.snapshots.set(user, fresh);
+                // Only a snapshot asked for by a reader is kept for other readers.
+                if (maxAgeMs > 0) this.state.snapshots.set(user, fresh);
                 for (const op of batch) op.resolve(fresh);
             },
         );
@@ -374,36 +380,31 @@ export class DoveadmClient {
     private async runCreates(user: string, batch: Array<Settleable<string, void>>): Promise<void> {
         const names = [...new Set(batch.map((op) => op.input))];
         const settle = (name: string, error?: unknown) => settleByName(batch, name, error);
-        const createOne = async (name: string) => {
-            await this.sendCreate(user, [name], newGuid()).then(
-                () => settle(name),
-                (error) => settle(name, error),
-            );
-        };
-        if (names.length === 1) return createOne(names[0] as string);
-        // A multi-name create goes on past a name that fails, so to report each name's own outcome
-        // the client needs to know what existed before: those are refused without being sent.
+        // Look first: a multi-name create goes on past a name that fails, and Dovecot 2.3 even rewrites
+        // an existing mailbox's GUID while refusing to create it, so existing names are never sent.
+        // Knowing that the rest did not exist also tells, after a lost answer, which creates took.
         const before = await this.sendStatusOf(user, names);
         const wanted = names.filter((name) => {
             if (!before.has(name)) return true;
             settle(name, errorForExitCode(65, { command: "mailboxCreate", user, mailbox: name }));
             return false;
         });
-        if (wanted.length <= 1) {
-            if (wanted[0] !== undefined) await createOne(wanted[0]);
-            return;
-        }
+        if (wanted.length === 0) return;
         try {
             await this.sendCreate(user, wanted);
             for (const name of wanted) settle(name);
         } catch (error) {
-            if (error instanceof DoveadmError && error.fatal) throw error;
+            if (wanted.length === 1 || (error instanceof DoveadmError && error.fatal)) throw error;
             // Whatever exists now (and did not before) was created by this command; the rest are
             // created one at a time, so each gets its own error.
             const after = await this.sendStatusOf(user, wanted);
             for (const name of wanted) {
                 if (after.has(name)) settle(name);
-                else await createOne(name);
+                else
+                    await this.sendCreate(user, [name]).then(
+                        () => settle(name),
+                        (e) => settle(name, e),
+                    );
             }
         }
     }
@@ -436,6 +437,7 @@ export class DoveadmClient {
 
     // ---- Single requests, outside the user queue (the callers hold the user's turn). ----
 
+    /** Creates mailboxes the caller knows did not exist: after a lost answer, existing means created. */
     private sendCreate(user: string, mailboxes: string[], guid?: string): Promise<void> {
         return this.execute({
             command: "mailboxCreate",
@@ -443,15 +445,13 @@ export class DoveadmClient {
             context: { command: "mailboxCreate", user, mailbox: mailboxes },
             idempotent: false,
             parse: () => undefined,
-            // Unknown outcome: the create took effect if the mailbox now exists with our GUID.
-            recover:
-                guid !== undefined && mailboxes.length === 1
-                    ? async () => {
-                          const name = mailboxes[0] as string;
-                          const found = (await this.sendStatusOf(user, [name])).get(name);
-                          return found?.guid === guid ? { done: true, value: undefined } : { done: false };
-                      }
-                    : undefined,
+            recover: async () => {
+                const found = await this.sendStatusOf(user, mailboxes);
+                const done = mailboxes.every(
+                    (name) => found.has(name) && (guid === undefined || found.get(name)?.guid === guid),
+                );
+                return done ? { done: true, value: undefined } : { done: false };
+            },
         });
     }
 
@@ -605,15 +605,19 @@ export class DoveadmClient {
         // A write makes the user's snapshot stale, whatever its outcome.
         if (user !== undefined && WRITE_COMMANDS.has(execution.command)) this.state.snapshots.delete(user);
         const once = () =>
-            this.guarded(execution.command, async () => {
-                this.hooks.onRequest?.(execution.command);
-                const rows = await this.transport.send(
-                    execution.command,
-                    execution.params,
-                    execution.context,
-                );
-                return execution.parse(rows);
-            });
+            this.guarded(
+                execution.command,
+                async () => {
+                    this.hooks.onRequest?.(execution.command);
+                    const rows = await this.transport.send(
+                        execution.command,
+                        execution.params,
+                        execution.context,
+                    );
+                    return execution.parse(rows);
+                },
+                execution.context,
+            );
         try {
             return await withRetry(once, {
                 idempotent: execution.idempotent,
@@ -628,9 +632,9 @@ export class DoveadmClient {
     }
 
     /** Runs one request inside the endpoint's slots, behind the fatal-error stop. */
-    private async guarded<T>(command: string, send: () => Promise<T>): Promise<T> {
+    private async guarded<T>(command: string, send: () => Promise<T>, context?: ErrorContext): Promise<T> {
         const known = this.state.fatal ?? this.state.refused.get(command);
-        if (known) throw known;
+        if (known) throw context ? known.withContext(context) : known;
         try {
             return await this.state.slots.run(send);
         } catch (error) {
@@ -648,11 +652,6 @@ function settleByName(batch: Array<Settleable<string, void>>, name: string, erro
         if (error === undefined) op.resolve();
         else op.reject(error);
     }
-}
-
-/** A new random mailbox GUID, so that after a lost answer a create can be recognised as ours. */
-export function newGuid(): string {
-    return randomBytes(16).toString("hex");
 }
 
 /** Forgets remembered fatal errors, for tests that fix the server and go on in one process. */

@@ -73,6 +73,22 @@ export class DoveadmError extends Error {
         this.hint = actualHint;
     }
 
+    /** The same failure reported for another request (a remembered fatal error, say). */
+    withContext(context: ErrorContext): DoveadmError {
+        const Kind = this.constructor as new (
+            code: string,
+            context: ErrorContext,
+            reason: string,
+            hint: string,
+            options?: DoveadmErrorOptions,
+        ) => DoveadmError;
+        return new Kind(this.code, context, this.reason, this.hint, {
+            exitCode: this.exitCode,
+            httpStatus: this.httpStatus,
+            cause: this,
+        });
+    }
+
     /** True when retrying the same request later may succeed. */
     get retryable(): boolean {
         return false;

@@ -118,6 +118,11 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                         property: "name",
                         reason: "INBOX cannot be renamed, and no mailbox can be renamed to INBOX; keep the name or manage another mailbox",
                     });
+                } else if (renamed && name.startsWith(`${_olds.name}${currentSeparator()}`)) {
+                    failures.push({
+                        property: "name",
+                        reason: `cannot rename ${JSON.stringify(_olds.name)} into its own subfolder ${JSON.stringify(name)}; create the new folder and move the messages instead`,
+                    });
                 }
             }
             return failures;
@@ -214,6 +219,14 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                     { command: "mailboxRename", user, mailbox: [olds.name, news.name] },
                     "INBOX cannot be renamed",
                     "Keep the name INBOX for this resource.",
+                );
+            }
+            if (news.name.startsWith(`${olds.name}${currentSeparator()}`)) {
+                throw new DoveadmUsageError(
+                    "DOVEADM_RENAME_INTO_ITSELF",
+                    { command: "mailboxRename", user, mailbox: [olds.name, news.name] },
+                    "a mailbox cannot be renamed into its own subfolder",
+                    "Create the new folder and move the messages instead.",
                 );
             }
             await renameMailbox(client, user, olds.name, news.name, id);

@@ -144,7 +144,11 @@ describe("doveadm client against a real Dovecot", () => {
         expect(error.message).toContain("dovecot:apiKey");
         expect(error.message).not.toContain("wrong-key-123");
         const again = await failure(wrong.mailboxCreate(ALICE, ["Never"]));
-        expect(again).toBe(error);
+        expect(again).toBeInstanceOf(DoveadmAuthError);
+        expect(again.code).toBe("DOVEADM_AUTH");
+        // Reported for the request it stopped, not for the first one.
+        expect(again.message).toContain("mailboxCreate");
+        expect(again.message).toContain('"Never"');
         expect(requests).toEqual(["mailboxList"]);
         expect(await sandbox.status(ALICE, "Never")).toBeUndefined();
     });
