@@ -3,6 +3,7 @@
 export { Mailbox, MailboxArgs } from "./resources/mailbox";
 export { Subscription, SubscriptionArgs } from "./resources/subscription";
 export { Reload, ReloadArgs } from "./resources/reload";
+export { FolderSet, FolderSetArgs, FolderArgs, ManagedFolderOutput } from "./resources/folders";
 export {
     DoveadmClient,
     MailboxStatus,

@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import foldersProvider = require("../shims/folders");
+
+/** One folder of a FolderSet. */
+export interface FolderArgs {
+    /** The folder's full name (`Archive/2026`). */
+    name: string;
+    /** Whether the user is subscribed to it. Default true. */
+    subscribed?: boolean;
+    /** The folder's previous name, to rename it in place (keeping its messages) instead of replacing it. */
+    renamedFrom?: string;
+}
+
+/** The inputs of a FolderSet. */
+export interface FolderSetArgs {
+    /** The user who owns the folders. */
+    user: pulumi.Input<string>;
+    /** The user's whole managed layout; folders not listed (and once managed) are deleted. */
+    folders: pulumi.Input<FolderArgs[]>;
+    /** Allow deleting folders that hold messages (they are expunged). Default false. */
+    forceDestroy?: pulumi.Input<boolean>;
+    /** Take over folders that already exist, with their messages. Default false. */
+    adopt?: pulumi.Input<boolean>;
+}
+
+/** One managed folder as last seen on the server. */
+export interface ManagedFolderOutput {
+    /** Its name on the server. */
+    name: string;
+    /** Its name in the program when last applied. */
+    declaredName: string;
+    /** The mailbox GUID. */
+    guid: string;
+    /** Whether the user is subscribed to it. */
+    subscribed: boolean;
+    /** Messages when last read. */
+    messages: number;
+}
+
+/**
+ * One user's whole folder layout as a single resource: the same guarantees as one Mailbox per folder
+ * (found by GUID, renamed in place, never deleted with messages unless forceDestroy), at a fraction
+ * of the state and engine steps for fleets of thousands of folders. Every change is checked against
+ * the server before anything is sent, so a refused change changes nothing.
+ */
+export class FolderSet extends pulumi.dynamic.Resource {
+    /** The user. */
+    declare readonly user: pulumi.Output<string>;
+    /** The declared folders. */
+    declare readonly folders: pulumi.Output<FolderArgs[]>;
+    /** Whether folders with messages may be deleted. */
+    declare readonly forceDestroy: pulumi.Output<boolean>;
+    /** Whether existing folders may be taken over. */
+    declare readonly adopt: pulumi.Output<boolean>;
+    /** The managed folders with their GUIDs. */
+    declare readonly mailboxes: pulumi.Output<ManagedFolderOutput[]>;
+
+    /** Declares a user's folder layout named `name` (the Pulumi resource name). */
+    constructor(name: string, args: FolderSetArgs, opts?: pulumi.CustomResourceOptions) {
+        super(foldersProvider, name, { ...args, mailboxes: undefined }, opts, "dovecot", "FolderSet");
+    }
+}
