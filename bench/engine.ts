@@ -1,0 +1,151 @@
+// Engine benchmark: `pulumi up`, `preview`, `refresh` and `destroy` of a stack of many mailboxes,
+// with the package installed as a user installs it. For each command: wall time, the requests that
+// reached the server (counted from Dovecot's own log), the provider's share of the wall time (from the
+// PULUMI_DOVECOT_TRACE call log) and the provider process's peak memory (sampled from /proc).
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import * as path from "node:path";
+import { Sandbox } from "../test/harness/dovecot";
+import { PulumiProject, ResourceSpec } from "../test/harness/pulumi";
+
+/** One measured pulumi command. */
+export interface EngineResult {
+    shape: string;
+    command: string;
+    seconds: number;
+    requests: number;
+    providerBusySeconds: number;
+    providerCalls: number;
+    peakProviderRssMb: number;
+}
+
+/** The state's size, measured after `up`. */
+export interface StateSize {
+    shape: string;
+    mailboxes: number;
+    resources: number;
+    totalBytes: number;
+    bytesPerMailbox: number;
+}
+
+/** Peak resident memory of dynamic provider processes while `body` runs, in MB. */
+async function withPeakMemory<T>(body: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+    let peakKb = 0;
+    const sample = () => {
+        for (const pid of readdirSync("/proc")) {
+            if (!/^\d+$/.test(pid)) continue;
+            try {
+                const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+                if (!cmdline.includes("dynamic-provider")) continue;
+                const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+                if (match) peakKb = Math.max(peakKb, Number(match[1]));
+            } catch {
+                // the process ended between listing and reading
+            }
+        }
+    };
+    const timer = setInterval(sample, 50);
+    try {
+        const value = await body();
+        return { value, peakMb: peakKb / 1024 };
+    } finally {
+        clearInterval(timer);
+    }
+}
+
+/** Seconds during which at least one provider call was running (the union of the call intervals). */
+function busySeconds(traceFile: string, since: number): { seconds: number; calls: number } {
+    if (!existsSync(traceFile)) return { seconds: 0, calls: 0 };
+    const intervals = readFileSync(traceFile, "utf8")
+        .split("\n")
+        .filter((line) => line.length > 0)
+        .map((line) => JSON.parse(line) as { start: number; end: number })
+        .filter((entry) => entry.start >= since)
+        .sort((a, b) => a.start - b.start);
+    let busy = 0;
+    let currentStart = -1;
+    let currentEnd = -1;
+    for (const { start, end } of intervals) {
+        if (start > currentEnd) {
+            if (currentEnd > currentStart) busy += currentEnd - currentStart;
+            currentStart = start;
+            currentEnd = end;
+        } else currentEnd = Math.max(currentEnd, end);
+    }
+    if (currentEnd > currentStart) busy += currentEnd - currentStart;
+    return { seconds: busy / 1000, calls: intervals.length };
+}
+
+/** The resources of the per-mailbox shape: one Mailbox per folder. */
+export function mailboxSpecs(users: string[], perUser: number): ResourceSpec[] {
+    const specs: ResourceSpec[] = [];
+    users.forEach((user, u) => {
+        for (let i = 0; i < perUser; i++) {
+            specs.push({
+                kind: "Mailbox",
+                name: `u${u}-f${i}`,
+                args: { user, name: `Bench/F${i}`, subscribed: i % 2 === 0, forceDestroy: true },
+            });
+        }
+    });
+    return specs;
+}
+
+/** Runs up, preview, refresh and destroy of `specs` and measures each. */
+export async function benchmarkEngine(
+    sandbox: Sandbox,
+    shape: string,
+    specs: ResourceSpec[],
+    mailboxes: number,
+    countRequests: () => Promise<number>,
+): Promise<{ results: EngineResult[]; state: StateSize }> {
+    const project = await PulumiProject.create({
+        name: "bench",
+        layout: "installed",
+        resources: specs,
+        server: sandbox,
+    });
+    const traceFile = path.join(project.root, "trace.jsonl");
+    const results: EngineResult[] = [];
+    let state: StateSize | undefined;
+    const timeoutMs = 30 * 60_000;
+    const measure = async (command: string, run: () => Promise<unknown>) => {
+        const before = await countRequests();
+        const started = Date.now();
+        const { peakMb } = await withPeakMemory(run);
+        const seconds = (Date.now() - started) / 1000;
+        const busy = busySeconds(traceFile, started);
+        results.push({
+            shape,
+            command,
+            seconds,
+            requests: (await countRequests()) - before,
+            providerBusySeconds: busy.seconds,
+            providerCalls: busy.calls,
+            peakProviderRssMb: peakMb,
+        });
+    };
+    const env = { PULUMI_DOVECOT_TRACE: traceFile };
+    try {
+        await measure("up", () => project.up({ env, timeoutMs }));
+        const exported = await project.exportText();
+        const deployment = JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } };
+        const ours = deployment.deployment.resources.filter((r) =>
+            r.type.startsWith("pulumi-nodejs:dynamic/dovecot"),
+        );
+        const bytes = ours.reduce((sum, r) => sum + JSON.stringify(r).length, 0);
+        state = {
+            shape,
+            mailboxes,
+            resources: ours.length,
+            totalBytes: exported.length,
+            bytesPerMailbox: bytes / mailboxes,
+        };
+        await measure("preview", () => project.preview({ env, timeoutMs }));
+        await measure("refresh", () => project.refresh({ env, timeoutMs }));
+        await measure("destroy", () => project.destroy({ env, timeoutMs }));
+    } finally {
+        rmSync(project.root, { recursive: true, force: true });
+    }
+    if (!state) throw new Error("no state measured");
+    return { results, state };
+}

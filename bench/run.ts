@@ -1,0 +1,186 @@
+// `npm run bench`: the client and engine benchmarks on one sandbox Dovecot, in one run, written to
+// bench/RESULTS.md with every figure beside its baseline and each target's verdict.
+//   --mailboxes N (1000)   --users U (50)   --engine-mailboxes M (500)   --engine-users V (50)
+//   --skip-engine          --out FILE (bench/RESULTS.md)
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startDovecot } from "../test/harness/dovecot";
+import { PhaseResult, benchmarkClient } from "./client";
+import { EngineResult, StateSize, benchmarkEngine, mailboxSpecs } from "./engine";
+
+function option(name: string, fallback: number): number {
+    const index = process.argv.indexOf(`--${name}`);
+    return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const REPO = path.resolve(__dirname, "..", "..", "..");
+const f1 = (n: number) => n.toFixed(1);
+const f2 = (n: number) => n.toFixed(2);
+
+function clientTable(results: PhaseResult[]): string {
+    const lines = [
+        "| phase | variant | ops | seconds | ops/s | p50 ms | p99 ms | requests | ops/s ÷ A | ops/s ÷ B |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ];
+    for (const phase of ["create", "read", "rename", "delete"]) {
+        const rows = results.filter((r) => r.phase === phase);
+        const a = rows.find((r) => r.variant.startsWith("A"));
+        const b = rows.find((r) => r.variant.startsWith("B"));
+        for (const r of rows) {
+            lines.push(
+                `| ${phase} | ${r.variant} | ${r.ops} | ${f2(r.seconds)} | ${f1(r.opsPerSecond)} | ${f1(r.p50Ms)} | ${f1(r.p99Ms)} | ${r.requests} | ${a ? f2(r.opsPerSecond / a.opsPerSecond) : "-"} | ${b ? f2(r.opsPerSecond / b.opsPerSecond) : "-"} |`,
+            );
+        }
+    }
+    return lines.join("\n");
+}
+
+function engineTable(results: EngineResult[]): string {
+    const lines = [
+        "| shape | command | wall s | requests | provider busy s | provider share | provider calls | peak provider RSS MB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ];
+    for (const r of results) {
+        lines.push(
+            `| ${r.shape} | ${r.command} | ${f1(r.seconds)} | ${r.requests} | ${f1(r.providerBusySeconds)} | ${((100 * r.providerBusySeconds) / r.seconds).toFixed(0)}% | ${r.providerCalls} | ${f1(r.peakProviderRssMb)} |`,
+        );
+    }
+    return lines.join("\n");
+}
+
+async function main() {
+    const mailboxes = option("mailboxes", 1000);
+    const userCount = option("users", 50);
+    const engineMailboxes = option("engine-mailboxes", 500);
+    const engineUsers = option("engine-users", 50);
+    const skipEngine = process.argv.includes("--skip-engine");
+    const outIndex = process.argv.indexOf("--out");
+    const out =
+        outIndex >= 0
+            ? path.resolve(process.argv[outIndex + 1] as string)
+            : path.join(REPO, "bench", "RESULTS.md");
+    const concurrency = 4;
+
+    const locals = Array.from({ length: Math.max(userCount, engineUsers) }, (_, i) => `user${i}`);
+    const sandbox = await startDovecot({ users: locals });
+    // Every request the server answers leaves one access line in its log: count those, not the client's idea.
+    // The log is written a moment after the answer, so let it settle first.
+    const countRequests = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return (sandbox.log().match(/"(POST|GET) \/doveadm\/v1 HTTP/g) ?? []).length;
+    };
+    try {
+        const started = new Date();
+        console.error(`client benchmark: ${mailboxes} mailboxes across ${userCount} users`);
+        const client = await benchmarkClient(sandbox, {
+            mailboxes,
+            users: sandbox.users.slice(0, userCount).map((u) => u.name),
+            concurrency,
+            countRequests,
+        });
+        let engine: { results: EngineResult[]; state: StateSize } | undefined;
+        if (!skipEngine) {
+            console.error(`engine benchmark: ${engineMailboxes} mailboxes across ${engineUsers} users`);
+            const users = sandbox.users.slice(0, engineUsers).map((u) => u.name);
+            engine = await benchmarkEngine(
+                sandbox,
+                "one Mailbox per folder",
+                mailboxSpecs(users, Math.ceil(engineMailboxes / engineUsers)),
+                engineMailboxes,
+                countRequests,
+            );
+        }
+        writeFileSync(
+            out,
+            report(
+                started,
+                { mailboxes, userCount, engineMailboxes, engineUsers, concurrency },
+                client,
+                engine,
+            ),
+        );
+        console.error(`wrote ${out}`);
+    } finally {
+        await sandbox.stop();
+    }
+}
+
+function report(
+    started: Date,
+    p: {
+        mailboxes: number;
+        userCount: number;
+        engineMailboxes: number;
+        engineUsers: number;
+        concurrency: number;
+    },
+    client: PhaseResult[],
+    engine?: { results: EngineResult[]; state: StateSize },
+): string {
+    const dovecot = execFileSync("dovecot", ["--version"]).toString().trim();
+    const ratio = (phase: string, base: string) => {
+        const c = client.find((r) => r.phase === phase && r.variant === "client");
+        const b = client.find((r) => r.phase === phase && r.variant.startsWith(base));
+        return c && b ? c.opsPerSecond / b.opsPerSecond : NaN;
+    };
+    const createVsB = ratio("create", "B");
+    const refresh = engine?.results.find((r) => r.command === "refresh");
+    const up = engine?.results.find((r) => r.command === "up");
+    const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+    const lines = [
+        "# Benchmark results",
+        "",
+        `Run ${started.toISOString()} by \`npm run bench\` on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ` +
+            `Node ${process.version}, Dovecot ${dovecot}, a sandbox server with Maildir++ on local disk. ` +
+            "The machines are noisy: compare ratios within this run, not absolute figures across runs.",
+        "",
+        "## Targets",
+        "",
+        "| target | measured | verdict |",
+        "|---|---|---|",
+        `| bulk create through the client ≥ 3× baseline B's throughput | ${f2(createVsB)}× | ${verdict(createVsB >= 3)} |`,
+        engine && refresh
+            ? `| \`refresh\` of ${p.engineMailboxes} mailboxes across ${p.engineUsers} users: ≤ 60 requests | ${refresh.requests} requests | ${verdict(refresh.requests <= 60)} |`
+            : "| refresh requests | not run | - |",
+        engine
+            ? `| state ≤ 2 KB per mailbox | ${f1(engine.state.bytesPerMailbox)} bytes | ${verdict(engine.state.bytesPerMailbox <= 2048)} |`
+            : "| state per mailbox | not run | - |",
+        engine && up
+            ? `| \`pulumi up\` of ${p.engineMailboxes} mailboxes: provider's share of wall time | ${((100 * up.providerBusySeconds) / up.seconds).toFixed(0)}% of ${f1(up.seconds)} s | reported |`
+            : "| up share | not run | - |",
+        "",
+        `## Client: ${p.mailboxes} mailboxes across ${p.userCount} users`,
+        "",
+        `Baseline A sends one raw HTTP request per operation, one at a time; baseline B the same requests ${p.concurrency} at a time ` +
+            `(the client's default \`maxConcurrency\`); the client gets every operation of a phase at once and queues them per user, ` +
+            "merging contiguous creates, status reads and deletes into one array-form command (renames have no array form). " +
+            "Requests are counted from the server's access log. Latency is per operation, from call to completion, queueing included, " +
+            "so the client's p50 is high while its throughput is higher.",
+        "",
+        clientTable(client),
+        "",
+    ];
+    if (engine) {
+        lines.push(
+            `## Engine: ${p.engineMailboxes} mailboxes across ${p.engineUsers} users (\`pulumi\` CLI, file backend, package installed under node_modules)`,
+            "",
+            engineTable(engine.results),
+            "",
+            `State after \`up\`: ${engine.state.resources} resources, ${f1(engine.state.bytesPerMailbox)} bytes of state per mailbox ` +
+                `(the resources' own entries), ${engine.state.totalBytes} bytes for the whole export.`,
+            "",
+            "Provider share: the time during which at least one provider call (check, diff, create, read, update, delete) was running, " +
+                "over the command's wall time. The rest is the CLI and engine: starting the language host and Node, running the program, " +
+                "registering resources over gRPC, starting the provider process, and writing the state file after each step.",
+            "",
+        );
+    }
+    return lines.join("\n");
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+});
