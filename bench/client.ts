@@ -138,7 +138,12 @@ async function runBaseline(
     return results;
 }
 
-async function runClient(sandbox: Sandbox, list: Target[], concurrency: number, countRequests: () => Promise<number>) {
+async function runClient(
+    sandbox: Sandbox,
+    list: Target[],
+    concurrency: number,
+    countRequests: () => Promise<number>,
+) {
     resetEndpointState();
     const client = new DoveadmClient(
         resolveSettings(undefined, {
@@ -180,7 +185,12 @@ async function runClient(sandbox: Sandbox, list: Target[], concurrency: number, 
 /** Runs the three variants, each on its own mailbox names, on one server. */
 export async function benchmarkClient(
     sandbox: Sandbox,
-    options: { mailboxes: number; users: string[]; concurrency: number; countRequests: () => Promise<number> },
+    options: {
+        mailboxes: number;
+        users: string[];
+        concurrency: number;
+        countRequests: () => Promise<number>;
+    },
 ): Promise<PhaseResult[]> {
     const perUser = Math.ceil(options.mailboxes / options.users.length);
     const results: PhaseResult[] = [];

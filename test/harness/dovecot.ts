@@ -1,7 +1,18 @@
-// A throwaway Dovecot 2.3 for tests, the demo and the benchmark: its own config, users and mail in a
+// A throwaway Dovecot for tests, the demo and the benchmark: its own config, users and mail in a
 // temporary folder, listening on free loopback ports only, stopped (and the folder removed) by stop().
 // The server's state is checked through the `doveadm` command line (which reads the mail storage
 // directly, not through the HTTP API under test) and through a real IMAP client.
+//
+// Two Dovecot versions are supported, chosen by `SandboxOptions.version` or the DOVECOT_VERSION
+// environment variable (default 2.3):
+// - 2.3: the host's Dovecot 2.3.19.1 (Debian 12 packages), run directly.
+// - 2.4: Dovecot 2.4.1 from a Debian 13 root made by scripts/install-dovecot24.sh (never installed on
+//   the host). Every Dovecot binary (dovecot, doveadm) runs `chroot`ed into that root, inside its own
+//   private mount namespace (`unshare --mount`) in which the sandbox folder is bind-mounted into the
+//   root at the same absolute path, /proc is mounted and a fresh tmpfs covers the root's /tmp. So the
+//   paths in the config, the log and the tests are the same inside and outside, and no mount is ever
+//   visible on the host or left behind: the namespace, and its mounts, go away with the last process
+//   in it (the server's, when it stops; a doveadm call's, when it exits).
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
@@ -11,6 +22,7 @@ import {
     mkdirSync,
     mkdtempSync,
     readFileSync,
+    realpathSync,
     rmSync,
     writeFileSync,
 } from "node:fs";
@@ -24,11 +36,20 @@ const run = promisify(execFile);
 /** The uid and gid that own every test user's mail (the system's `nobody`). */
 const MAIL_UID = 65534;
 
+/** The Dovecot versions the sandbox can run. */
+export type DovecotVersion = "2.3" | "2.4";
+
 /** Options for a sandbox server. */
 export interface SandboxOptions {
+    /** The Dovecot version to run; default: the DOVECOT_VERSION environment variable, else 2.3. */
+    version?: DovecotVersion;
     /** Local parts of the users to create, all in the example.org domain. */
     users?: string[];
-    /** Lines added to the generated dovecot.conf (for example `doveadm_allowed_commands = ...`). */
+    /**
+     * Lines added to the generated dovecot.conf (for example `doveadm_allowed_commands = ...`), in 2.3
+     * syntax. For 2.4 a `doveadm_allowed_commands = a b,c d` line is rewritten to 2.4's syntax (a list
+     * of names with spaces must be a block there); other lines are passed as they are.
+     */
     extraConfig?: string[];
     /** A folder to hold the server's files instead of a new temporary one (kept on stop). */
     dir?: string;
@@ -108,7 +129,69 @@ function userLine(user: SandboxUser, home: string): string {
     return `${user.name}:{PLAIN}${user.password}:${MAIL_UID}:${MAIL_UID}::${home}::`;
 }
 
+/** The version a sandbox runs: the option, else DOVECOT_VERSION, else 2.3. */
+export function dovecotVersion(options: SandboxOptions = {}): DovecotVersion {
+    const version = options.version ?? (process.env.DOVECOT_VERSION || "2.3");
+    if (version !== "2.3" && version !== "2.4")
+        throw new Error(`DOVECOT_VERSION must be 2.3 or 2.4, not ${JSON.stringify(version)}`);
+    return version;
+}
+
+/**
+ * The Debian 13 root holding Dovecot 2.4: DOVECOT24_ROOT, else the project's .cache/debian13-dovecot24
+ * (a link made by scripts/install-dovecot24.sh).
+ */
+export function dovecot24Root(): string {
+    const root =
+        process.env.DOVECOT24_ROOT || path.resolve(__dirname, "..", "..", ".cache", "debian13-dovecot24");
+    if (!existsSync(path.join(root, "usr", "sbin", "dovecot")))
+        throw new Error(`no Dovecot 2.4 root at ${root}: run \`bash scripts/install-dovecot24.sh\` first`);
+    return realpathSync(root);
+}
+
+// Runs "$@" chrooted into $1 in a private mount namespace (started by `unshare --mount`) that shows the
+// host folder $2 at the same path inside the root. /proc is needed by Dovecot (/dev/fd and friends);
+// the tmpfs on the root's /tmp both gives the mount point a place that vanishes with the namespace and
+// keeps the root's own /tmp clean. A folder outside /tmp gets a (persistent, empty) mount point in the
+// root.
+const IN_ROOT_SCRIPT = [
+    "set -e",
+    "root=$1 dir=$2; shift 2",
+    'mount -t proc proc "$root/proc"',
+    'mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"',
+    'mkdir -p "$root$dir"',
+    'mount --bind "$dir" "$root$dir"',
+    'exec chroot "$root" "$@"',
+].join("\n");
+
+/** The file and arguments that run a Dovecot binary of `version` for the sandbox in `dir`. */
+function dovecotCommand(
+    version: DovecotVersion,
+    dir: string,
+    binary: string,
+    args: string[],
+): [string, string[]] {
+    if (version === "2.3") return [binary, args];
+    return [
+        "unshare",
+        [
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            IN_ROOT_SCRIPT,
+            "sh",
+            dovecot24Root(),
+            dir,
+            binary,
+            ...args,
+        ],
+    ];
+}
+
 function configText(
+    version: DovecotVersion,
     dir: string,
     imapPort: number,
     httpPort: number,
@@ -116,6 +199,7 @@ function configText(
     password: string,
     options: SandboxOptions,
 ): string {
+    if (version === "2.4") return configText24(dir, imapPort, httpPort, apiKey, password, options);
     const auth = options.auth ?? "both";
     return [
         `# generated by test/harness/dovecot.ts`,
@@ -167,6 +251,86 @@ function configText(
     ].join("\n");
 }
 
+/** The same server as configText's in Dovecot 2.4's config syntax. */
+function configText24(
+    dir: string,
+    imapPort: number,
+    httpPort: number,
+    apiKey: string,
+    password: string,
+    options: SandboxOptions,
+): string {
+    const auth = options.auth ?? "both";
+    return [
+        // 2.4 refuses a config whose first setting is not dovecot_config_version.
+        `dovecot_config_version = 2.4.1`,
+        `# generated by test/harness/dovecot.ts`,
+        `dovecot_storage_version = 2.4.1`,
+        `instance_name = pulumi-dovecot-${path.basename(dir)}`,
+        `base_dir = ${dir}/run`,
+        `state_dir = ${dir}/state`,
+        `log_path = ${dir}/dovecot.log`,
+        `protocols = imap`,
+        `listen = 127.0.0.1`,
+        `ssl = no`,
+        `auth_allow_cleartext = yes`,
+        `auth_mechanisms = plain login`,
+        `mail_driver = maildir`,
+        `mail_path = %{home}/Maildir`,
+        `first_valid_uid = ${MAIL_UID}`,
+        `last_valid_uid = ${MAIL_UID}`,
+        `default_internal_user = dovecot`,
+        `default_login_user = dovenull`,
+        `namespace inbox {`,
+        `  inbox = yes`,
+        `  separator = /`,
+        `}`,
+        `passdb passwd-file {`,
+        `  default_password_scheme = PLAIN`,
+        `  auth_username_format = %{user}`,
+        `  passwd_file_path = ${dir}/users`,
+        `}`,
+        `userdb passwd-file {`,
+        `  auth_username_format = %{user}`,
+        `  passwd_file_path = ${dir}/users`,
+        `}`,
+        auth === "both" || auth === "apiKey" ? `doveadm_api_key = ${apiKey}` : "",
+        auth === "both" || auth === "password" ? `doveadm_password = ${password}` : "",
+        `service imap-login {`,
+        `  inet_listener imap {`,
+        `    listen = 127.0.0.1`,
+        `    port = ${imapPort}`,
+        `  }`,
+        `  inet_listener imaps {`,
+        `    port = 0`,
+        `  }`,
+        `}`,
+        `service doveadm {`,
+        `  inet_listener http {`,
+        `    listen = 127.0.0.1`,
+        `    port = ${httpPort}`,
+        `  }`,
+        `}`,
+        ...(options.extraConfig ?? []).map(extraLine24),
+        "",
+    ].join("\n");
+}
+
+/**
+ * A 2.3 extra config line in 2.4 syntax. 2.4 reads `doveadm_allowed_commands` as a boolean list split
+ * at spaces and commas (even inside quotes), so `mailbox list,reload` would allow the commands
+ * `mailbox`, `list` and `reload`; names with spaces need the block form.
+ */
+function extraLine24(line: string): string {
+    const match = /^\s*doveadm_allowed_commands\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match?.[1]) return line;
+    const names = match[1]
+        .split(",")
+        .map((name) => name.trim())
+        .filter((name) => name.length > 0);
+    return [`doveadm_allowed_commands {`, ...names.map((name) => `  "${name}" = yes`), `}`].join("\n");
+}
+
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -206,6 +370,8 @@ export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 async function startOnce(options: SandboxOptions): Promise<Sandbox> {
+    const version = dovecotVersion(options);
+    if (version === "2.4") dovecot24Root(); // fails early, with a hint, when the root is missing
     const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "dovecot-"));
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o755);
@@ -235,11 +401,12 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     };
     for (const local of options.users ?? ["alice", "bob"]) addUser(local);
     writeUsers();
-    writeFileSync(configPath, configText(dir, imapPort, httpPort, apiKey, password, options));
+    writeFileSync(configPath, configText(version, dir, imapPort, httpPort, apiKey, password, options));
 
     const doveadmResult = async (args: string[]) => {
         try {
-            const { stdout, stderr } = await run("doveadm", ["-c", configPath, ...args], { timeout: 30_000 });
+            const [file, fileArgs] = dovecotCommand(version, dir, "doveadm", ["-c", configPath, ...args]);
+            const { stdout, stderr } = await run(file, fileArgs, { timeout: 30_000 });
             return { code: 0, stdout, stderr };
         } catch (error) {
             const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -260,11 +427,20 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     const startServer = async () => {
         // The daemon may keep inherited pipes open, so give it none and read failures from its log.
         const code = await new Promise<number | null>((resolve, reject) => {
-            const child = spawn("dovecot", ["-c", configPath], { stdio: "ignore" });
+            const [file, args] = dovecotCommand(version, dir, "dovecot", ["-c", configPath]);
+            const child = spawn(file, args, { stdio: "ignore" });
             child.on("error", reject);
             child.on("exit", resolve);
         });
-        if (code !== 0) throw new Error(`dovecot -c ${configPath} exited ${code}: ${readLog().slice(-2000)}`);
+        if (code !== 0) {
+            // Config errors go to stderr, not to the log: ask doveconf for them.
+            const [file, args] = dovecotCommand(version, dir, "doveconf", ["-n", "-c", configPath]);
+            const config = await run(file, args, { timeout: 30_000 }).then(
+                () => "",
+                (error: { stderr?: string }) => error.stderr ?? "",
+            );
+            throw new Error(`dovecot -c ${configPath} exited ${code}: ${config}${readLog().slice(-2000)}`);
+        }
         await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), 15_000);
         await waitFor("the IMAP listener", () => portAnswers(imapPort), 15_000);
     };
@@ -288,7 +464,8 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     };
     const stopServer = async () => {
         const pid = masterPid();
-        await run("doveadm", ["-c", configPath, "stop"], { timeout: 30_000 }).catch(() => undefined);
+        const [file, args] = dovecotCommand(version, dir, "doveadm", ["-c", configPath, "stop"]);
+        await run(file, args, { timeout: 30_000 }).catch(() => undefined);
         if (pid !== undefined) {
             await waitFor("dovecot to stop", async () => !alive(pid), 15_000).catch(() => {
                 process.kill(pid, "SIGKILL");
@@ -341,13 +518,18 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
                     `From: test@example.org\r\nTo: ${user}\r\nSubject: message ${i}\r\nMessage-ID: <${randomBytes(8).toString("hex")}@example.org>\r\n\r\nbody ${i}\r\n`,
                 );
                 // `doveadm save` reads the message from stdin.
-                await run(
-                    "sh",
-                    ["-c", `doveadm -c "$0" save -u "$1" -m "$2" < "$3"`, configPath, user, mailbox, file],
-                    {
-                        timeout: 30_000,
-                    },
-                );
+                const [save, saveArgs] = dovecotCommand(version, dir, "doveadm", [
+                    "-c",
+                    configPath,
+                    "save",
+                    "-u",
+                    user,
+                    "-m",
+                    mailbox,
+                ]);
+                await run("sh", ["-c", `f=$0; exec "$@" < "$f"`, file, save, ...saveArgs], {
+                    timeout: 30_000,
+                });
                 rmSync(file);
             }
         },
