@@ -90,6 +90,22 @@ export function mailboxSpecs(users: string[], perUser: number): ResourceSpec[] {
     return specs;
 }
 
+/** The resources of the per-user shape: one FolderSet per user holding all of that user's folders. */
+export function folderSetSpecs(users: string[], perUser: number): ResourceSpec[] {
+    return users.map((user, u) => ({
+        kind: "FolderSet",
+        name: `u${u}-folders`,
+        args: {
+            user,
+            folders: Array.from({ length: perUser }, (_, i) => ({
+                name: `Bench/F${i}`,
+                subscribed: i % 2 === 0,
+            })),
+            forceDestroy: true,
+        },
+    }));
+}
+
 /** Runs up, preview, refresh and destroy of `specs` and measures each. */
 export async function benchmarkEngine(
     sandbox: Sandbox,

@@ -14,6 +14,7 @@
 //   visible on the host or left behind: the namespace, and its mounts, go away with the last process
 //   in it (the server's, when it stops; a doveadm call's, when it exits).
 import { execFile, spawn } from "node:child_process";
+import { REPO_ROOT } from "./repo";
 import { randomBytes } from "node:crypto";
 import {
     chmodSync,
@@ -142,8 +143,7 @@ export function dovecotVersion(options: SandboxOptions = {}): DovecotVersion {
  * (a link made by scripts/install-dovecot24.sh).
  */
 export function dovecot24Root(): string {
-    const root =
-        process.env.DOVECOT24_ROOT || path.resolve(__dirname, "..", "..", ".cache", "debian13-dovecot24");
+    const root = process.env.DOVECOT24_ROOT || path.join(REPO_ROOT, ".cache", "debian13-dovecot24");
     if (!existsSync(path.join(root, "usr", "sbin", "dovecot")))
         throw new Error(`no Dovecot 2.4 root at ${root}: run \`bash scripts/install-dovecot24.sh\` first`);
     return realpathSync(root);

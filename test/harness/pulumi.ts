@@ -2,6 +2,7 @@
 // install looks (the SDK and this package under node_modules), a file backend in a temporary folder,
 // offline settings, and every command bounded by a timeout that kills its whole process group.
 import { execFileSync, spawn } from "node:child_process";
+import { REPO_ROOT } from "./repo";
 import {
     copyFileSync,
     cpSync,
@@ -18,8 +19,7 @@ import {
 import * as os from "node:os";
 import * as path from "node:path";
 
-/** The repository's root folder (this file is test/harness/pulumi.ts). */
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { REPO_ROOT };
 
 /** The compiled library (run `npm run build` first). */
 export const DIST_PROVIDER = path.join(REPO_ROOT, "dist", "provider");
@@ -214,7 +214,7 @@ export type Layout =
 
 /** One resource of the generic test program. */
 export interface ResourceSpec {
-    kind: "Mailbox" | "Subscription" | "Reload";
+    kind: "Mailbox" | "Subscription" | "Reload" | "FolderSet";
     /** The Pulumi resource name. */
     name: string;
     args: Record<string, unknown>;

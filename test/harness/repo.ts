@@ -1,0 +1,20 @@
+// The repository's root folder, found from this file whether it runs from source (ts-jest) or compiled
+// elsewhere (the benchmark builds into .cache/build): the nearest folder up whose package.json is ours.
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+
+function findRoot(start: string): string {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+        const manifest = path.join(dir, "package.json");
+        if (
+            existsSync(manifest) &&
+            (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-dovecot"
+        ) {
+            return dir;
+        }
+        if (path.dirname(dir) === dir) throw new Error(`no pulumi-dovecot package.json above ${start}`);
+    }
+}
+
+/** The repository's root folder. */
+export const REPO_ROOT = findRoot(__dirname);
