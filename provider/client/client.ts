@@ -633,15 +633,24 @@ export class DoveadmClient {
 
     /** Runs one request inside the endpoint's slots, behind the fatal-error stop. */
     private async guarded<T>(command: string, send: () => Promise<T>, context?: ErrorContext): Promise<T> {
-        const known = this.state.fatal ?? this.state.refused.get(command);
-        if (known) throw context ? known.withContext(context) : known;
-        try {
-            return await this.state.slots.run(send);
-        } catch (error) {
-            if (error instanceof DoveadmCommandNotAllowedError) this.state.refused.set(command, error);
-            else if (error instanceof DoveadmError && error.fatal) this.state.fatal ??= error;
-            throw error;
-        }
+        const stopped = () => {
+            const known = this.state.fatal ?? this.state.refused.get(command);
+            if (known) throw context ? known.withContext(context) : known;
+        };
+        stopped();
+        // Look again once a slot is free, and remember a fatal failure before the slot is handed on:
+        // a request that waited for a slot must not go out after another one learned that every
+        // request is bound to fail.
+        return this.state.slots.run(async () => {
+            stopped();
+            try {
+                return await send();
+            } catch (error) {
+                if (error instanceof DoveadmCommandNotAllowedError) this.state.refused.set(command, error);
+                else if (error instanceof DoveadmError && error.fatal) this.state.fatal ??= error;
+                throw error;
+            }
+        });
     }
 }
 

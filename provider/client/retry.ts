@@ -48,6 +48,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Runs `attempt` and retries it as the options allow. */
 export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOptions<T>): Promise<T> {
     const policy = options.policy ?? DEFAULT_RETRY_POLICY;
+    const started = Date.now();
+    // Set once an attempt of a write ended with an unknown outcome: that attempt may still take effect
+    // on the server later (a slow server runs it after the client gave up on it).
+    let uncertain = false;
     for (let n = 1; ; n++) {
         try {
             return await attempt();
@@ -57,15 +61,32 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOpti
             if (error instanceof DoveadmUnknownOutcomeError) {
                 if (options.idempotent) retry = true;
                 else if (options.recover) {
+                    uncertain = true;
                     const found = await options.recover();
                     if (found.done) return found.value;
                     retry = true;
                 }
+            } else if (uncertain && !retry && !error.fatal && options.recover) {
+                // A resend refused as a conflict (exit 65 "exists", 68 "gone") may have met the effect
+                // of the earlier attempt that arrived late: if the server now shows the write done, it is.
+                const found = await options.recover();
+                if (found.done) return found.value;
             }
-            if (!retry || n >= policy.maxAttempts) throw error;
+            if (!retry) throw error;
+            if (n >= policy.maxAttempts) throw n > 1 ? gaveUp(error, n, Date.now() - started) : error;
             const delay = backoffDelay(policy, n);
             options.onRetry?.(error, n, delay);
             await sleep(delay);
         }
     }
+}
+
+/** The last error of a retried request, saying how many attempts were made over how long. */
+function gaveUp(error: DoveadmError, attempts: number, elapsedMs: number): DoveadmError {
+    const seconds = (elapsedMs / 1000).toFixed(1);
+    error.message = error.message.replace(
+        `failed: ${error.reason}.`,
+        `failed: ${error.reason}; gave up after ${attempts} attempts over ${seconds} s.`,
+    );
+    return error;
 }

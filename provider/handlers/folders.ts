@@ -12,6 +12,7 @@ import { DoveadmConflictError, DoveadmNoUserError } from "../client/errors";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
 import { isInbox, mailboxNameSchema, userSchema } from "../names";
+import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
 
 /** The inputs of a FolderSet. */
@@ -199,16 +200,6 @@ async function apply(
     return result;
 }
 
-function noUser(error: DoveadmNoUserError, user: string): DoveadmNoUserError {
-    return new DoveadmNoUserError(
-        "DOVEADM_NO_USER",
-        { command: "mailboxStatus", user },
-        "the user does not exist in the server's user database (exit 67)",
-        "Create the user on the server first; if the user was removed on purpose, remove this FolderSet from the program and run `pulumi state delete` for it.",
-        { exitCode: error.exitCode },
-    );
-}
-
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
@@ -241,7 +232,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             const mailboxes = await apply(client, inputs, []);
             return { id, outs: { ...inputs, mailboxes } };
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw noUser(error, inputs.user);
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             if (error instanceof DoveadmConflictError && error.code === "DOVEADM_FOLDERSET_REFUSED")
                 throw error;
             // Some folders may exist now: record what does, so the next `up` goes on from there.
@@ -260,7 +251,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         try {
             snapshot = await currentClient().snapshot(props.user);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw noUser(error, props.user);
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;
         }
         const mailboxes: ManagedFolder[] = [];
@@ -289,7 +280,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         try {
             await apply(currentClient(), { ...props, folders: [] }, props.mailboxes ?? []);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw noUser(error, props.user);
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;
         }
     },

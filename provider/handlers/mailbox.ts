@@ -15,6 +15,7 @@ import {
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
 import { isInbox, mailboxNameSchema, userSchema } from "../names";
+import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
 
 const flag = (fallback: boolean) => z.boolean({ error: "must be true or false" }).default(fallback);
@@ -94,16 +95,6 @@ async function locate(
     return (await client.statusAll(user)).find((status) => status.guid === guid);
 }
 
-function userGone(error: DoveadmNoUserError, user: string, command: string): DoveadmError {
-    return new DoveadmNoUserError(
-        "DOVEADM_NO_USER",
-        { command, user },
-        "the user does not exist in the server's user database (exit 67)",
-        "If the user was removed on purpose, remove their resources from the program and run `pulumi state delete` for each; if the user database is only unreachable, fix it and run again.",
-        { exitCode: error.exitCode },
-    );
-}
-
 /** The Mailbox provider's methods, using the process's configured client. */
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
@@ -163,7 +154,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                 }
                 if (error instanceof DoveadmUsageError && error.exitCode === 64)
                     throw invalidName(error, context);
-                if (error instanceof DoveadmNoUserError) throw userGone(error, user, "mailboxCreate");
+                if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
                 throw error;
             }
             status = await client.findStatus(user, name);
@@ -200,7 +191,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             if (!found) return {};
             subscribed = snapshot.subscriptions.includes(found.name);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw userGone(error, props.user, "mailboxStatus");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
             throw error;
         }
         const current = { ...inputsOf(props), subscribed };
@@ -253,7 +244,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         try {
             found = await locate(client, user, name, id);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw userGone(error, user, "mailboxDelete");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
             throw error;
         }
         if (!found) return; // already gone

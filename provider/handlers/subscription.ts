@@ -5,6 +5,7 @@ import { z } from "zod";
 import { DoveadmNoUserError } from "../client/errors";
 import { checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
+import { unknownUser } from "./no-user";
 import { mailboxNameSchema, userSchema } from "../names";
 
 /** The inputs of a Subscription. */
@@ -19,16 +20,6 @@ export function subscriptionInputShape(separator: string) {
 export interface SubscriptionProps {
     user: string;
     mailbox: string;
-}
-
-function noUser(error: DoveadmNoUserError, user: string, command: string): DoveadmNoUserError {
-    return new DoveadmNoUserError(
-        "DOVEADM_NO_USER",
-        { command, user },
-        "the user does not exist in the server's user database (exit 67)",
-        "Create the user on the server first, or remove this Subscription from the program.",
-        { exitCode: error.exitCode },
-    );
 }
 
 /** The Subscription provider's methods. */
@@ -46,7 +37,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         try {
             await currentClient().setSubscribed(inputs.user, inputs.mailbox, true);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw noUser(error, inputs.user, "mailboxSubscribe");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
         return {
@@ -60,7 +51,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         try {
             subscribed = (await currentClient().snapshot(props.user)).subscriptions;
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw noUser(error, props.user, "mailboxList");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
         if (!subscribed.includes(props.mailbox)) return {};
@@ -72,7 +63,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         try {
             await currentClient().setSubscribed(props.user, props.mailbox, false);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw noUser(error, props.user, "mailboxUnsubscribe");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
     },
