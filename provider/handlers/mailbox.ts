@@ -2,6 +2,7 @@
 // survives renames, so refresh finds a mailbox renamed behind Pulumi's back. Nothing here ever
 // deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
 import type * as pulumi from "@pulumi/pulumi";
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DoveadmClient, MailboxStatus } from "../client/client";
 import {
@@ -9,6 +10,9 @@ import {
     DoveadmError,
     DoveadmNoUserError,
     DoveadmNotFoundError,
+    DoveadmTemporaryError,
+    DoveadmUnknownOutcomeError,
+    DoveadmUnreachableError,
     DoveadmUsageError,
     ErrorContext,
 } from "../client/errors";
@@ -124,6 +128,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         const replaces = olds.user !== news.user ? ["user"] : [];
         const changed =
             replaces.length > 0 ||
+            pending(olds) ||
             olds.name !== news.name ||
             olds.subscribed !== news.subscribed ||
             olds.forceDestroy !== news.forceDestroy ||
@@ -135,33 +140,29 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async create(inputs: MailboxInputs) {
         const client = currentClient();
         const { user, name } = inputs;
-        const context = { command: "mailboxCreate", user, mailbox: name };
         let status: MailboxStatus | undefined;
         const adopting = inputs.adopt || isInbox(name);
         if (adopting) status = await client.findStatus(user, name);
         if (!status) {
+            // The GUID is chosen here, before anything is sent, and is the resource's id: if the
+            // server goes away between the create and the read that confirms it, the resource is
+            // recorded as pending under that id and the next `up` finishes it (see update), instead
+            // of leaving a mailbox on the server that the state does not know.
+            const guid = newGuid();
+            await createWithGuid(client, user, name, guid, (error) => {
+                throw new PartialFailureError(guid, pendingOutputs(inputs), error);
+            });
             try {
-                await client.createMailbox(user, name);
+                status = await client.findStatus(user, name);
             } catch (error) {
-                if (error instanceof DoveadmConflictError) {
-                    throw new DoveadmConflictError(
-                        "DOVEADM_MAILBOX_EXISTS",
-                        context,
-                        "the mailbox already exists",
-                        "Set adopt: true on this Mailbox to take the existing mailbox (and its messages) over, or choose another name.",
-                        { exitCode: error.exitCode },
-                    );
-                }
-                if (error instanceof DoveadmUsageError && error.exitCode === 64)
-                    throw invalidName(error, context);
-                if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
+                if (error instanceof DoveadmError && !definite(error))
+                    throw new PartialFailureError(guid, pendingOutputs(inputs), error);
                 throw error;
             }
-            status = await client.findStatus(user, name);
-            if (!status) {
+            if (!status || status.guid !== guid) {
                 throw new DoveadmNotFoundError(
                     "DOVEADM_CREATE_NOT_VISIBLE",
-                    context,
+                    { command: "mailboxCreate", user, mailbox: name },
                     "the server reported success but the mailbox is not there",
                     "Check the server's log and run again.",
                 );
@@ -203,6 +204,26 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         const client = currentClient();
         const { user } = news;
         let status: MailboxStatus | undefined;
+        const wasPending = pending(olds);
+        if (wasPending) {
+            // An earlier create was cut off: finish it under the GUID it chose (the id).
+            const found = await client.findStatus(user, olds.name);
+            if (!found) {
+                await createWithGuid(client, user, olds.name, id, (error) => {
+                    throw error;
+                });
+            } else if (found.guid !== id) {
+                throw new DoveadmConflictError(
+                    "DOVEADM_MAILBOX_EXISTS",
+                    { command: "mailboxCreate", user, mailbox: olds.name },
+                    "the mailbox already exists, created by someone else while this one's creation was interrupted",
+                    "Set adopt: true on this Mailbox and run `pulumi state delete` for it, then `pulumi up`, to take it over; or choose another name.",
+                    { exitCode: 65 },
+                );
+            }
+            // Its subscription was never set: set it whatever the last known value says.
+            olds = { ...olds, guid: id, subscribed: !news.subscribed };
+        }
         if (olds.name !== news.name) {
             if (isInbox(olds.name) || isInbox(news.name)) {
                 throw new DoveadmConflictError(
@@ -228,6 +249,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         } else if (olds.subscribed !== news.subscribed) {
             await client.setSubscribed(user, news.name, news.subscribed);
         }
+        if (!status && wasPending) status = await client.findStatus(user, news.name);
         if (!status) {
             // Only flags changed (or the subscription): keep the last known counters, send nothing more.
             return { outs: { ...olds, ...news } };
@@ -304,6 +326,78 @@ async function renameMailbox(
             );
         }
         if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
+        throw error;
+    }
+}
+
+/** A new random mailbox GUID (32 hex digits), as Dovecot makes them. */
+function newGuid(): string {
+    return randomBytes(16).toString("hex");
+}
+
+/** The outputs recorded for a mailbox whose creation may or may not have happened: no GUID yet. */
+function pendingOutputs(inputs: MailboxInputs): MailboxOutputs {
+    return {
+        ...inputs,
+        guid: "",
+        messages: 0,
+        unseen: 0,
+        uidValidity: 0,
+        uidNext: 0,
+        highestModSeq: 0,
+        vsize: 0,
+    };
+}
+
+/** True for a resource recorded by an interrupted create (its GUID output is still empty). */
+function pending(olds: MailboxOutputs): boolean {
+    return typeof olds.guid !== "string" || olds.guid === "";
+}
+
+/** True when the failure tells for sure what the server did (it answered, or a setting is wrong). */
+function definite(error: DoveadmError): boolean {
+    return !(
+        error instanceof DoveadmUnknownOutcomeError ||
+        error instanceof DoveadmUnreachableError ||
+        error instanceof DoveadmTemporaryError
+    );
+}
+
+/**
+ * Creates one mailbox with the given GUID, after looking that the name is free (Dovecot 2.3 writes
+ * the GUID into an existing mailbox of that name even while refusing to create it). A failure that
+ * leaves the outcome unknown goes to `uncertain`, which throws.
+ */
+async function createWithGuid(
+    client: DoveadmClient,
+    user: string,
+    name: string,
+    guid: string,
+    uncertain: (error: DoveadmError) => never,
+): Promise<void> {
+    const context = { command: "mailboxCreate", user, mailbox: name };
+    const exists = () =>
+        new DoveadmConflictError(
+            "DOVEADM_MAILBOX_EXISTS",
+            context,
+            "the mailbox already exists",
+            "Set adopt: true on this Mailbox to take the existing mailbox (and its messages) over, or choose another name.",
+            { exitCode: 65 },
+        );
+    try {
+        if (await client.findStatus(user, name)) throw exists();
+    } catch (error) {
+        if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
+        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
+        throw error;
+    }
+    try {
+        await client.mailboxCreate(user, [name], { guid });
+    } catch (error) {
+        if (error instanceof DoveadmConflictError) throw exists();
+        if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
+        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
+        if (error instanceof DoveadmError && !definite(error)) uncertain(error);
         throw error;
     }
 }

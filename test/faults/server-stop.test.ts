@@ -1,0 +1,112 @@
+// The server stops in the middle of `pulumi up` of 100 mailboxes (through the real CLI): the up fails
+// with clear errors; once the server is back, the next `up` converges: every declared mailbox exists
+// exactly once, the state holds exactly one resource per mailbox whose id is the server's GUID, and a
+// preview shows nothing left to do.
+import { Sandbox, startDovecot } from "../harness/dovecot";
+import { PulumiProject, ResourceSpec, StateResource, changedSteps } from "../harness/pulumi";
+
+jest.setTimeout(300_000);
+
+const USERS = ["alice@example.org", "bob@example.org"];
+
+describe("the server stops in the middle of pulumi up", () => {
+    let sandbox: Sandbox;
+    let project: PulumiProject;
+    const specs: ResourceSpec[] = [];
+    for (let i = 0; i < 100; i++) {
+        const user = USERS[i % 2]!;
+        specs.push({
+            kind: "Mailbox",
+            name: `m${String(i).padStart(3, "0")}`,
+            args: { user, name: `Stop/F${String(i).padStart(3, "0")}`, subscribed: i % 3 !== 0 },
+        });
+    }
+    const declared = (user: string) =>
+        specs
+            .filter((s) => s.args.user === user)
+            .map((s) => String(s.args.name))
+            .sort();
+    const managed = async (user: string) =>
+        (await sandbox.listMailboxes(user)).filter((name) => name.startsWith("Stop/"));
+
+    beforeAll(async () => {
+        sandbox = await startDovecot();
+        project = await PulumiProject.create({ server: sandbox, name: "server-stop", resources: specs });
+        // Short per-request timeout, so that requests cut off by the stop fail fast.
+        await project.setConfig("dovecot:timeoutMs", "3000");
+    });
+    afterAll(async () => {
+        project?.cleanup();
+        await sandbox?.stop();
+    });
+
+    it("fails clearly, then converges on the next up with no duplicate, no loss and nothing orphaned", async () => {
+        // Two engine workers at a time, so that the up lasts long enough to be cut in the middle.
+        const up = project.pulumi(
+            [
+                "up",
+                "--yes",
+                "--skip-preview",
+                "--non-interactive",
+                "--stack",
+                project.stack,
+                "--parallel",
+                "2",
+            ],
+            { allowFailure: true, timeoutMs: 180_000 },
+        );
+        let seen = 0;
+        const deadline = Date.now() + 120_000;
+        while (Date.now() < deadline) {
+            seen = (await managed(USERS[0]!)).length + (await managed(USERS[1]!)).length;
+            if (seen >= 10) break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await sandbox.stopServer();
+        const failed = await up;
+        await sandbox.startServer();
+
+        expect(seen).toBeGreaterThanOrEqual(10);
+        expect(seen).toBeLessThan(100); // the stop came in the middle
+        expect(failed.timedOut).toBe(false);
+        expect(failed.code).not.toBe(0);
+        // Clear errors: each names the command, the endpoint and what to do; no stack trace.
+        expect(failed.output).toMatch(/could not connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+        expect(failed.output).toContain("Check that Dovecot is running");
+        expect(failed.output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+        // Nothing was created twice even by the failed run.
+        for (const user of USERS) {
+            const names = await managed(user);
+            expect(new Set(names).size).toBe(names.length);
+        }
+
+        const again = await project.up({ timeoutMs: 180_000 });
+        expect(again.code).toBe(0);
+
+        for (const user of USERS) expect(await managed(user)).toEqual(declared(user));
+        const resources: StateResource[] = await project.stateResources();
+        expect(resources.map((r) => r.urn.split("::").pop()).sort()).toEqual(specs.map((s) => s.name).sort());
+        for (const spec of specs) {
+            const resource = resources.find((r) => r.urn.endsWith(`::${spec.name}`));
+            const user = String(spec.args.user);
+            const name = String(spec.args.name);
+            const status = await sandbox.status(user, name);
+            expect(status).toBeDefined();
+            expect(resource?.id).toBe(status?.guid);
+            expect(resource?.outputs?.guid).toBe(status?.guid);
+            expect(resource?.outputs?.name).toBe(name);
+        }
+        // Subscriptions as declared.
+        for (const user of USERS) {
+            const subscribed = (await sandbox.listSubscriptions(user)).filter((n) => n.startsWith("Stop/"));
+            const wanted = specs
+                .filter((s) => s.args.user === user && s.args.subscribed)
+                .map((s) => String(s.args.name))
+                .sort();
+            expect(subscribed).toEqual(wanted);
+        }
+        // Nothing left to do, and the state agrees with the server on refresh.
+        expect(changedSteps(await project.preview())).toEqual([]);
+        expect(changedSteps(await project.preview({ refresh: true }))).toEqual([]);
+    });
+});

@@ -1,0 +1,245 @@
+// A small fault-injecting HTTP proxy in front of a sandbox's doveadm HTTP listener, for the fault tests.
+// It listens on 127.0.0.1 (a free port), forwards each request to the target and, when a rule matches
+// the request's doveadm command(s), injects a fault instead:
+// - `close-before`: close the connection without forwarding and without answering (the server never
+//   saw the request);
+// - `close-after`: forward the request, wait for Dovecot's whole answer, then close the connection
+//   without passing it on (the "unknown outcome" case: the write happened, its answer was lost);
+// - `exit`: answer `[["error",{"type":"exitCode","exitCode":N},"<tag>"]]` with the request's own tag,
+//   without forwarding;
+// - `status`: answer with an HTTP status (and an empty body) without forwarding;
+// - `delay`: wait, then forward (the request reaches Dovecot late even when the client gave up, as
+//   with a slow server) and answer if the client is still there.
+// With `tls`, it terminates TLS itself (node:https) and forwards in plain HTTP.
+import * as http from "node:http";
+import * as https from "node:https";
+import type { AddressInfo, Socket } from "node:net";
+
+/** What to do with a matching request. */
+export type FaultAction =
+    | { kind: "close-before" }
+    | { kind: "close-after" }
+    | { kind: "exit"; exitCode: number }
+    | { kind: "status"; status: number }
+    | { kind: "delay"; ms: number };
+
+/** One rule: requests whose doveadm command matches get the action, at most `times` times. */
+export interface FaultRule {
+    /** A command name (`mailboxCreate`), a pattern, or `*` for every request (GET included). */
+    command: string | RegExp;
+    action: FaultAction;
+    /** How many matching requests get the fault; default: all of them. */
+    times?: number;
+    /** Matching requests to let through before the fault starts; default 0. */
+    skip?: number;
+}
+
+/** One request the proxy saw. */
+export interface ProxiedRequest {
+    method: string;
+    /** The doveadm commands in the body, in order (empty for GET). */
+    commands: string[];
+    /** The parsed body, when it was JSON. */
+    body?: unknown;
+    /** The fault injected, if any. */
+    fault?: FaultAction["kind"];
+    /** When it arrived (ms since the epoch). */
+    at: number;
+}
+
+/** A running proxy. */
+export interface FaultProxy {
+    /** `http://127.0.0.1:<port>` (or https with `tls`), to use as dovecot:endpoint. */
+    endpoint: string;
+    port: number;
+    /** Every request seen, in arrival order. */
+    requests: ProxiedRequest[];
+    /** Replaces the rules (they apply to requests that arrive from now on). */
+    setRules(rules: FaultRule[]): void;
+    /** How many requests carried the command (`*` counts every request). */
+    count(command: string): number;
+    /** Forgets the requests seen so far. */
+    reset(): void;
+    /** Stops listening and closes every open connection. */
+    close(): Promise<void>;
+}
+
+/** Options of a proxy. */
+export interface FaultProxyOptions {
+    /** The target, `http://127.0.0.1:<port>` (the sandbox's endpoint). */
+    target: string;
+    rules?: FaultRule[];
+    /** Terminate TLS with this key and certificate (PEM). */
+    tls?: { key: string; cert: string };
+}
+
+interface LiveRule extends FaultRule {
+    seen: number;
+    applied: number;
+}
+
+function matches(rule: FaultRule, commands: string[]): boolean {
+    if (rule.command === "*") return true;
+    return commands.some((c) =>
+        typeof rule.command === "string" ? c === rule.command : rule.command.test(c),
+    );
+}
+
+/** Starts a proxy in front of `options.target`. */
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+    const target = new URL(options.target);
+    let rules: LiveRule[] = [];
+    const requests: ProxiedRequest[] = [];
+    const sockets = new Set<Socket>();
+    const setRules = (next: FaultRule[]) => {
+        rules = next.map((r) => ({ ...r, seen: 0, applied: 0 }));
+    };
+    setRules(options.rules ?? []);
+
+    const forward = (
+        method: string,
+        path: string,
+        headers: http.IncomingHttpHeaders,
+        body: Buffer,
+    ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+        new Promise((resolve, reject) => {
+            const upstream = http.request(
+                {
+                    host: target.hostname,
+                    port: target.port,
+                    method,
+                    path,
+                    headers: { ...headers, host: target.host, "content-length": String(body.length) },
+                    timeout: 60_000,
+                },
+                (response) => {
+                    const chunks: Buffer[] = [];
+                    response.on("data", (chunk: Buffer) => chunks.push(chunk));
+                    response.on("end", () =>
+                        resolve({
+                            status: response.statusCode ?? 502,
+                            headers: response.headers,
+                            body: Buffer.concat(chunks),
+                        }),
+                    );
+                    response.on("error", reject);
+                },
+            );
+            upstream.on("timeout", () => upstream.destroy(new Error("upstream timeout")));
+            upstream.on("error", reject);
+            upstream.end(body);
+        });
+
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (chunk: Buffer) => chunks.push(chunk));
+        req.on("end", () => {
+            void (async () => {
+                const body = Buffer.concat(chunks);
+                let parsed: unknown;
+                let commands: string[] = [];
+                try {
+                    parsed = body.length > 0 ? JSON.parse(body.toString("utf8")) : undefined;
+                    if (Array.isArray(parsed))
+                        commands = parsed.map((entry) => (Array.isArray(entry) ? String(entry[0]) : "?"));
+                } catch {
+                    parsed = undefined;
+                }
+                const record: ProxiedRequest = {
+                    method: req.method ?? "GET",
+                    commands,
+                    body: parsed,
+                    at: Date.now(),
+                };
+                requests.push(record);
+                let action: FaultAction | undefined;
+                for (const rule of rules) {
+                    if (!matches(rule, commands)) continue;
+                    rule.seen++;
+                    if (rule.seen <= (rule.skip ?? 0)) continue;
+                    if (rule.applied >= (rule.times ?? Infinity)) continue;
+                    rule.applied++;
+                    action = rule.action;
+                    break;
+                }
+                record.fault = action?.kind;
+                const tags = Array.isArray(parsed)
+                    ? parsed.map((entry) => (Array.isArray(entry) ? String(entry[2] ?? "") : ""))
+                    : [];
+                const pass = async () => {
+                    try {
+                        const answer = await forward(req.method ?? "GET", req.url ?? "/", req.headers, body);
+                        if (action?.kind === "close-after") {
+                            req.socket.destroy();
+                            return;
+                        }
+                        if (res.destroyed || req.socket.destroyed) return;
+                        const type = answer.headers["content-type"];
+                        res.writeHead(answer.status, {
+                            ...(type ? { "content-type": type } : {}),
+                            connection: "close",
+                        });
+                        res.end(answer.body);
+                    } catch {
+                        // The server is down or died: the client sees a closed connection.
+                        req.socket.destroy();
+                    }
+                };
+                switch (action?.kind) {
+                    case undefined:
+                    case "close-after":
+                        return pass();
+                    case "close-before":
+                        req.socket.destroy();
+                        return;
+                    case "exit":
+                        res.writeHead(200, { "content-type": "application/json", connection: "close" });
+                        res.end(
+                            JSON.stringify(
+                                tags.map((tag) => [
+                                    "error",
+                                    { type: "exitCode", exitCode: action.exitCode },
+                                    tag,
+                                ]),
+                            ),
+                        );
+                        return;
+                    case "status":
+                        res.writeHead(action.status, { connection: "close" });
+                        res.end();
+                        return;
+                    case "delay":
+                        await new Promise((resolve) => setTimeout(resolve, action.ms));
+                        return pass();
+                }
+            })();
+        });
+    };
+
+    const server = options.tls
+        ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+        : http.createServer(handler);
+    server.on("connection", (socket: Socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+    });
+    // TLS handshakes that fail (a client that rejects the certificate) are not errors of the proxy.
+    server.on("tlsClientError", () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    return {
+        endpoint: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
+        port,
+        requests,
+        setRules,
+        count: (command) => requests.filter((r) => command === "*" || r.commands.includes(command)).length,
+        reset: () => {
+            requests.length = 0;
+        },
+        close: () =>
+            new Promise<void>((resolve) => {
+                for (const socket of sockets) socket.destroy();
+                server.close(() => resolve());
+            }),
+    };
+}
