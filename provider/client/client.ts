@@ -124,8 +124,8 @@ interface EndpointState {
     slots: Semaphore;
     /** One queue per user. */
     users: Map<string, UserQueue>;
-    /** The last snapshot of each user, dropped by any write for that user. */
-    snapshots: Map<string, UserSnapshot>;
+    /** The last snapshot asked for by a reader, per user (maybe still under way), dropped by any write. */
+    snapshots: Map<string, { requestedAt: number; promise: Promise<UserSnapshot> }>;
     /** The first authentication or configuration failure; later calls fail with it without sending anything. */
     fatal?: DoveadmError;
     /** Commands the server refused to run (not allowed, unknown); they fail again without being sent. */
@@ -304,6 +304,7 @@ export class DoveadmClient {
                 );
                 for (const op of batch) op.resolve(found.get(op.input));
             },
+            [name],
         );
     }
 
@@ -313,8 +314,11 @@ export class DoveadmClient {
      */
     async createMailbox(user: string, name: string): Promise<void> {
         this.state.snapshots.delete(user);
-        return this.queue(user).enqueue("create", name, (batch: Array<Settleable<string, void>>) =>
-            this.runCreates(user, batch),
+        return this.queue(user).enqueue(
+            "create",
+            name,
+            (batch: Array<Settleable<string, void>>) => this.runCreates(user, batch),
+            [name],
         );
     }
 
@@ -322,8 +326,11 @@ export class DoveadmClient {
     async deleteMailbox(user: string, name: string, options: { requireEmpty: boolean }): Promise<void> {
         this.state.snapshots.delete(user);
         const kind = options.requireEmpty ? "delete-empty" : "delete-force";
-        return this.queue(user).enqueue(kind, name, (batch: Array<Settleable<string, void>>) =>
-            this.runDeletes(user, batch, options.requireEmpty),
+        return this.queue(user).enqueue(
+            kind,
+            name,
+            (batch: Array<Settleable<string, void>>) => this.runDeletes(user, batch, options.requireEmpty),
+            [name],
         );
     }
 
@@ -331,22 +338,27 @@ export class DoveadmClient {
     async setSubscribed(user: string, name: string, subscribed: boolean): Promise<void> {
         this.state.snapshots.delete(user);
         const command = subscribed ? "mailboxSubscribe" : "mailboxUnsubscribe";
-        return this.queue(user).enqueue(command, name, async (batch: Array<Settleable<string, void>>) => {
-            const names = [...new Set(batch.map((op) => op.input))];
-            try {
-                await this.sendSubscription(command, user, names);
-                for (const op of batch) op.resolve();
-            } catch (error) {
-                if (names.length === 1 || (error instanceof DoveadmError && error.fatal)) throw error;
-                // Learn which name failed: one at a time.
-                for (const op of batch) {
-                    await this.sendSubscription(command, user, [op.input]).then(
-                        () => op.resolve(),
-                        op.reject,
-                    );
+        return this.queue(user).enqueue(
+            command,
+            name,
+            async (batch: Array<Settleable<string, void>>) => {
+                const names = [...new Set(batch.map((op) => op.input))];
+                try {
+                    await this.sendSubscription(command, user, names);
+                    for (const op of batch) op.resolve();
+                } catch (error) {
+                    if (names.length === 1 || (error instanceof DoveadmError && error.fatal)) throw error;
+                    // Learn which name failed: one at a time.
+                    for (const op of batch) {
+                        await this.sendSubscription(command, user, [op.input]).then(
+                            () => op.resolve(),
+                            op.reject,
+                        );
+                    }
                 }
-            }
-        });
+            },
+            [name],
+        );
     }
 
     /**
@@ -356,18 +368,24 @@ export class DoveadmClient {
      */
     async snapshot(user: string, maxAgeMs = 10_000): Promise<UserSnapshot> {
         const cached = this.state.snapshots.get(user);
-        if (cached && maxAgeMs > 0 && Date.now() - cached.takenAt <= maxAgeMs) return cached;
-        const kind = maxAgeMs > 0 ? "snapshot" : "snapshot-fresh";
-        return this.queue(user).enqueue(
-            kind,
+        // Readers share a snapshot asked for within maxAgeMs, even one still under way.
+        if (cached && maxAgeMs > 0 && Date.now() - cached.requestedAt <= maxAgeMs) return cached.promise;
+        const promise = this.queue(user).enqueue(
+            maxAgeMs > 0 ? "snapshot" : "snapshot-fresh",
             user,
             async (batch: Array<Settleable<string, UserSnapshot>>) => {
                 const fresh = await this.sendSnapshot(user);
-                // Only a snapshot asked for by a reader is kept for other readers.
-                if (maxAgeMs > 0) this.state.snapshots.set(user, fresh);
                 for (const op of batch) op.resolve(fresh);
             },
         );
+        if (maxAgeMs > 0) {
+            const entry = { requestedAt: Date.now(), promise };
+            this.state.snapshots.set(user, entry);
+            promise.catch(() => {
+                if (this.state.snapshots.get(user) === entry) this.state.snapshots.delete(user);
+            });
+        }
+        return promise;
     }
 
     /** Closes the client's connections. */
@@ -380,9 +398,17 @@ export class DoveadmClient {
     private async runCreates(user: string, batch: Array<Settleable<string, void>>): Promise<void> {
         const names = [...new Set(batch.map((op) => op.input))];
         const settle = (name: string, error?: unknown) => settleByName(batch, name, error);
-        // Look first: a multi-name create goes on past a name that fails, and Dovecot 2.3 even rewrites
-        // an existing mailbox's GUID while refusing to create it, so existing names are never sent.
-        // Knowing that the rest did not exist also tells, after a lost answer, which creates took.
+        if (names.length === 1) {
+            // Alone, the answer tells (65: it existed), and no GUID is sent, so nothing is rewritten.
+            const name = names[0] as string;
+            return this.sendCreate(user, [name]).then(
+                () => settle(name),
+                (error) => settle(name, error),
+            );
+        }
+        // Look first: a multi-name create goes on past a name that fails, so to report each name's own
+        // outcome existing names are never sent (and a lost answer is read as: what exists now and
+        // did not before was created).
         const before = await this.sendStatusOf(user, names);
         const wanted = names.filter((name) => {
             if (!before.has(name)) return true;
@@ -437,7 +463,10 @@ export class DoveadmClient {
 
     // ---- Single requests, outside the user queue (the callers hold the user's turn). ----
 
-    /** Creates mailboxes the caller knows did not exist: after a lost answer, existing means created. */
+    /**
+     * Creates mailboxes the caller believes absent: after a lost answer, a mailbox that exists (with
+     * `guid`, if given) is taken as created, so a lost answer never turns into a false "already exists".
+     */
     private sendCreate(user: string, mailboxes: string[], guid?: string): Promise<void> {
         return this.execute({
             command: "mailboxCreate",
