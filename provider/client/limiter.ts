@@ -1,6 +1,5 @@
-// Concurrency limits: a counting semaphore per endpoint (the server forks a process per request and
-// runs only so many at once) and a mutex per user (Dovecot locks a user's mail while it works on it,
-// so concurrent commands for one user only queue on the server and risk lock timeouts).
+// The concurrency limit per endpoint: the server forks a process per request and runs only so many
+// at once. (One operation at a time per user is the job of queue.ts.)
 
 /** At most `max` tasks run at once; the rest wait in arrival order. */
 export class Semaphore {
@@ -22,27 +21,6 @@ export class Semaphore {
             const next = this.waiting.shift();
             if (next) next();
             else this.active--;
-        }
-    }
-}
-
-/** Tasks with the same key run one at a time, in arrival order; different keys run independently. */
-export class KeyedMutex {
-    private readonly tails = new Map<string, Promise<void>>();
-
-    /** Runs `task` after every earlier task with the same key has settled. */
-    async run<T>(key: string, task: () => Promise<T>): Promise<T> {
-        const previous = this.tails.get(key) ?? Promise.resolve();
-        let release!: () => void;
-        const current = new Promise<void>((resolve) => (release = resolve));
-        const tail = previous.then(() => current);
-        this.tails.set(key, tail);
-        await previous;
-        try {
-            return await task();
-        } finally {
-            release();
-            if (this.tails.get(key) === tail) this.tails.delete(key);
         }
     }
 }

@@ -5,7 +5,7 @@ import {
     DoveadmUnreachableError,
     errorForExitCode,
 } from "../../provider/client/errors";
-import { KeyedMutex, Semaphore } from "../../provider/client/limiter";
+import { Semaphore } from "../../provider/client/limiter";
 import { backoffDelay, withRetry } from "../../provider/client/retry";
 
 const fast = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 2 };
@@ -148,24 +148,5 @@ describe("limits", () => {
             ),
         );
         expect(peak).toBe(2);
-    });
-
-    it("runs tasks of one key one at a time, in order, and other keys alongside", async () => {
-        const mutex = new KeyedMutex();
-        const order: string[] = [];
-        let activeA = 0;
-        let peakA = 0;
-        const task = (key: string, id: string) =>
-            mutex.run(key, async () => {
-                if (key === "a") peakA = Math.max(peakA, ++activeA);
-                order.push(`${id}-start`);
-                await new Promise((r) => setTimeout(r, 5));
-                order.push(`${id}-end`);
-                if (key === "a") activeA--;
-            });
-        await Promise.all([task("a", "a1"), task("a", "a2"), task("b", "b1")]);
-        expect(peakA).toBe(1);
-        expect(order.indexOf("a1-end")).toBeLessThan(order.indexOf("a2-start"));
-        expect(order.indexOf("b1-start")).toBeLessThan(order.indexOf("a1-end"));
     });
 });
