@@ -1,15 +1,16 @@
 // The demo's sandbox Dovecot, kept running in the background between `npm run demo` runs.
 //   node scripts/demo-sandbox.js start <dir>   start it (or reuse the running one); writes <dir>/sandbox.json
 //   node scripts/demo-sandbox.js show <dir>    print each user's folders and subscriptions as IMAP sees them
-// Run with Node >= 23.6 (node_modules/.bin/node): it loads the TypeScript test harness directly.
+// Run with Node >= 22 (node_modules/.bin/node), after `npm run build:tools`.
 /* global setTimeout */
 "use strict";
 const fs = require("fs");
 const net = require("net");
 const path = require("path");
 const { spawnSync } = require("child_process");
-const { startDovecot } = require("../test/harness/dovecot.ts");
-const { imapMailboxes, imapLsub } = require("../test/harness/imap.ts");
+// The TypeScript harness, compiled by `npm run build:tools` (demo.sh runs it first).
+const { startDovecot } = require("../.cache/build/test/harness/dovecot.js");
+const { imapMailboxes, imapLsub } = require("../.cache/build/test/harness/imap.js");
 
 const USERS = ["alice", "bob", "carol"];
 const SNIPPET = path.resolve(__dirname, "..", "examples", "folders", "conf.d", "90-example.conf");

@@ -41,6 +41,7 @@ up() {
   pulumi_env
   say "Building the library"
   npm run --silent build
+  npm run --silent build:tools
 
   # Dovecot's processes run as other users and must reach the sandbox's folder.
   mkdir -p "$DEMO/state" "$DEMO/config"
