@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { DoveadmClient, MailboxStatus, UserSnapshot } from "../client/client";
-import { DoveadmConflictError, DoveadmNoUserError } from "../client/errors";
+import { DoveadmConflictError, DoveadmError, DoveadmNoUserError } from "../client/errors";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
 import { isInbox, mailboxNameSchema, userSchema } from "../names";
@@ -74,6 +74,11 @@ export interface ManagedFolder {
 /** A FolderSet's outputs. */
 export interface FolderSetOutputs extends FolderSetInputs {
     mailboxes: ManagedFolder[];
+    /**
+     * Names this set asked the server to create without learning whether it did (the server went
+     * away): the next apply takes them over if they exist, since nobody else was meant to make them.
+     */
+    unconfirmed?: string[];
 }
 
 interface Plan {
@@ -84,7 +89,12 @@ interface Plan {
     remove: ManagedFolder[];
 }
 
-function plan(inputs: FolderSetInputs, recorded: ManagedFolder[], snapshot: UserSnapshot): Plan {
+function plan(
+    inputs: FolderSetInputs,
+    recorded: ManagedFolder[],
+    snapshot: UserSnapshot,
+    unconfirmed: readonly string[],
+): Plan {
     const result: Plan = { keep: [], rename: [], create: [], adopt: [], remove: [] };
     // Where each recorded folder is now, by GUID; those gone are simply no longer managed.
     const current = recorded.flatMap((folder) => {
@@ -123,7 +133,8 @@ function plan(inputs: FolderSetInputs, recorded: ManagedFolder[], snapshot: User
             }
             result.rename.push({ spec, current: moved });
         } else if (existing) {
-            if (inputs.adopt || isInbox(spec.name)) result.adopt.push({ spec, status: existing });
+            if (inputs.adopt || isInbox(spec.name) || unconfirmed.includes(spec.name))
+                result.adopt.push({ spec, status: existing });
             else
                 problems.push(
                     `${JSON.stringify(spec.name)} already exists (set adopt: true to take it over with its messages)`,
@@ -159,14 +170,22 @@ function managed(spec: FolderSpec, status: MailboxStatus, snapshot: UserSnapshot
     };
 }
 
+/** What an apply was about to create, for the record when it fails half-way. */
+interface Progress {
+    creating: string[];
+}
+
 async function apply(
     client: DoveadmClient,
     inputs: FolderSetInputs,
     current: ManagedFolder[],
+    unconfirmed: readonly string[] = [],
+    progress: Progress = { creating: [] },
 ): Promise<ManagedFolder[]> {
     const { user } = inputs;
     const before = await client.snapshot(user, 0);
-    const steps = plan(inputs, current, before);
+    const steps = plan(inputs, current, before, unconfirmed);
+    progress.creating = steps.create.map((spec) => spec.name);
     for (const { spec, current: from } of steps.rename)
         await client.mailboxRename(user, from.name, spec.name, { guid: from.guid });
     await Promise.all(steps.create.map((spec) => client.createMailbox(user, spec.name)));
@@ -200,6 +219,38 @@ async function apply(
     return result;
 }
 
+/**
+ * Applies `inputs`; if that fails after something may have changed, records (as a partial failure,
+ * which Pulumi keeps in the state) what exists now, or, if the server cannot even be read, which
+ * creates went unconfirmed, so the next `up` goes on from there instead of orphaning folders.
+ */
+async function applyRecorded(
+    id: string,
+    inputs: FolderSetInputs,
+    recorded: ManagedFolder[],
+    unconfirmed: readonly string[],
+): Promise<FolderSetOutputs> {
+    const client = currentClient();
+    const progress: Progress = { creating: [] };
+    try {
+        return { ...inputs, mailboxes: await apply(client, inputs, recorded, unconfirmed, progress) };
+    } catch (error) {
+        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
+        if (error instanceof DoveadmConflictError && error.code === "DOVEADM_FOLDERSET_REFUSED") throw error;
+        if (error instanceof DoveadmError && error.fatal) throw error;
+        const after = await client.snapshot(inputs.user, 0).catch(() => undefined);
+        if (after) {
+            const made = inputs.folders.flatMap((spec) => {
+                const status = after.mailboxes.find((m) => m.name === spec.name);
+                return status ? [managed(spec, status, after)] : [];
+            });
+            throw new PartialFailureError(id, { ...inputs, mailboxes: made }, error);
+        }
+        const pending = [...new Set([...unconfirmed, ...progress.creating])];
+        throw new PartialFailureError(id, { ...inputs, mailboxes: recorded, unconfirmed: pending }, error);
+    }
+}
+
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
@@ -218,6 +269,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             .sort((a, b) => a.name.localeCompare(b.name));
         const changes =
             replaces.length > 0 ||
+            (olds.unconfirmed ?? []).length > 0 ||
             !isDeepStrictEqual(declared(news.folders), current) ||
             !isDeepStrictEqual(declared(news.folders), declared(olds.folders)) ||
             olds.forceDestroy !== news.forceDestroy ||
@@ -226,24 +278,8 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: FolderSetInputs) {
-        const client = currentClient();
         const id = `${inputs.user}#${Date.now().toString(36)}`;
-        try {
-            const mailboxes = await apply(client, inputs, []);
-            return { id, outs: { ...inputs, mailboxes } };
-        } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
-            if (error instanceof DoveadmConflictError && error.code === "DOVEADM_FOLDERSET_REFUSED")
-                throw error;
-            // Some folders may exist now: record what does, so the next `up` goes on from there.
-            const after = await client.snapshot(inputs.user, 0).catch(() => undefined);
-            if (!after) throw error;
-            const made = inputs.folders.flatMap((spec) => {
-                const status = after.mailboxes.find((m) => m.name === spec.name);
-                return status ? [managed(spec, status, after)] : [];
-            });
-            throw new PartialFailureError(id, { ...inputs, mailboxes: made }, error);
-        }
+        return { id, outs: await applyRecorded(id, inputs, [], []) };
     },
 
     async read(id, props: FolderSetOutputs) {
@@ -271,14 +307,25 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         };
     },
 
-    async update(_id, olds: FolderSetOutputs, news: FolderSetInputs) {
-        const mailboxes = await apply(currentClient(), news, olds.mailboxes ?? []);
-        return { outs: { ...news, mailboxes } };
+    async update(id, olds: FolderSetOutputs, news: FolderSetInputs) {
+        return { outs: await applyRecorded(id, news, olds.mailboxes ?? [], olds.unconfirmed ?? []) };
     },
 
     async delete(_id, props: FolderSetOutputs) {
         try {
-            await apply(currentClient(), { ...props, folders: [] }, props.mailboxes ?? []);
+            const client = currentClient();
+            let recorded = props.mailboxes ?? [];
+            if ((props.unconfirmed ?? []).length > 0) {
+                // Creates that went unconfirmed may have happened: those folders are this set's too.
+                const now = await client.snapshot(props.user, 0);
+                for (const name of props.unconfirmed ?? []) {
+                    const status = now.mailboxes.find((m) => m.name === name);
+                    if (status && !recorded.some((m) => m.guid === status.guid)) {
+                        recorded = [...recorded, managed({ name, subscribed: false }, status, now)];
+                    }
+                }
+            }
+            await apply(client, { ...props, folders: [] }, recorded);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;

@@ -1,0 +1,81 @@
+// A FolderSet whose creates went out while the server was going away: the record it leaves lets the
+// next `up` take over the folders it made, instead of refusing them as "already exists" (orphans).
+import { resetEndpointState } from "../../provider/client/client";
+import { dispatch } from "../../provider/host";
+import { Sandbox, startDovecot } from "../harness/dovecot";
+import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
+
+/** Provider results are checked field by field, so they are left untyped here. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = any;
+
+const USER = "alice@example.org";
+const call = (method: string, ...args: unknown[]) => dispatch("folders", method, args) as Promise<Loose>;
+
+describe("FolderSet interrupted while creating", () => {
+    let sandbox: Sandbox;
+    let proxy: FaultProxy;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot();
+        proxy = await startFaultProxy({ target: sandbox.endpoint });
+        resetEndpointState();
+        const config: Record<string, string> = {
+            "dovecot:endpoint": proxy.endpoint,
+            "dovecot:apiKey": sandbox.apiKey,
+            "dovecot:timeoutMs": "2000",
+        };
+        await dispatch("folders", "configure", [{ config: { get: (key: string) => config[key] } }]);
+    });
+    afterAll(async () => {
+        await proxy.close();
+        await sandbox.stop();
+    });
+
+    it("records unconfirmed creates and takes those folders over on the next apply", async () => {
+        const inputs = (
+            await call("check", {}, { user: USER, folders: [{ name: "Cut/One" }, { name: "Cut/Two" }] })
+        ).inputs;
+        // The create reaches the server but its answer is lost, and from then on no read gets through.
+        proxy.setRules([
+            { command: "mailboxCreate", action: { kind: "close-after" }, times: 1 },
+            { command: "mailboxStatus", action: { kind: "close-before" }, skip: 2 },
+        ]);
+        let failure: Loose;
+        try {
+            await call("create", inputs);
+        } catch (error) {
+            failure = error;
+        }
+        expect(failure?.name).toBe("PartialFailureError");
+        expect(failure.properties.unconfirmed).toEqual(["Cut/One", "Cut/Two"]);
+        // The server really has them: the write went through.
+        expect(await sandbox.status(USER, "Cut/One")).toBeDefined();
+        expect(await sandbox.status(USER, "Cut/Two")).toBeDefined();
+
+        proxy.setRules([]);
+        const props = failure.properties;
+        expect((await call("diff", failure.id, props, inputs)).changes).toBe(true);
+        const { outs } = await call("update", failure.id, props, inputs);
+        expect(outs.unconfirmed).toBeUndefined();
+        const names = outs.mailboxes.map((m: { name: string }) => m.name).sort();
+        expect(names).toEqual(["Cut/One", "Cut/Two"]);
+        for (const m of outs.mailboxes) expect((await sandbox.status(USER, m.name))?.guid).toBe(m.guid);
+        expect(await sandbox.listSubscriptions(USER)).toEqual(expect.arrayContaining(["Cut/One", "Cut/Two"]));
+        expect((await call("diff", failure.id, outs, inputs)).changes).toBe(false);
+    }, 120_000);
+
+    it("deletes unconfirmed folders on destroy too", async () => {
+        await sandbox.doveadm(["mailbox", "create", "-u", USER, "Maybe"]);
+        const props = {
+            user: USER,
+            folders: [{ name: "Maybe", subscribed: true }],
+            forceDestroy: false,
+            adopt: false,
+            mailboxes: [],
+            unconfirmed: ["Maybe"],
+        };
+        await call("delete", "x", props);
+        expect(await sandbox.status(USER, "Maybe")).toBeUndefined();
+    });
+});
