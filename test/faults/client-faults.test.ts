@@ -15,6 +15,7 @@ import { dispatch } from "../../provider/host";
 import { resolveSettings } from "../../provider/settings";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { failure } from "../harness/failure";
 
 jest.setTimeout(90_000);
 
@@ -24,16 +25,6 @@ type Loose = any;
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
 const quick: RetryPolicy = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 80 };
-
-async function failure(promise: Promise<unknown>): Promise<DoveadmError> {
-    try {
-        await promise;
-    } catch (error) {
-        if (error instanceof DoveadmError) return error;
-        throw error;
-    }
-    throw new Error("expected the call to fail");
-}
 
 /** Configures the provider host (as the engine's configure() does) for an endpoint and settings. */
 async function configureHost(settings: Record<string, string>): Promise<void> {

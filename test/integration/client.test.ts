@@ -7,7 +7,6 @@ import {
     DoveadmCommandNotAllowedError,
     DoveadmConfigError,
     DoveadmConflictError,
-    DoveadmError,
     DoveadmNoUserError,
     DoveadmNotFoundError,
     DoveadmUnknownOutcomeError,
@@ -17,22 +16,13 @@ import {
 import { Transport } from "../../provider/client/transport";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, freePort, startDovecot } from "../harness/dovecot";
+import { failure } from "../harness/failure";
 
 const ALICE = "alice@example.org";
 const quick = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
 
 function clientFor(env: Record<string, string>, policy = quick): DoveadmClient {
     return new DoveadmClient(resolveSettings(undefined, env), {}, policy);
-}
-
-async function failure(promise: Promise<unknown>): Promise<DoveadmError> {
-    try {
-        await promise;
-    } catch (error) {
-        if (error instanceof DoveadmError) return error;
-        throw error;
-    }
-    throw new Error("expected the call to fail");
 }
 
 describe("doveadm client against a real Dovecot", () => {

@@ -1,24 +1,14 @@
 // The FolderSet provider (one user's whole layout as one resource) against a real Dovecot.
 import { resetEndpointState } from "../../provider/client/client";
-import { DoveadmError } from "../../provider/client/errors";
 import { dispatch } from "../../provider/host";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { failure } from "../harness/failure";
 
 /** Provider results are checked field by field, so they are left untyped here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Loose = any;
 
 const call = (method: string, ...args: unknown[]) => dispatch("folders", method, args) as Promise<Loose>;
-
-async function rejection(promise: Promise<unknown>): Promise<DoveadmError> {
-    try {
-        await promise;
-    } catch (error) {
-        if (error instanceof DoveadmError) return error;
-        throw error;
-    }
-    throw new Error("expected a failure");
-}
 
 describe("FolderSet provider against a real Dovecot", () => {
     let sandbox: Sandbox;
@@ -79,7 +69,7 @@ describe("FolderSet provider against a real Dovecot", () => {
     it("refuses an existing folder without adopt and changes nothing; adopts it with adopt", async () => {
         await sandbox.doveadm(["mailbox", "create", "-u", user, "Old"]);
         await sandbox.deliver(user, "Old", 2);
-        const error = await rejection(create([{ name: "New" }, { name: "Old" }]));
+        const error = await failure(create([{ name: "New" }, { name: "Old" }]));
         expect(error.code).toBe("DOVEADM_FOLDERSET_REFUSED");
         expect(error.message).toContain('"Old" already exists');
         expect(await sandbox.status(user, "New")).toBeUndefined();
@@ -124,7 +114,7 @@ describe("FolderSet provider against a real Dovecot", () => {
             adopt: false,
         };
         const checked = (await call("check", {}, news)).inputs;
-        const error = await rejection(call("update", id, outs, checked));
+        const error = await failure(call("update", id, outs, checked));
         expect(error.message).toContain('"Full" holds 3 messages');
         expect(await sandbox.status(user, "Extra")).toBeUndefined();
         expect((await sandbox.status(user, "Full"))?.messages).toBe(3);
@@ -172,7 +162,7 @@ describe("FolderSet provider against a real Dovecot", () => {
         const { id, outs } = await create([{ name: "INBOX" }, { name: "E1" }, { name: "E2" }]);
         await sandbox.deliver(user, "E2", 1);
         await sandbox.deliver(user, "INBOX", 1);
-        const error = await rejection(call("delete", id, outs));
+        const error = await failure(call("delete", id, outs));
         expect(error.message).toContain('"E2" holds 1 message');
         expect(await sandbox.status(user, "E1")).toBeDefined();
         await call("delete", id, { ...outs, forceDestroy: true });

@@ -1,10 +1,10 @@
 // The Mailbox provider's methods against a real Dovecot, with the server's state checked through the
 // doveadm command line (which reads the mail storage itself, not the HTTP API under test).
 import { resetEndpointState } from "../../provider/client/client";
-import { DoveadmError } from "../../provider/client/errors";
 import { UNKNOWN } from "../../provider/check";
 import { dispatch } from "../../provider/host";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { failure } from "../harness/failure";
 
 /** Provider results are checked field by field, so they are left untyped here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -31,16 +31,6 @@ async function create(news: Record<string, unknown>): Promise<{ id: string; outs
     const checked = await check(news);
     expect(checked.failures).toBeUndefined();
     return call("create", checked.inputs);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DoveadmError> {
-    try {
-        await promise;
-    } catch (error) {
-        if (error instanceof DoveadmError) return error;
-        throw error;
-    }
-    throw new Error("expected a failure");
 }
 
 describe("Mailbox provider against a real Dovecot", () => {
@@ -200,7 +190,7 @@ describe("Mailbox provider against a real Dovecot", () => {
         await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "Existing"]);
         await sandbox.deliver(ALICE, "Existing", 2);
         const before = await sandbox.status(ALICE, "Existing");
-        const error = await rejection(create({ user: ALICE, name: "Existing" }));
+        const error = await failure(create({ user: ALICE, name: "Existing" }));
         expect(error.code).toBe("DOVEADM_MAILBOX_EXISTS");
         expect(error.message).toContain("adopt: true");
         expect(error.message).toContain(ALICE);
@@ -221,14 +211,14 @@ describe("Mailbox provider against a real Dovecot", () => {
     });
 
     it("reports a user the server does not know, clearly", async () => {
-        const error = await rejection(create({ user: "ghost@example.org", name: "X" }));
+        const error = await failure(create({ user: "ghost@example.org", name: "X" }));
         expect(error.code).toBe("DOVEADM_NO_USER");
         expect(error.message).toContain("ghost@example.org");
     });
 
     it("reports a name the storage refuses (exit 64) with advice", async () => {
         // The sandbox uses the Maildir++ layout, where '.' cannot be part of a name.
-        const error = await rejection(create({ user: ALICE, name: "a.b" }));
+        const error = await failure(create({ user: ALICE, name: "a.b" }));
         expect(error.code).toBe("DOVEADM_INVALID_NAME");
         expect(error.exitCode).toBe(64);
         expect(error.message).toContain("'.'");
@@ -251,7 +241,7 @@ describe("Mailbox provider against a real Dovecot", () => {
     it("refuses a rename onto an existing mailbox and leaves both alone", async () => {
         const a = await create({ user: ALICE, name: "RenA" });
         await create({ user: ALICE, name: "RenB" });
-        const error = await rejection(call("update", a.id, a.outs, { ...a.outs, name: "RenB" }));
+        const error = await failure(call("update", a.id, a.outs, { ...a.outs, name: "RenB" }));
         expect(error.code).toBe("DOVEADM_MAILBOX_EXISTS");
         expect(error.message).toContain('"RenB"');
         expect((await sandbox.status(ALICE, "RenA"))?.guid).toBe(a.id);
@@ -329,7 +319,7 @@ describe("Mailbox provider against a real Dovecot", () => {
             const carol = await sandbox.addUser("carol");
             const { id, outs } = await create({ user: carol.name, name: "Carols" });
             await sandbox.removeUser(carol.name);
-            const error = await rejection(call("read", id, outs));
+            const error = await failure(call("read", id, outs));
             expect(error.code).toBe("DOVEADM_NO_USER");
             expect(error.message).toContain(carol.name);
             expect(error.message).toContain("pulumi state delete");
@@ -347,7 +337,7 @@ describe("Mailbox provider against a real Dovecot", () => {
         it("refuses a non-empty mailbox, says how many messages, and keeps them", async () => {
             const { id, outs } = await create({ user: ALICE, name: "Keep" });
             await sandbox.deliver(ALICE, "Keep", 3);
-            const error = await rejection(call("delete", id, outs));
+            const error = await failure(call("delete", id, outs));
             expect(error.code).toBe("DOVEADM_MAILBOX_NOT_EMPTY");
             expect(error.message).toContain("3 messages");
             expect(error.message).toContain("forceDestroy");

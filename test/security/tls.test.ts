@@ -2,12 +2,13 @@
 // for the test) is verified by default; the right CA in dovecot:caCert works, a wrong CA or none fails
 // before any request is sent; skipping verification must be asked for and warns.
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
-import { DoveadmConfigError, DoveadmError } from "../../provider/client/errors";
+import { DoveadmConfigError } from "../../provider/client/errors";
 import { dispatch } from "../../provider/host";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { TestPki, makeTestPki } from "../harness/tls";
+import { failure } from "../harness/failure";
 
 jest.setTimeout(60_000);
 
@@ -16,16 +17,6 @@ type Loose = any;
 
 const ALICE = "alice@example.org";
 const quick = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
-
-async function failure(promise: Promise<unknown>): Promise<DoveadmError> {
-    try {
-        await promise;
-    } catch (error) {
-        if (error instanceof DoveadmError) return error;
-        throw error;
-    }
-    throw new Error("expected the call to fail");
-}
 
 describe("TLS to the doveadm HTTP API", () => {
     let sandbox: Sandbox;
