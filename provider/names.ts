@@ -18,6 +18,11 @@ export function isInbox(name: string): boolean {
     return name.toUpperCase() === "INBOX";
 }
 
+/** True when `name` lies below `ancestor` in the hierarchy (`A/B/C` is within `A`). */
+export function isWithin(name: string, ancestor: string, separator: string): boolean {
+    return name.startsWith(`${ancestor}${separator}`);
+}
+
 /** The length of a name in IMAP's modified UTF-7 (RFC 3501 5.1.3), the form Dovecot stores on disk. */
 export function modifiedUtf7Length(name: string): number {
     let length = 0;

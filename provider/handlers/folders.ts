@@ -11,7 +11,7 @@ import { DoveadmClient, MailboxStatus, UserSnapshot } from "../client/client";
 import { DoveadmConflictError, DoveadmError, DoveadmNoUserError } from "../client/errors";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
-import { isInbox, mailboxNameSchema, userSchema } from "../names";
+import { isInbox, isWithin, mailboxNameSchema, userSchema } from "../names";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
 
@@ -81,11 +81,10 @@ export interface FolderSetOutputs extends FolderSetInputs {
     unconfirmed?: string[];
 }
 
+/** The changes an apply makes; folders kept or taken over as they are need none. */
 interface Plan {
-    keep: Array<{ spec: FolderSpec; current: ManagedFolder }>;
     rename: Array<{ spec: FolderSpec; current: ManagedFolder }>;
     create: FolderSpec[];
-    adopt: Array<{ spec: FolderSpec; status: MailboxStatus }>;
     remove: ManagedFolder[];
 }
 
@@ -95,7 +94,7 @@ function plan(
     snapshot: UserSnapshot,
     unconfirmed: readonly string[],
 ): Plan {
-    const result: Plan = { keep: [], rename: [], create: [], adopt: [], remove: [] };
+    const result: Plan = { rename: [], create: [], remove: [] };
     // Where each recorded folder is now, by GUID; those gone are simply no longer managed.
     const current = recorded.flatMap((folder) => {
         const live = snapshot.mailboxes.find((m) => m.guid === folder.guid);
@@ -111,11 +110,7 @@ function plan(
     };
     const problems: string[] = [];
     for (const spec of inputs.folders) {
-        const same = claim(current.find((c) => c.name === spec.name));
-        if (same) {
-            result.keep.push({ spec, current: same });
-            continue;
-        }
+        if (claim(current.find((c) => c.name === spec.name))) continue;
         const moved = claim(
             current.find((c) => spec.renamedFrom !== undefined && c.name === spec.renamedFrom) ??
                 current.find((c) => c.declaredName === spec.name),
@@ -126,16 +121,15 @@ function plan(
                 problems.push(
                     `cannot rename ${JSON.stringify(moved.name)} to ${JSON.stringify(spec.name)}: that name exists`,
                 );
-            if (spec.name.startsWith(`${moved.name}${currentSeparator()}`)) {
+            if (isWithin(spec.name, moved.name, currentSeparator())) {
                 problems.push(
                     `cannot rename ${JSON.stringify(moved.name)} into its own subfolder ${JSON.stringify(spec.name)}`,
                 );
             }
             result.rename.push({ spec, current: moved });
         } else if (existing) {
-            if (inputs.adopt || isInbox(spec.name) || unconfirmed.includes(spec.name))
-                result.adopt.push({ spec, status: existing });
-            else
+            const mayTakeOver = inputs.adopt || isInbox(spec.name) || unconfirmed.includes(spec.name);
+            if (!mayTakeOver)
                 problems.push(
                     `${JSON.stringify(spec.name)} already exists (set adopt: true to take it over with its messages)`,
                 );

@@ -18,7 +18,7 @@ import {
 } from "../client/errors";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
-import { isInbox, mailboxNameSchema, userSchema } from "../names";
+import { isInbox, isWithin, mailboxNameSchema, userSchema } from "../names";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
 
@@ -113,7 +113,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                         property: "name",
                         reason: "INBOX cannot be renamed, and no mailbox can be renamed to INBOX; keep the name or manage another mailbox",
                     });
-                } else if (renamed && name.startsWith(`${_olds.name}${currentSeparator()}`)) {
+                } else if (renamed && isWithin(name, _olds.name, currentSeparator())) {
                     failures.push({
                         property: "name",
                         reason: `cannot rename ${JSON.stringify(_olds.name)} into its own subfolder ${JSON.stringify(name)}; create the new folder and move the messages instead`,
@@ -233,7 +233,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                     "Keep the name INBOX for this resource.",
                 );
             }
-            if (news.name.startsWith(`${olds.name}${currentSeparator()}`)) {
+            if (isWithin(news.name, olds.name, currentSeparator())) {
                 throw new DoveadmUsageError(
                     "DOVEADM_RENAME_INTO_ITSELF",
                     { command: "mailboxRename", user, mailbox: [olds.name, news.name] },
