@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
-# Installs what the tests, the demo and the benchmark need and the repo cannot carry: Dovecot 2.3
-# from Debian (started per test by the harness, never as a system service) and the npm packages
-# (which include Node 24, used by every npm script). The Pulumi CLI comes from install-pulumi.sh.
+# Installs everything the tests, the demo and the benchmark need that the repo cannot carry, so that
+# `npm test` works on a fresh clone (it runs this first, as pretest). Each step is skipped when its
+# result is already there, so it costs a second once everything is installed:
+# - Dovecot 2.3 from Debian (started per test by the harness, never as a system service);
+# - the npm packages, which include Node 24 (used by every npm script);
+# - the Pulumi CLI and its Node.js language host, built once per machine (scripts/install-pulumi.sh);
+# - with DOVECOT_VERSION=2.4, a Debian 13 root holding Dovecot 2.4 (scripts/install-dovecot24.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log() { echo "install-deps: $*" >&2; }
 
 if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null || [ ! -x /usr/lib/dovecot/imap ]; then
-  echo "install-deps: installing dovecot-core and dovecot-imapd from Debian" >&2
+  log "installing dovecot-core and dovecot-imapd from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # The packages try to start the system service; there is none to start here, and we do not want one.
   apt-get install -y -qq dovecot-core dovecot-imapd >&2 || true
-  command -v dovecot >/dev/null || { echo "install-deps: dovecot did not install" >&2; exit 1; }
+  command -v dovecot >/dev/null || { log "dovecot did not install"; exit 1; }
 fi
 
-if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "install-deps: npm ci" >&2
+if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] ||
+  [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
   npm ci --no-audit --no-fund >&2
+fi
+
+bash scripts/install-pulumi.sh >/dev/null
+
+if [ "${DOVECOT_VERSION:-2.3}" = "2.4" ]; then
+  bash scripts/install-dovecot24.sh >/dev/null
 fi

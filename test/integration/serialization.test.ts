@@ -48,6 +48,34 @@ async function serialize(project: string, modules: Record<string, string>): Prom
     return texts;
 }
 
+/**
+ * Packs every runtime dependency of this package (and theirs) from this repo's node_modules into
+ * `dir`/deps and returns them as `file:` dependencies, so a scratch project can install the package
+ * tarball without asking a registry.
+ */
+async function packDependencies(dir: string): Promise<Record<string, string>> {
+    const deps = path.join(dir, "deps");
+    mkdirSync(deps, { recursive: true });
+    const result: Record<string, string> = {};
+    const manifest = (folder: string) =>
+        JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as {
+            dependencies?: Record<string, string>;
+        };
+    const pending = Object.keys(manifest(ROOT).dependencies ?? {});
+    while (pending.length > 0) {
+        const name = pending.shift() as string;
+        if (result[name]) continue;
+        const { stdout } = await run(
+            "npm",
+            ["pack", path.join(ROOT, "node_modules", name), "--ignore-scripts", "--silent"],
+            { cwd: deps, timeout: 60_000 },
+        );
+        result[name] = `file:../deps/${stdout.trim().split("\n").pop()}`;
+        pending.push(...Object.keys(manifest(path.join(ROOT, "node_modules", name)).dependencies ?? {}));
+    }
+    return result;
+}
+
 function linkSdk(project: string) {
     copyFileSync(SCRIPT_SOURCE, path.join(project, SCRIPT));
     mkdirSync(path.join(project, "node_modules"), { recursive: true });
@@ -112,20 +140,35 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
                 if (!tarball) throw new Error("npm pack made no tarball");
                 const dir = path.join(scratch, "project");
                 mkdirSync(dir);
+                // The package's dependencies come from tarballs packed from this repo's node_modules,
+                // and npm runs offline with a new, empty cache: the install needs no registry and no
+                // warm cache, so it behaves the same on a fresh machine as on this one, and sends
+                // nothing beyond loopback. The SDK (a peer dependency) is linked from this repo.
+                const dependencies = await packDependencies(scratch);
                 writeFileSync(
                     path.join(dir, "package.json"),
                     JSON.stringify({
                         name: "scratch",
                         private: true,
-                        dependencies: { "pulumi-dovecot": `file:../${tarball}` },
+                        dependencies: { ...dependencies, "pulumi-dovecot": `file:../${tarball}` },
                     }),
                 );
-                // Offline, from the npm cache that installing this repo filled: the test sends nothing
-                // beyond loopback. The SDK (a peer dependency) is linked from this repo.
-                await run("npm", ["install", "--offline", "--legacy-peer-deps", "--no-audit", "--no-fund"], {
-                    cwd: dir,
-                    timeout: 180_000,
-                });
+                await run(
+                    "npm",
+                    [
+                        "install",
+                        "--offline",
+                        "--ignore-scripts",
+                        "--legacy-peer-deps",
+                        "--no-audit",
+                        "--no-fund",
+                    ],
+                    {
+                        cwd: dir,
+                        env: { ...process.env, npm_config_cache: path.join(scratch, "empty-npm-cache") },
+                        timeout: 180_000,
+                    },
+                );
                 linkSdk(dir);
                 project = {
                     dir,
