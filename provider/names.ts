@@ -18,9 +18,43 @@ export function isInbox(name: string): boolean {
     return name.toUpperCase() === "INBOX";
 }
 
+/**
+ * `name` with its first level spelled `INBOX` when it is INBOX in any letter case: Dovecot stores
+ * and lists `inbox/x` and `Inbox/x` as `INBOX/x`, so names are compared in this form everywhere.
+ */
+export function canonicalName(name: string, separator: string): string {
+    const cut = name.indexOf(separator);
+    const first = cut < 0 ? name : name.slice(0, cut);
+    return isInbox(first) && first !== "INBOX" ? `INBOX${name.slice(first.length)}` : name;
+}
+
 /** True when `name` lies below `ancestor` in the hierarchy (`A/B/C` is within `A`). */
 export function isWithin(name: string, ancestor: string, separator: string): boolean {
     return name.startsWith(`${ancestor}${separator}`);
+}
+
+/**
+ * Why renaming `from` to `to` would fail for one of the mailboxes it moves (`from` itself and every
+ * name below it in `names`, which a rename carries along), or undefined. Dovecot renames the parent
+ * first and fails on a child whose new name is too long, leaving the rename half done.
+ */
+export function renameProblem(
+    names: readonly string[],
+    from: string,
+    to: string,
+    separator: string,
+): string | undefined {
+    for (const name of names) {
+        if (name !== from && !isWithin(name, from, separator)) continue;
+        const moved = `${to}${name.slice(from.length)}`;
+        const problem = mailboxNameProblem(moved, separator);
+        if (problem) {
+            return name === from
+                ? `the new name ${problem}`
+                : `it would move the subfolder ${JSON.stringify(name)} to ${JSON.stringify(moved)}, whose name ${problem}`;
+        }
+    }
+    return undefined;
 }
 
 /** The length of a name in IMAP's modified UTF-7 (RFC 3501 5.1.3), the form Dovecot stores on disk. */
@@ -90,7 +124,7 @@ export const userSchema = z.string().superRefine((value, ctx) => {
     if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-/** A zod schema for a mailbox name with the given hierarchy separator; INBOX in any case becomes "INBOX". */
+/** A zod schema for a mailbox name with the given hierarchy separator, in canonical form (see canonicalName). */
 export function mailboxNameSchema(separator: string) {
     return z
         .string()
@@ -98,5 +132,5 @@ export function mailboxNameSchema(separator: string) {
             const problem = mailboxNameProblem(value, separator);
             if (problem) ctx.addIssue({ code: "custom", message: problem });
         })
-        .transform((value) => (isInbox(value) ? "INBOX" : value));
+        .transform((value) => canonicalName(value, separator));
 }

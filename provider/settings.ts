@@ -1,6 +1,7 @@
 // Connection settings: one zod schema, read from the stack configuration (dovecot:*) with the
 // environment (DOVEADM_*) as fallback. Errors name the settings that would fix them and never echo a
 // value, since two of them are credentials.
+import { X509Certificate } from "node:crypto";
 import { z } from "zod";
 
 /** The settings, each with its stack configuration key and environment variable. */
@@ -17,14 +18,55 @@ export const SETTING_SOURCES = {
 
 type SettingName = keyof typeof SETTING_SOURCES;
 
-const booleanText = z
-    .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
-    .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+/** `true`/`false` in any letter case (also yes/no, 1/0), as a boolean or as the text config holds. */
+const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
+    if (typeof value === "boolean") return value;
+    const text = value.trim().toLowerCase();
+    if (["true", "yes", "1"].includes(text)) return true;
+    if (["false", "no", "0"].includes(text)) return false;
+    ctx.addIssue({ code: "custom", message: "must be true or false" });
+    return z.NEVER;
+});
 
-const integerText = (min: number, max: number) =>
-    z
-        .union([z.number(), z.string().regex(/^\d+$/).transform(Number)])
-        .pipe(z.number().int().min(min).max(max));
+/** A whole number from `min` to `max`, as a number or as the text config holds. */
+const integerText = (min: number, max: number, unit: string) =>
+    z.union([z.number(), z.string()]).transform((value, ctx) => {
+        const number = typeof value === "number" ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+        if (Number.isInteger(number) && number >= min && number <= max) return number;
+        ctx.addIssue({ code: "custom", message: `must be a whole number of ${unit} from ${min} to ${max}` });
+        return z.NEVER;
+    });
+
+/**
+ * The API URL for an endpoint: the path is resolved (`..` and all), then `/doveadm/v1` is kept,
+ * `/doveadm` is completed, and anything else (root, or a proxy's prefix such as `/mail`) gets
+ * `/doveadm/v1` appended.
+ */
+export function apiUrl(endpoint: string): string {
+    const url = new URL(endpoint);
+    const path = url.pathname.replace(/\/+$/, "");
+    if (path.endsWith("/doveadm/v1")) url.pathname = path;
+    else if (path.endsWith("/doveadm")) url.pathname = `${path}/v1`;
+    else url.pathname = `${path}/doveadm/v1`;
+    url.search = "";
+    url.hash = "";
+    return url.toString();
+}
+
+/** Why a PEM bundle is not usable as a CA, or undefined when every certificate in it parses. */
+function caCertProblem(pem: string): string | undefined {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0)
+        return "must be a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)";
+    for (const [i, block] of blocks.entries()) {
+        try {
+            new X509Certificate(block);
+        } catch {
+            return `is not a valid PEM certificate: certificate ${i + 1} of ${blocks.length} does not parse (check that it was copied whole, line breaks included)`;
+        }
+    }
+    return undefined;
+}
 
 /** The connection settings schema; the type is inferred from it. */
 export const connectionSettingsSchema = z
@@ -44,23 +86,19 @@ export const connectionSettingsSchema = z
                     return false;
                 }
             }, "must be an http:// or https:// URL without credentials in it, for example http://127.0.0.1:8080")
-            .transform((v) => {
-                const url = new URL(v);
-                const path = url.pathname.replace(/\/+$/, "");
-                url.pathname = path.endsWith("/doveadm/v1") ? path : `${path}/doveadm/v1`;
-                url.search = "";
-                url.hash = "";
-                return url.toString();
-            }),
+            .transform(apiUrl),
         apiKey: z.string().min(1, "must not be empty").optional(),
         password: z.string().min(1, "must not be empty").optional(),
         caCert: z
             .string()
-            .refine((v) => v.includes("-----BEGIN CERTIFICATE-----"), "must be a PEM certificate")
+            .superRefine((v, ctx) => {
+                const problem = caCertProblem(v);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
             .optional(),
         insecureSkipVerify: booleanText.default(false),
-        timeoutMs: integerText(100, 600_000).default(30_000),
-        maxConcurrency: integerText(1, 64).default(4),
+        timeoutMs: integerText(100, 600_000, "milliseconds").default(30_000),
+        maxConcurrency: integerText(1, 64, "requests").default(4),
         separator: z.string().length(1, "must be one character").default("/"),
     })
     .refine((s) => s.apiKey !== undefined || s.password !== undefined, {

@@ -152,6 +152,11 @@ export class DoveadmUnreachableError extends DoveadmError {
 export class DoveadmUnknownOutcomeError extends DoveadmError {}
 /** The server answered something this client does not understand. */
 export class DoveadmProtocolError extends DoveadmError {}
+/**
+ * A value read back from Pulumi's state that no program could have written (a user that is a
+ * pattern, a malformed GUID): refused before anything is sent, since doveadm would act on it.
+ */
+export class DoveadmStateError extends DoveadmError {}
 
 type ErrorClass = new (
     code: string,
@@ -242,8 +247,8 @@ const EXIT_CODES: Record<number, ExitCodeEntry> = {
     75: {
         code: "DOVEADM_TEMPORARY",
         kind: DoveadmTemporaryError,
-        reason: "the server reported a temporary failure, such as a busy mailbox lock (exit 75)",
-        hint: "Wait for other work on this user to finish and run again.",
+        reason: "the server reported a temporary failure (exit 75): usually a busy mailbox lock, but Dovecot also answers 75 when its user lookup failed (for example a user database its auth process cannot read) or when the mail storage refused an operation for good (for example a name too long for the file system)",
+        hint: "Look at the server's log (doveadm log errors) for the cause: if it was a lock, run again once other work on this user is done; if the user lookup failed, fix the user database (its file permissions, its connection) and run again.",
     },
     76: {
         code: "DOVEADM_PROTOCOL",
@@ -315,8 +320,8 @@ export function errorForHttpStatus(status: number, context: ErrorContext, endpoi
             return new DoveadmConfigError(
                 "DOVEADM_PATH_NOT_FOUND",
                 context,
-                `${endpoint} is not a doveadm HTTP API (HTTP 404)`,
-                "Set dovecot:endpoint to the doveadm HTTP listener, for example http://host:8080 (the /doveadm/v1 path is added).",
+                `the server answered HTTP 404 for ${endpoint}: there is no doveadm HTTP API at that path`,
+                "Set dovecot:endpoint to the doveadm HTTP listener, for example http://host:8080 (the path /doveadm/v1 is added when absent; a proxy prefix such as http://host/mail is kept).",
                 { httpStatus: status },
             );
         case 500:

@@ -1,12 +1,17 @@
-// Sends one doveadm command per HTTP request and turns every answer into a result or a typed error.
-// The server closes every connection after one answer, so there is nothing to pool; concurrency is
-// limited one layer up. Credentials live only in the prebuilt Authorization header, never in errors.
-import { Agent, request } from "undici";
+// The bottom layer: sends one doveadm request and turns its answer into a result or a typed error.
+// Around each request it applies, as data it is given, everything that is about requests rather
+// than about mailboxes: the credential, TLS, the per-endpoint concurrency limit, the stop after a
+// fatal failure, retries, and for a write whose answer was lost the reads that tell whether it took
+// effect (so it is never sent twice blindly). The server closes every connection after one answer,
+// so there is nothing to pool. Credentials live only in the prebuilt Authorization header, and
+// server text quoted in an error has every form of them removed first.
+import { Agent, request as httpRequest } from "undici";
 import { z } from "zod";
 import {
     DoveadmCommandNotAllowedError,
     DoveadmConfigError,
     DoveadmError,
+    DoveadmNotFoundError,
     DoveadmProtocolError,
     DoveadmUnknownOutcomeError,
     DoveadmUnreachableError,
@@ -15,6 +20,48 @@ import {
     errorForExitCode,
     errorForHttpStatus,
 } from "./errors";
+import { Semaphore } from "./limiter";
+import { redact } from "./redact";
+import { DEFAULT_RETRY_POLICY, RetryPolicy, withRetry } from "./retry";
+
+/** One row of a doveadm answer: all values are strings on the wire. */
+export type ResponseRow = Record<string, string>;
+
+/** A command the server offers, from `GET /doveadm/v1`. */
+export interface CommandInfo {
+    /** The command name, for example `mailboxCreate`. */
+    command: string;
+    /** Its parameters with their wire types. */
+    parameters: Array<{ name: string; type: string }>;
+}
+
+/** One doveadm command to send, and how to read and retry it. */
+export interface Request<T> {
+    /** The command, for example `mailboxCreate`. */
+    command: string;
+    /** Its parameters as sent (never a `false` or `null`: see commands.ts). */
+    params: Record<string, unknown>;
+    /** What the request is about, for error messages. */
+    context: ErrorContext;
+    /** True when the command changes the server; a write whose answer was lost is verified before it is sent again. */
+    write: boolean;
+    /** True when sending it twice is harmless (reads, subscribe, reload), so a lost answer is simply retried. */
+    repeatable: boolean;
+    /** Turns the answer's rows into the result. */
+    parse: (rows: ResponseRow[]) => T;
+    /** The result when the server answers exit 68 (not found), instead of failing. */
+    absent?: { value: T };
+    /** For a write: reads that each say whether the write took effect; all true means it did. */
+    verify?: ReadonlyArray<Request<boolean>>;
+}
+
+/** Observers of the transport, for counting requests in benchmarks and tests. */
+export interface TransportHooks {
+    /** Called before every HTTP request with its command (two commands in one request: `a+b`). */
+    onRequest?: (command: string) => void;
+    /** Called before every retry. */
+    onRetry?: (error: DoveadmError, attempt: number, delayMs: number) => void;
+}
 
 /** How to reach and authenticate to one doveadm HTTP API. */
 export interface TransportOptions {
@@ -28,17 +75,14 @@ export interface TransportOptions {
     caCert?: string;
     /** Accept any certificate (explicit opt-in only). */
     insecureSkipVerify?: boolean;
-}
-
-/** One row of a doveadm answer: all values are strings on the wire. */
-export type ResponseRow = Record<string, string>;
-
-/** A command the server offers, from `GET /doveadm/v1`. */
-export interface CommandInfo {
-    /** The command name, for example `mailboxCreate`. */
-    command: string;
-    /** Its parameters with their wire types. */
-    parameters: Array<{ name: string; type: string }>;
+    /** Requests in flight at once to this endpoint and credential, across every transport of the process. Default 4. */
+    maxConcurrency?: number;
+    /** Every form of the credential (see redact.ts), removed from server text quoted in errors. */
+    credentialForms?: readonly string[];
+    /** How often and how long to retry. */
+    retry?: RetryPolicy;
+    /** Observers. */
+    hooks?: TransportHooks;
 }
 
 const rowSchema = z.record(z.string(), z.union([z.string(), z.array(z.string())]).transform(String));
@@ -67,6 +111,8 @@ const NOT_DELIVERED = new Set([
     "EADDRNOTAVAIL",
     "UND_ERR_CONNECT_TIMEOUT",
 ]);
+/** OpenSSL's codes for a peer that answered a TLS hello with something that is not TLS. */
+const NOT_TLS = /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL|RECORD_LAYER/;
 /** Error codes that mean the certificate could not be verified. */
 const TLS_FAILURES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
@@ -80,16 +126,45 @@ function errorCode(error: unknown): string {
     return (error as { name?: string })?.name ?? "unknown";
 }
 
+function errorText(error: unknown): string {
+    const parts: string[] = [];
+    let current: unknown = error;
+    for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+        parts.push(current.message);
+        current = current.cause;
+    }
+    return parts.join(" ");
+}
+
 /** `mailboxCreate` as `doveadm_allowed_commands` spells it: `mailbox create`. */
 export function commandLineName(command: string): string {
     return command.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
 }
 
+/** What every transport of one endpoint and credential shares in this process. */
+interface EndpointGate {
+    slots: Semaphore;
+    /** The first authentication or configuration failure; later requests fail with it unsent. */
+    fatal?: DoveadmError;
+    /** Commands the server refused to run (not allowed, unknown); they fail again unsent. */
+    refused: Map<string, DoveadmError>;
+}
+
+const gates = new Map<string, EndpointGate>();
+
+/** Forgets every endpoint's limits and remembered failures (for tests that fix a server and go on). */
+export function resetGates(): void {
+    gates.clear();
+}
+
 let tagCounter = 0;
 
-/** Sends doveadm commands to one endpoint. */
+/** Sends doveadm requests to one endpoint. */
 export class Transport {
     private readonly agent: Agent;
+    private readonly gate: EndpointGate;
+    private readonly policy: RetryPolicy;
+    private readonly hooks: TransportHooks;
 
     constructor(private readonly options: TransportOptions) {
         this.agent = new Agent({
@@ -101,51 +176,152 @@ export class Transport {
             // No `pipelining: 0` here: it makes undici send `Connection: close`, and Dovecot 2.3 then
             // never sends its 401 answer (seen live). The server closes each connection anyway.
         });
+        const key = `${options.url}#${options.authorization}`;
+        let gate = gates.get(key);
+        if (!gate) {
+            gate = { slots: new Semaphore(options.maxConcurrency ?? 4), refused: new Map() };
+            gates.set(key, gate);
+        }
+        this.gate = gate;
+        this.policy = options.retry ?? DEFAULT_RETRY_POLICY;
+        this.hooks = options.hooks ?? {};
     }
 
-    /** The endpoint's origin, for messages (it carries no credential). */
+    /** The endpoint's origin, safe to show. */
     get origin(): string {
         return new URL(this.options.url).origin;
     }
 
-    /** Sends one command and returns its result rows, or throws the matching DoveadmError. */
-    async send(
-        command: string,
-        params: Record<string, unknown>,
-        context: ErrorContext,
-    ): Promise<ResponseRow[]> {
-        const [result] = await this.sendMany([{ command, params }], context);
-        if (result instanceof DoveadmError) throw result;
-        return result ?? [];
+    /** The endpoint's full URL, safe to show (the settings refuse credentials in it). */
+    get url(): string {
+        return this.options.url;
+    }
+
+    /** Sends `request`, retrying and verifying as it says; returns its parsed result or throws. */
+    run<T>(request: Request<T>): Promise<T> {
+        const verify = request.verify;
+        return withRetry<T>(() => this.once(request), {
+            idempotent: request.repeatable,
+            recover: verify
+                ? async () => {
+                      for (const check of verify)
+                          if (!(await this.run(check))) return { done: false as const };
+                      return { done: true as const, value: request.parse([]) };
+                  }
+                : undefined,
+            onRetry: this.hooks.onRetry,
+            policy: this.policy,
+        });
     }
 
     /**
-     * Sends several commands in one request and returns each one's rows or error, in order. The
-     * server may run them in any order and loses every answer if one crashes it: only for reads.
+     * Sends several reads in one request and returns each one's result or error, in order. The server
+     * may run them in any order and loses every answer if one crashes it: reads only, never retried
+     * here (the caller falls back to one request each).
      */
-    async sendMany(
-        commands: Array<{ command: string; params: Record<string, unknown> }>,
-        context: ErrorContext,
-    ): Promise<Array<ResponseRow[] | DoveadmError>> {
-        const tags = commands.map(() => `pd${++tagCounter}`);
-        const body = JSON.stringify(commands.map((c, i) => [c.command, c.params, tags[i]]));
-        const text = await this.exchange("POST", body, context);
-        let parsed: z.infer<typeof answerSchema>;
+    async runReads<A, B>(
+        first: Request<A>,
+        second: Request<B>,
+    ): Promise<[A | DoveadmError, B | DoveadmError]> {
+        if (first.write || second.write) throw new Error("runReads sends reads only");
+        const context = { ...first.context, command: `${first.command}+${second.command}` };
+        const [a, b] = await this.guarded(context, () =>
+            this.exchangeCommands([first, second], context, `${first.command}+${second.command}`),
+        );
+        return [settle(first, a), settle(second, b)];
+    }
+
+    /** Lists the commands the server offers (`GET /doveadm/v1`); also a cheap check that it answers. */
+    async commands(): Promise<CommandInfo[]> {
+        const context = { command: "GET /doveadm/v1" };
+        const text = await this.guarded(context, () => {
+            this.hooks.onRequest?.("GET");
+            return this.exchange("GET", undefined, context, false);
+        });
         try {
-            parsed = answerSchema.parse(JSON.parse(text));
+            return commandListSchema.parse(JSON.parse(text));
         } catch {
             throw new DoveadmProtocolError(
                 "DOVEADM_BAD_RESPONSE",
                 context,
-                `the server's answer is not a doveadm response: ${JSON.stringify(text.slice(0, 200))}`,
-                `Check that dovecot:endpoint (${this.origin}) points at the doveadm HTTP listener.`,
+                "the server's command list is not in the doveadm format",
+                `Check that dovecot:endpoint (${this.url}) points at the doveadm HTTP listener.`,
             );
         }
-        return commands.map((c, i) => {
+    }
+
+    /** Closes the connection pool. */
+    async close(): Promise<void> {
+        await this.agent.close();
+    }
+
+    /** One attempt of one request. */
+    private async once<T>(request: Request<T>): Promise<T> {
+        const [result] = await this.guarded(request.context, () =>
+            this.exchangeCommands([request], request.context, request.command),
+        );
+        const settled = settle(request, result);
+        if (settled instanceof DoveadmError) throw settled;
+        return settled;
+    }
+
+    /**
+     * Runs one exchange inside the endpoint's slots, behind the fatal-error stop. Looks again once a
+     * slot is free, and remembers a fatal failure before the slot is handed on: a request that waited
+     * for a slot must not go out after another one learned that every request is bound to fail.
+     */
+    private async guarded<T>(context: ErrorContext, send: () => Promise<T>): Promise<T> {
+        const stopped = () => {
+            const known = this.gate.fatal ?? this.gate.refused.get(context.command);
+            if (known) throw known.withContext(context);
+        };
+        stopped();
+        return this.gate.slots.run(async () => {
+            stopped();
+            try {
+                return await send();
+            } catch (error) {
+                if (error instanceof DoveadmCommandNotAllowedError)
+                    this.gate.refused.set(context.command, error);
+                else if (error instanceof DoveadmError && error.fatal) this.gate.fatal ??= error;
+                throw error;
+            }
+        });
+    }
+
+    /** Posts the commands in one payload; returns each one's rows or error, in order. */
+    private async exchangeCommands(
+        requests: ReadonlyArray<Request<unknown>>,
+        context: ErrorContext,
+        label: string,
+    ): Promise<Array<ResponseRow[] | DoveadmError>> {
+        this.hooks.onRequest?.(label);
+        const tags = requests.map(() => `pd${++tagCounter}`);
+        const body = JSON.stringify(requests.map((r, i) => [r.command, r.params, tags[i]]));
+        const text = await this.exchange(
+            "POST",
+            body,
+            context,
+            requests.some((r) => r.write),
+        );
+        let parsed: z.infer<typeof answerSchema>;
+        try {
+            parsed = answerSchema.parse(JSON.parse(text));
+        } catch {
+            // The body may be anything, an echo of the request included: quote it only redacted.
+            const excerpt = redact(text.slice(0, 2000), this.options.credentialForms ?? []).slice(0, 200);
+            throw new DoveadmProtocolError(
+                "DOVEADM_BAD_RESPONSE",
+                context,
+                `the server's answer is not a doveadm response: ${JSON.stringify(excerpt)}`,
+                `Check that dovecot:endpoint (${this.url}) points at the doveadm HTTP listener and not at a proxy or web page.`,
+            );
+        }
+        return requests.map((r, i) => {
             const answer =
                 parsed.find((entry) => entry[2] === tags[i]) ??
-                (commands.length === 1 ? parsed[0] : undefined);
-            const own = { ...context, command: c.command };
+                (requests.length === 1 ? parsed[0] : undefined);
+            const own = { ...r.context, command: r.command };
             if (!answer) {
                 return new DoveadmProtocolError(
                     "DOVEADM_EMPTY_RESPONSE",
@@ -157,27 +333,6 @@ export class Transport {
             if (answer[0] === "doveadmResponse") return answer[1];
             return this.commandError(answer[1].type, answer[1].exitCode, own);
         });
-    }
-
-    /** Lists the commands the server offers (`GET /doveadm/v1`). */
-    async commands(): Promise<CommandInfo[]> {
-        const context = { command: "GET /doveadm/v1" };
-        const text = await this.exchange("GET", undefined, context);
-        try {
-            return commandListSchema.parse(JSON.parse(text));
-        } catch {
-            throw new DoveadmProtocolError(
-                "DOVEADM_BAD_RESPONSE",
-                context,
-                "the server's command list is not in the doveadm format",
-                `Check that dovecot:endpoint (${this.origin}) points at the doveadm HTTP listener.`,
-            );
-        }
-    }
-
-    /** Closes the connection pool. */
-    async close(): Promise<void> {
-        await this.agent.close();
     }
 
     private commandError(type: string, exitCode: number | undefined, context: ErrorContext): DoveadmError {
@@ -209,7 +364,7 @@ export class Transport {
                 return new DoveadmProtocolError(
                     "DOVEADM_UNKNOWN_ERROR_TYPE",
                     context,
-                    `the server reported an error of type ${JSON.stringify(type)}`,
+                    `the server reported an error of type ${JSON.stringify(type.slice(0, 40))}`,
                     "Check the server's log.",
                 );
         }
@@ -219,11 +374,12 @@ export class Transport {
         method: "GET" | "POST",
         body: string | undefined,
         context: ErrorContext,
+        write: boolean,
     ): Promise<string> {
         const { url, timeoutMs } = this.options;
         let response;
         try {
-            response = await request(url, {
+            response = await httpRequest(url, {
                 method,
                 body,
                 dispatcher: this.agent,
@@ -236,19 +392,19 @@ export class Transport {
                 signal: AbortSignal.timeout(timeoutMs),
             });
         } catch (error) {
-            throw this.connectionError(error, context);
+            throw this.connectionError(error, context, write);
         }
         let text: string;
         try {
             text = await response.body.text();
         } catch (error) {
-            throw this.connectionError(error, context);
+            throw this.connectionError(error, context, write);
         }
-        if (response.statusCode !== 200) throw errorForHttpStatus(response.statusCode, context, this.origin);
+        if (response.statusCode !== 200) throw errorForHttpStatus(response.statusCode, context, this.url);
         return text;
     }
 
-    private connectionError(error: unknown, context: ErrorContext): DoveadmError {
+    private connectionError(error: unknown, context: ErrorContext, write: boolean): DoveadmError {
         const code = errorCode(error);
         const origin = this.origin;
         if (NOT_DELIVERED.has(code)) {
@@ -269,24 +425,51 @@ export class Transport {
                 { cause: error },
             );
         }
+        if (
+            NOT_TLS.test(code) ||
+            (code === "EPROTO" && NOT_TLS.test(errorText(error).toUpperCase().replace(/ /g, "_")))
+        ) {
+            return new DoveadmConfigError(
+                "DOVEADM_NOT_TLS",
+                context,
+                `${origin} does not speak TLS on that port (${code})`,
+                "Use http:// in dovecot:endpoint for a plain-HTTP listener, or enable ssl on the doveadm HTTP listener (inet_listener http { ssl = yes }).",
+                { cause: error },
+            );
+        }
         if (TLS_FAILURES.test(code)) {
             return new DoveadmConfigError(
                 "DOVEADM_TLS",
                 context,
-                `the TLS connection to ${origin} failed (${code})`,
-                "Set dovecot:caCert to the PEM of the CA that signed the server's certificate; set dovecot:insecureSkipVerify only for a test server.",
+                `the TLS connection to ${origin} failed: its certificate could not be verified (${code})`,
+                "Set dovecot:caCert to the PEM of the CA that signed the server's certificate, and make dovecot:endpoint use the host name the certificate names; set dovecot:insecureSkipVerify only for a test server.",
                 { cause: error },
             );
         }
         const timedOut = /TIMEOUT|Timeout|Abort/.test(code);
+        const outcome = write ? ", so it is unknown whether the command ran" : "";
         return new DoveadmUnknownOutcomeError(
             timedOut ? "DOVEADM_TIMEOUT" : "DOVEADM_CONNECTION_CLOSED",
             context,
             timedOut
-                ? `no answer from ${origin} within ${this.options.timeoutMs} ms, so it is unknown whether the command ran`
-                : `the connection to ${origin} closed without an answer (${code}), so it is unknown whether the command ran; the server's log may show a crashed doveadm process`,
-            "Run again: pulumi-dovecot re-reads the server's state before repeating a change. If it persists, raise dovecot:timeoutMs or check the server's load and log.",
+                ? `no answer from ${origin} within ${this.options.timeoutMs} ms${outcome}`
+                : `the connection to ${origin} closed without an answer (${code})${outcome}; the server's log may show a crashed doveadm process`,
+            write
+                ? "Run again: pulumi-dovecot re-reads the server's state before repeating a change. If it persists, raise dovecot:timeoutMs or check the server's load and log."
+                : "Run again; if it persists, raise dovecot:timeoutMs or check the server's load and log.",
             { cause: error },
         );
+    }
+}
+
+/** A request's answer as its result, its `absent` value, or an error with the request's own context. */
+function settle<T>(request: Request<T>, answer: ResponseRow[] | DoveadmError | undefined): T | DoveadmError {
+    if (answer instanceof DoveadmNotFoundError && request.absent) return request.absent.value;
+    if (answer instanceof DoveadmError) return answer;
+    try {
+        return request.parse(answer ?? []);
+    } catch (error) {
+        if (error instanceof DoveadmError) return error;
+        throw error;
     }
 }

@@ -1,19 +1,31 @@
 // CRUD for one user's whole folder layout as one resource: for fleets where thousands of Mailbox
 // resources are themselves the cost (state size, engine steps). Folders are tracked by GUID like
 // Mailbox, so refresh sees renames made behind Pulumi's back and the next `up` renames them back.
-// Every change is planned and checked against one snapshot of the user before anything is sent:
-// a folder that holds messages is never deleted without forceDestroy, and nothing is taken over
-// without adopt.
+// Every change is planned and checked against one snapshot of the user before anything is sent: a
+// folder that holds messages is never deleted without forceDestroy, and nothing is taken over
+// without adopt. While it applies, a ledger holds every folder the set manages, found by GUID and
+// updated after each step that succeeds, so a failure half-way records every folder the set managed
+// before and every folder it made; none is forgotten.
 import type * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { DoveadmClient, MailboxStatus, UserSnapshot } from "../client/client";
-import { DoveadmConflictError, DoveadmError, DoveadmNoUserError } from "../client/errors";
+import { DoveadmClient, UserSnapshot } from "../client/client";
+import {
+    DoveadmConflictError,
+    DoveadmNoUserError,
+    DoveadmNotFoundError,
+    DoveadmTemporaryError,
+    DoveadmUnknownOutcomeError,
+    DoveadmUnreachableError,
+    DoveadmUsageError,
+} from "../client/errors";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
-import { isInbox, isWithin, mailboxNameSchema, userSchema } from "../names";
+import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
+import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
+import { counterSchema, fromState, guidSchema } from "./state";
 
 /** The inputs of a FolderSet. */
 export function folderSetInputShape(separator: string) {
@@ -81,58 +93,178 @@ export interface FolderSetOutputs extends FolderSetInputs {
     unconfirmed?: string[];
 }
 
-/** The changes an apply makes; folders kept or taken over as they are need none. */
-interface Plan {
-    rename: Array<{ spec: FolderSpec; current: ManagedFolder }>;
-    create: FolderSpec[];
-    remove: ManagedFolder[];
+/** The recorded outputs, as read back from Pulumi's state. */
+function recordedShape(separator: string) {
+    const name = mailboxNameSchema(separator);
+    return z.object({
+        ...folderSetInputShape(separator),
+        mailboxes: z
+            .array(
+                z.object({
+                    name,
+                    declaredName: name,
+                    guid: guidSchema,
+                    subscribed: z.boolean(),
+                    messages: counterSchema,
+                }),
+            )
+            .default([]),
+        unconfirmed: z.array(name).optional(),
+    });
 }
 
-function plan(
-    inputs: FolderSetInputs,
-    recorded: ManagedFolder[],
-    snapshot: UserSnapshot,
-    unconfirmed: readonly string[],
-): Plan {
-    const result: Plan = { rename: [], create: [], remove: [] };
-    // Where each recorded folder is now, by GUID; those gone are simply no longer managed.
-    const current = recorded.flatMap((folder) => {
-        const live = snapshot.mailboxes.find((m) => m.guid === folder.guid);
-        return live ? [{ ...folder, name: live.name, messages: live.messages }] : [];
-    });
-    const unclaimed = new Set(current);
-    const claim = (match: ManagedFolder | undefined) => {
-        if (match && unclaimed.has(match)) {
-            unclaimed.delete(match);
-            return match;
+function recorded(method: string, id: string | undefined, props: unknown): FolderSetOutputs {
+    return fromState("FolderSet", method, id, props, recordedShape(currentSeparator()));
+}
+
+/** Every folder the set manages during one apply, by GUID, as it is on the server after each step. */
+class Ledger {
+    readonly folders = new Map<string, ManagedFolder>();
+    /** Names whose create was sent but whose outcome is unknown. */
+    readonly unconfirmed = new Set<string>();
+
+    /** Records that `from` (and everything below it, which a rename carries along) is now `to`. */
+    moved(from: string, to: string, separator: string): void {
+        for (const folder of this.folders.values()) {
+            if (folder.name === from) folder.name = to;
+            else if (isWithin(folder.name, from, separator))
+                folder.name = `${to}${folder.name.slice(from.length)}`;
         }
-        return undefined;
+    }
+
+    /** Brings every folder up to date from a snapshot, by GUID; those gone are no longer managed. */
+    reconcile(snapshot: UserSnapshot): void {
+        for (const [guid, folder] of this.folders) {
+            const live = snapshot.mailboxes.find((m) => m.guid === guid);
+            if (!live) this.folders.delete(guid);
+            else {
+                folder.name = live.name;
+                folder.messages = live.messages;
+                folder.subscribed = snapshot.subscriptions.includes(live.name);
+            }
+        }
+        // Creates whose outcome was unknown: a folder under that name now was made by this set.
+        for (const name of this.unconfirmed) {
+            const live = snapshot.mailboxes.find((m) => m.name === name);
+            if (live && !this.folders.has(live.guid)) this.take(name, live.guid, snapshot);
+            this.unconfirmed.delete(name);
+        }
+    }
+
+    take(declaredName: string, guid: string, snapshot: UserSnapshot): void {
+        const live = snapshot.mailboxes.find((m) => m.guid === guid);
+        this.folders.set(guid, {
+            name: live?.name ?? declaredName,
+            declaredName,
+            guid,
+            subscribed: live ? snapshot.subscriptions.includes(live.name) : false,
+            messages: live?.messages ?? 0,
+        });
+    }
+
+    list(order: readonly FolderSpec[]): ManagedFolder[] {
+        const rank = (f: ManagedFolder) => {
+            const i = order.findIndex((spec) => spec.name === f.declaredName);
+            return i < 0 ? order.length : i;
+        };
+        return [...this.folders.values()].map((f) => ({ ...f })).sort((a, b) => rank(a) - rank(b));
+    }
+}
+
+/** The changes an apply makes; folders kept (or carried along by a parent's rename) need none. */
+interface Plan {
+    /** Explicit renames, parents first. */
+    rename: Array<{ guid: string; to: string }>;
+    /** Folders to make. */
+    create: FolderSpec[];
+    /** Existing folders to take over (adopt, INBOX, or an unconfirmed create of this set). */
+    takeOver: Array<{ spec: FolderSpec; guid: string }>;
+    /** Managed folders no longer declared, by GUID. */
+    remove: string[];
+    /** Which managed folder each declared name ends up as. */
+    claimed: Map<string, string>;
+}
+
+function depth(name: string, separator: string): number {
+    return name.split(separator).length;
+}
+
+/** Plans an apply against `snapshot`; refuses (changing nothing) what it must not do. */
+function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, separator: string): Plan {
+    const result: Plan = { rename: [], create: [], takeOver: [], remove: [], claimed: new Map() };
+    const managed = [...ledger.folders.values()];
+    const unclaimed = new Set(managed);
+    const claim = (folder: ManagedFolder | undefined, spec: FolderSpec) => {
+        if (!folder || !unclaimed.has(folder)) return false;
+        unclaimed.delete(folder);
+        result.claimed.set(spec.name, folder.guid);
+        return true;
     };
     const problems: string[] = [];
-    for (const spec of inputs.folders) {
-        if (claim(current.find((c) => c.name === spec.name))) continue;
-        const moved = claim(
-            current.find((c) => spec.renamedFrom !== undefined && c.name === spec.renamedFrom) ??
-                current.find((c) => c.declaredName === spec.name),
-        );
+    const open: FolderSpec[] = [];
+    // Folders already where they are declared, then folders the program renames.
+    for (const spec of inputs.folders)
+        if (
+            !claim(
+                managed.find((f) => f.name === spec.name),
+                spec,
+            )
+        )
+            open.push(spec);
+    const pendingSpecs: FolderSpec[] = [];
+    for (const spec of open) {
+        const source =
+            managed.find(
+                (f) => unclaimed.has(f) && spec.renamedFrom !== undefined && f.name === spec.renamedFrom,
+            ) ?? managed.find((f) => unclaimed.has(f) && f.declaredName === spec.name);
+        if (source && claim(source, spec)) result.rename.push({ guid: source.guid, to: spec.name });
+        else pendingSpecs.push(spec);
+    }
+    // A rename carries the children along: where each managed folder will be after the renames.
+    const names = snapshot.mailboxes.map((m) => m.name);
+    const virtual = new Map(managed.map((f) => [f.guid, f.name]));
+    result.rename.sort(
+        (a, b) => depth(virtual.get(a.guid) ?? "", separator) - depth(virtual.get(b.guid) ?? "", separator),
+    );
+    for (const { guid, to } of result.rename) {
+        const from = virtual.get(guid) as string;
+        if (from === to) continue;
+        const target = snapshot.mailboxes.find((m) => m.name === to);
+        if (target && target.guid !== guid) {
+            problems.push(`cannot rename ${JSON.stringify(from)} to ${JSON.stringify(to)}: that name exists`);
+        }
+        if (isWithin(to, from, separator)) {
+            problems.push(
+                `cannot rename ${JSON.stringify(from)} into its own subfolder ${JSON.stringify(to)}`,
+            );
+        }
+        const tooLong = renameProblem(names, from, to, separator);
+        if (tooLong)
+            problems.push(`cannot rename ${JSON.stringify(from)} to ${JSON.stringify(to)}: ${tooLong}`);
+        for (const [other, name] of virtual) {
+            if (name === from) virtual.set(other, to);
+            else if (isWithin(name, from, separator)) virtual.set(other, `${to}${name.slice(from.length)}`);
+        }
+    }
+    for (const spec of pendingSpecs) {
+        // Carried to its declared name by a parent's rename.
+        if (
+            claim(
+                managed.find((f) => unclaimed.has(f) && virtual.get(f.guid) === spec.name),
+                spec,
+            )
+        )
+            continue;
         const existing = snapshot.mailboxes.find((m) => m.name === spec.name);
-        if (moved) {
-            if (existing)
+        if (existing) {
+            if (inputs.adopt || isInbox(spec.name) || ledger.unconfirmed.has(spec.name)) {
+                result.takeOver.push({ spec, guid: existing.guid });
+                result.claimed.set(spec.name, existing.guid);
+            } else {
                 problems.push(
-                    `cannot rename ${JSON.stringify(moved.name)} to ${JSON.stringify(spec.name)}: that name exists`,
-                );
-            if (isWithin(spec.name, moved.name, currentSeparator())) {
-                problems.push(
-                    `cannot rename ${JSON.stringify(moved.name)} into its own subfolder ${JSON.stringify(spec.name)}`,
+                    `${JSON.stringify(spec.name)} already exists and this set did not create it (set adopt: true to take it over with its messages)`,
                 );
             }
-            result.rename.push({ spec, current: moved });
-        } else if (existing) {
-            const mayTakeOver = inputs.adopt || isInbox(spec.name) || unconfirmed.includes(spec.name);
-            if (!mayTakeOver)
-                problems.push(
-                    `${JSON.stringify(spec.name)} already exists (set adopt: true to take it over with its messages)`,
-                );
         } else result.create.push(spec);
     }
     for (const left of unclaimed) {
@@ -141,7 +273,7 @@ function plan(
                 `${JSON.stringify(left.name)} holds ${left.messages} message${left.messages === 1 ? "" : "s"} (move them, or set forceDestroy: true to delete it with them)`,
             );
         }
-        result.remove.push(left);
+        result.remove.push(left.guid);
     }
     if (problems.length > 0) {
         throw new DoveadmConflictError(
@@ -154,94 +286,144 @@ function plan(
     return result;
 }
 
-function managed(spec: FolderSpec, status: MailboxStatus, snapshot: UserSnapshot): ManagedFolder {
-    return {
-        name: status.name,
-        declaredName: spec.name,
-        guid: status.guid,
-        subscribed: snapshot.subscriptions.includes(status.name),
-        messages: status.messages,
-    };
-}
-
-/** What an apply was about to create, for the record when it fails half-way. */
-interface Progress {
-    creating: string[];
-}
-
-async function apply(
-    client: DoveadmClient,
-    inputs: FolderSetInputs,
-    current: ManagedFolder[],
-    unconfirmed: readonly string[] = [],
-    progress: Progress = { creating: [] },
-): Promise<ManagedFolder[]> {
-    const { user } = inputs;
-    const before = await client.snapshot(user, 0);
-    const steps = plan(inputs, current, before, unconfirmed);
-    progress.creating = steps.create.map((spec) => spec.name);
-    for (const { spec, current: from } of steps.rename)
-        await client.mailboxRename(user, from.name, spec.name, { guid: from.guid });
-    await Promise.all(steps.create.map((spec) => client.createMailbox(user, spec.name)));
-    await Promise.all(
-        steps.remove
-            .filter((folder) => !isInbox(folder.name))
-            .map((folder) => client.deleteMailbox(user, folder.name, { requireEmpty: !inputs.forceDestroy })),
+/** True when the failure leaves unknown whether the request ran. */
+function uncertain(error: unknown): boolean {
+    return (
+        error instanceof DoveadmUnknownOutcomeError ||
+        error instanceof DoveadmUnreachableError ||
+        error instanceof DoveadmTemporaryError
     );
-    const subscriptionChanges: Array<Promise<void>> = [];
-    for (const spec of inputs.folders) {
-        const was = before.subscriptions.includes(spec.name);
-        if (was !== spec.subscribed)
-            subscriptionChanges.push(client.setSubscribed(user, spec.name, spec.subscribed));
+}
+
+/** Runs `work` for each item, all at once (the client merges them); the first failure is rethrown after all settle. */
+async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+    const results = await Promise.allSettled(items.map(work));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+}
+
+/** Applies `inputs` to the folders in `ledger`, updating it after every step that succeeds. */
+async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Ledger): Promise<void> {
+    const { user } = inputs;
+    const separator = currentSeparator();
+    const before = await client.snapshot(user, 0);
+    ledger.reconcile(before);
+    const steps = plan(inputs, ledger, before, separator);
+    const subscribedBefore = (name: string) => before.subscriptions.includes(name);
+
+    for (const { spec, guid } of steps.takeOver) ledger.take(spec.name, guid, before);
+    for (const { guid, to } of steps.rename) {
+        const folder = ledger.folders.get(guid) as ManagedFolder;
+        const from = folder.name;
+        if (from !== to) {
+            try {
+                await client.renameMailbox(user, from, to, { guid });
+            } catch (error) {
+                if (error instanceof DoveadmUsageError && error.exitCode === 64) {
+                    throw new DoveadmUsageError(
+                        "DOVEADM_INVALID_NAME",
+                        { command: "mailboxRename", user, mailbox: [from, to] },
+                        "the server rejected the new name (exit 64)",
+                        "Choose a name the server's mail storage accepts (with the Maildir++ layout a name must not contain '.'), keeping renamedFrom, and run again.",
+                        { exitCode: error.exitCode },
+                    );
+                }
+                throw error;
+            }
+            ledger.moved(from, to, separator);
+        }
+        folder.declaredName = to;
     }
-    for (const { current: from } of steps.rename) {
-        // Subscriptions do not follow a rename on the server.
-        if (before.subscriptions.includes(from.name))
-            subscriptionChanges.push(client.setSubscribed(user, from.name, false));
+    // Folders carried along by a parent's rename keep their subscription under the old name only.
+    for (const folder of ledger.folders.values()) {
+        const original = before.mailboxes.find((m) => m.guid === folder.guid)?.name;
+        if (original !== undefined && original !== folder.name) {
+            folder.subscribed = subscribedBefore(folder.name);
+            if (subscribedBefore(original)) await client.setSubscribed(user, original, false);
+        }
     }
-    for (const folder of steps.remove) {
-        if (!isInbox(folder.name) && folder.subscribed)
-            subscriptionChanges.push(client.setSubscribed(user, folder.name, false));
-    }
-    await Promise.all(subscriptionChanges);
-    const after = await client.snapshot(user, 0);
-    const result: ManagedFolder[] = [];
-    for (const spec of inputs.folders) {
-        const status = after.mailboxes.find((m) => m.name === spec.name);
-        if (status) result.push(managed(spec, status, after));
-    }
-    return result;
+    await each(steps.create, async (spec) => {
+        ledger.unconfirmed.add(spec.name);
+        try {
+            const status = await client.createMailbox(user, spec.name);
+            ledger.unconfirmed.delete(spec.name);
+            ledger.folders.set(status.guid, {
+                name: status.name,
+                declaredName: spec.name,
+                guid: status.guid,
+                subscribed: subscribedBefore(status.name),
+                messages: status.messages,
+            });
+        } catch (error) {
+            if (!uncertain(error)) ledger.unconfirmed.delete(spec.name);
+            if (error instanceof DoveadmConflictError && error.code === "DOVEADM_MAILBOX_EXISTS") {
+                throw new DoveadmConflictError(
+                    "DOVEADM_MAILBOX_EXISTS",
+                    error.context,
+                    "the folder was created by someone else at the same moment (another stack or client); this set does not manage it",
+                    "Set adopt: true to take it over, or remove it from one of the programs that declare it.",
+                    { exitCode: 65 },
+                );
+            }
+            throw error;
+        }
+    });
+    await each(steps.remove, async (guid) => {
+        const folder = ledger.folders.get(guid) as ManagedFolder;
+        if (isInbox(folder.name)) {
+            ledger.folders.delete(guid); // INBOX is never deleted, only forgotten.
+            return;
+        }
+        try {
+            await client.deleteMailbox(user, folder.name, { requireEmpty: !inputs.forceDestroy });
+        } catch (error) {
+            if (!(error instanceof DoveadmNotFoundError)) throw error;
+        }
+        ledger.folders.delete(guid);
+        if (folder.subscribed) await client.setSubscribed(user, folder.name, false);
+    });
+    await each(inputs.folders, async (spec) => {
+        const folder =
+            ledger.folders.get(steps.claimed.get(spec.name) ?? "") ??
+            [...ledger.folders.values()].find((f) => f.name === spec.name);
+        if (!folder || folder.subscribed === spec.subscribed) return;
+        await client.setSubscribed(user, folder.name, spec.subscribed);
+        folder.subscribed = spec.subscribed;
+    });
+    ledger.reconcile(await client.snapshot(user, 0));
 }
 
 /**
- * Applies `inputs`; if that fails after something may have changed, records (as a partial failure,
- * which Pulumi keeps in the state) what exists now, or, if the server cannot even be read, which
- * creates went unconfirmed, so the next `up` goes on from there instead of orphaning folders.
+ * Applies `inputs`. If that fails after something may have changed, records (as a partial failure,
+ * which Pulumi keeps in the state) the ledger: every folder the set managed before and every folder
+ * it made, brought up to date from a fresh snapshot when the server can still be read, else as far
+ * as known, with the creates whose outcome is unknown, so the next `up` (or `destroy`) goes on from
+ * there instead of orphaning folders.
  */
 async function applyRecorded(
     id: string,
     inputs: FolderSetInputs,
-    recorded: ManagedFolder[],
-    unconfirmed: readonly string[],
+    previous: FolderSetOutputs | undefined,
+    engineInputs: object,
 ): Promise<FolderSetOutputs> {
     const client = currentClient();
-    const progress: Progress = { creating: [] };
+    const ledger = new Ledger();
+    for (const folder of previous?.mailboxes ?? []) ledger.folders.set(folder.guid, { ...folder });
+    for (const name of previous?.unconfirmed ?? []) ledger.unconfirmed.add(name);
     try {
-        return { ...inputs, mailboxes: await apply(client, inputs, recorded, unconfirmed, progress) };
+        await apply(client, inputs, ledger);
+        return { ...inputs, mailboxes: ledger.list(inputs.folders) };
     } catch (error) {
         if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
         if (error instanceof DoveadmConflictError && error.code === "DOVEADM_FOLDERSET_REFUSED") throw error;
-        if (error instanceof DoveadmError && error.fatal) throw error;
         const after = await client.snapshot(inputs.user, 0).catch(() => undefined);
-        if (after) {
-            const made = inputs.folders.flatMap((spec) => {
-                const status = after.mailboxes.find((m) => m.name === spec.name);
-                return status ? [managed(spec, status, after)] : [];
-            });
-            throw new PartialFailureError(id, { ...inputs, mailboxes: made }, error);
-        }
-        const pending = [...new Set([...unconfirmed, ...progress.creating])];
-        throw new PartialFailureError(id, { ...inputs, mailboxes: recorded, unconfirmed: pending }, error);
+        if (after) ledger.reconcile(after);
+        const record: FolderSetOutputs = {
+            ...inputs,
+            mailboxes: ledger.list(inputs.folders),
+            ...(ledger.unconfirmed.size > 0 ? { unconfirmed: [...ledger.unconfirmed] } : {}),
+        };
+        throw new PartialFailureError(id, record, error, engineInputs);
     }
 }
 
@@ -251,9 +433,16 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         return checkInputs(folderSetInputShape(currentSeparator()), news);
     },
 
-    async diff(_id, olds: FolderSetOutputs, news: FolderSetInputs) {
+    async diff(id, oldProps, news: FolderSetInputs) {
+        const olds = recorded("diff", id, oldProps);
         if (news.folders === (UNKNOWN as unknown)) return { changes: true, replaces: [] };
-        const replaces = olds.user !== news.user ? ["user"] : [];
+        let replaces: string[] = [];
+        if (olds.user !== news.user) {
+            const same =
+                (news.user as unknown) !== UNKNOWN &&
+                (await sameAccount(currentClient(), olds.user, news.user));
+            if (!same) replaces = ["user"];
+        }
         const declared = (folders: FolderSpec[]) =>
             folders
                 .map((f) => ({ name: f.name, subscribed: f.subscribed }))
@@ -263,6 +452,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             .sort((a, b) => a.name.localeCompare(b.name));
         const changes =
             replaces.length > 0 ||
+            olds.user !== news.user ||
             (olds.unconfirmed ?? []).length > 0 ||
             !isDeepStrictEqual(declared(news.folders), current) ||
             !isDeepStrictEqual(declared(news.folders), declared(olds.folders)) ||
@@ -273,53 +463,50 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: FolderSetInputs) {
         const id = `${inputs.user}#${Date.now().toString(36)}`;
-        return { id, outs: await applyRecorded(id, inputs, [], []) };
+        return { id, outs: await applyRecorded(id, inputs, undefined, inputs) };
     },
 
-    async read(id, props: FolderSetOutputs) {
+    async read(id, props) {
+        const olds = recorded("read", id, props);
         let snapshot: UserSnapshot;
         try {
-            snapshot = await currentClient().snapshot(props.user);
+            snapshot = await currentClient().snapshot(olds.user);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;
         }
         const mailboxes: ManagedFolder[] = [];
-        for (const folder of props.mailboxes ?? []) {
+        for (const folder of olds.mailboxes) {
             const status = snapshot.mailboxes.find((m) => m.guid === folder.guid);
             if (!status) continue; // gone: the next `up` creates it again
             mailboxes.push({
-                ...managed({ name: folder.declaredName, subscribed: folder.subscribed }, status, snapshot),
+                name: status.name,
+                declaredName: folder.declaredName,
+                guid: status.guid,
+                subscribed: snapshot.subscriptions.includes(status.name),
+                messages: status.messages,
             });
         }
         const folders = mailboxes.map((m) => ({ name: m.name, subscribed: m.subscribed }));
-        const props2 = { ...props, folders, mailboxes };
         return {
             id,
-            props: props2,
-            inputs: { user: props.user, folders, forceDestroy: props.forceDestroy, adopt: props.adopt },
+            props: { ...olds, folders, mailboxes },
+            inputs: { user: olds.user, folders, forceDestroy: olds.forceDestroy, adopt: olds.adopt },
         };
     },
 
-    async update(id, olds: FolderSetOutputs, news: FolderSetInputs) {
-        return { outs: await applyRecorded(id, news, olds.mailboxes ?? [], olds.unconfirmed ?? []) };
+    async update(id, oldProps, news: FolderSetInputs) {
+        const olds = recorded("update", id, oldProps);
+        return { outs: await applyRecorded(id, news, olds, news) };
     },
 
-    async delete(_id, props: FolderSetOutputs) {
+    async delete(id, props) {
+        const olds = recorded("delete", id, props);
+        const ledger = new Ledger();
+        for (const folder of olds.mailboxes) ledger.folders.set(folder.guid, { ...folder });
+        for (const name of olds.unconfirmed ?? []) ledger.unconfirmed.add(name);
         try {
-            const client = currentClient();
-            let recorded = props.mailboxes ?? [];
-            if ((props.unconfirmed ?? []).length > 0) {
-                // Creates that went unconfirmed may have happened: those folders are this set's too.
-                const now = await client.snapshot(props.user, 0);
-                for (const name of props.unconfirmed ?? []) {
-                    const status = now.mailboxes.find((m) => m.name === name);
-                    if (status && !recorded.some((m) => m.guid === status.guid)) {
-                        recorded = [...recorded, managed({ name, subscribed: false }, status, now)];
-                    }
-                }
-            }
-            await apply(client, { ...props, folders: [] }, recorded);
+            await apply(currentClient(), { ...olds, folders: [] }, ledger);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;

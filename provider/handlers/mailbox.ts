@@ -1,5 +1,7 @@
-// CRUD for one IMAP folder of one user. The mailbox is identified by its GUID (the resource id), which
-// survives renames, so refresh finds a mailbox renamed behind Pulumi's back. Nothing here ever
+// CRUD for one IMAP folder of one user. The mailbox is identified by its GUID, which survives
+// renames, so refresh finds a mailbox renamed behind Pulumi's back. The GUID is always the one read
+// back from the server after the create (never one the provider made up: on Dovecot 2.3 a create
+// that carries a GUID for a name another writer just made rewrites that writer's GUID). Nothing here
 // deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
@@ -16,11 +18,14 @@ import {
     DoveadmUsageError,
     ErrorContext,
 } from "../client/errors";
+import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
-import { isInbox, isWithin, mailboxNameSchema, userSchema } from "../names";
+import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
+import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
+import { counterSchema, fromState, guidSchema } from "./state";
 
 const flag = (fallback: boolean) => z.boolean({ error: "must be true or false" }).default(fallback);
 
@@ -40,6 +45,7 @@ export type MailboxInputs = z.output<z.ZodObject<ReturnType<typeof mailboxInputS
 
 /** A Mailbox's outputs: its inputs plus what the server reports. */
 export interface MailboxOutputs extends MailboxInputs {
+    /** The GUID read back from the server; empty while a create's outcome is unknown (pending). */
     guid: string;
     messages: number;
     unseen: number;
@@ -47,6 +53,32 @@ export interface MailboxOutputs extends MailboxInputs {
     uidNext: number;
     highestModSeq: number;
     vsize: number;
+}
+
+/** The recorded outputs, as read back from Pulumi's state (see state.ts). */
+function recordedShape(separator: string) {
+    return z.object({
+        ...mailboxInputShape(separator),
+        guid: z.union([guidSchema, z.literal("")]),
+        messages: counterSchema,
+        unseen: counterSchema,
+        uidValidity: counterSchema,
+        uidNext: counterSchema,
+        highestModSeq: counterSchema,
+        vsize: counterSchema,
+    });
+}
+
+/** A Mailbox id: its GUID, or for a create whose outcome is unknown a provisional `pending-…` id. */
+const idSchema = z
+    .string()
+    .regex(/^(pending-)?[0-9a-f]{32}$/, "must be a mailbox GUID (32 hexadecimal digits) or a pending-… id");
+
+/** The recorded outputs of a Mailbox, validated, and its id. */
+function recorded(method: string, id: string | undefined, props: unknown): MailboxOutputs {
+    const separator = currentSeparator();
+    if (id !== undefined) fromState("Mailbox", method, id, { id }, z.object({ id: idSchema }));
+    return fromState("Mailbox", method, id, props, recordedShape(separator));
 }
 
 function outputs(inputs: MailboxInputs, status: MailboxStatus): MailboxOutputs {
@@ -76,6 +108,43 @@ function inputsOf(props: MailboxOutputs): MailboxInputs {
     };
 }
 
+/** The outputs recorded for a mailbox whose creation may or may not have happened: no GUID yet. */
+function pendingOutputs(inputs: MailboxInputs): MailboxOutputs {
+    return {
+        ...inputsOf(inputs as MailboxOutputs),
+        guid: "",
+        messages: 0,
+        unseen: 0,
+        uidValidity: 0,
+        uidNext: 0,
+        highestModSeq: 0,
+        vsize: 0,
+    };
+}
+
+/** True for a resource recorded by an interrupted create (its GUID output is still empty). */
+function pending(props: MailboxOutputs): boolean {
+    return props.guid === "";
+}
+
+/**
+ * The GUID a resource stands for: its `guid` output, or for a pending record written by 0.1.0 (which
+ * chose the GUID and sent it with the create) its id.
+ */
+function identity(id: string, props: MailboxOutputs): string | undefined {
+    if (props.guid !== "") return props.guid;
+    return /^[0-9a-f]{32}$/.test(id) ? id : undefined;
+}
+
+/** True when the failure tells for sure what the server did (it answered, or a setting is wrong). */
+function definite(error: unknown): boolean {
+    return !(
+        error instanceof DoveadmUnknownOutcomeError ||
+        error instanceof DoveadmUnreachableError ||
+        error instanceof DoveadmTemporaryError
+    );
+}
+
 /** Explains a refused name (exit 64) with the storage rules that usually cause it. */
 function invalidName(error: DoveadmUsageError, context: ErrorContext): DoveadmError {
     return new DoveadmUsageError(
@@ -87,6 +156,26 @@ function invalidName(error: DoveadmUsageError, context: ErrorContext): DoveadmEr
     );
 }
 
+/** The existing mailbox that this resource may not take: someone else made it. */
+function ownedByOthers(user: string, name: string): DoveadmConflictError {
+    return new DoveadmConflictError(
+        "DOVEADM_MAILBOX_EXISTS",
+        { command: "mailboxCreate", user, mailbox: name },
+        "the mailbox already exists, and this stack did not create it: another stack, program or person manages it (if two stacks declare the same folder, only one of them may)",
+        "Set adopt: true on this Mailbox to take the existing mailbox (and its messages) over, or choose another name, or remove it from one of the programs that declare it.",
+        { exitCode: 65 },
+    );
+}
+
+/** Translates a create's failure into the error a user can act on. */
+function createError(error: unknown, user: string, name: string): unknown {
+    const context = { command: "mailboxCreate", user, mailbox: name };
+    if (isExists(error)) return ownedByOthers(user, name);
+    if (error instanceof DoveadmUsageError && error.exitCode === 64) return invalidName(error, context);
+    if (error instanceof DoveadmNoUserError) return unknownUser(error, "Mailbox");
+    return error;
+}
+
 /** The mailbox with this GUID: under `name` if it is still there, else wherever it was renamed to. */
 async function locate(
     client: DoveadmClient,
@@ -96,27 +185,28 @@ async function locate(
 ): Promise<MailboxStatus | undefined> {
     const byName = await client.findStatus(user, name);
     if (byName && byName.guid === guid) return byName;
-    return (await client.statusAll(user)).find((status) => status.guid === guid);
+    return (await client.snapshot(user, 0)).mailboxes.find((status) => status.guid === guid);
 }
 
 /** The Mailbox provider's methods, using the process's configured client. */
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(olds, news) {
         const shape = mailboxInputShape(currentSeparator());
         return checkInputs(shape, news, (inputs) => {
             const failures: pulumi.dynamic.CheckFailure[] = [];
             const name = inputs.name;
-            if (_olds && typeof _olds.name === "string" && name !== UNKNOWN && typeof name === "string") {
-                const renamed = _olds.name !== name && _olds.user === inputs.user;
-                if (renamed && (isInbox(_olds.name) || isInbox(name))) {
+            const oldName = olds?.name;
+            if (typeof oldName === "string" && name !== UNKNOWN && typeof name === "string") {
+                const renamed = oldName !== name && olds.user === inputs.user;
+                if (renamed && (isInbox(oldName) || isInbox(name))) {
                     failures.push({
                         property: "name",
                         reason: "INBOX cannot be renamed, and no mailbox can be renamed to INBOX; keep the name or manage another mailbox",
                     });
-                } else if (renamed && isWithin(name, _olds.name, currentSeparator())) {
+                } else if (renamed && isWithin(name, oldName, currentSeparator())) {
                     failures.push({
                         property: "name",
-                        reason: `cannot rename ${JSON.stringify(_olds.name)} into its own subfolder ${JSON.stringify(name)}; create the new folder and move the messages instead`,
+                        reason: `cannot rename ${JSON.stringify(oldName)} into its own subfolder ${JSON.stringify(name)}; create the new folder and move the messages instead`,
                     });
                 }
             }
@@ -124,147 +214,161 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         });
     },
 
-    async diff(_id, olds: MailboxOutputs, news: MailboxInputs) {
-        const replaces = olds.user !== news.user ? ["user"] : [];
+    async diff(id, oldProps, news: MailboxInputs) {
+        const olds = recorded("diff", id, oldProps);
+        let replaces: string[] = [];
+        if (olds.user !== news.user) {
+            // A new user means a new mailbox, unless the server resolves both names to one account
+            // (say, a case-insensitive user database): then nothing is deleted, the spelling is updated.
+            const same =
+                (news.user as unknown) !== UNKNOWN &&
+                (await sameAccount(currentClient(), olds.user, news.user));
+            if (!same) replaces = ["user"];
+        }
         const changed =
             replaces.length > 0 ||
             pending(olds) ||
+            olds.user !== news.user ||
             olds.name !== news.name ||
             olds.subscribed !== news.subscribed ||
             olds.forceDestroy !== news.forceDestroy ||
             olds.adopt !== news.adopt;
-        // A new user means a new mailbox; the old one goes first, since nothing else ties them.
+        // The old mailbox goes first, since nothing else ties them.
         return { changes: changed, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
     async create(inputs: MailboxInputs) {
         const client = currentClient();
         const { user, name } = inputs;
-        let status: MailboxStatus | undefined;
         const adopting = inputs.adopt || isInbox(name);
-        if (adopting) status = await client.findStatus(user, name);
-        if (!status) {
-            // The GUID is chosen here, before anything is sent, and is the resource's id: if the
-            // server goes away between the create and the read that confirms it, the resource is
-            // recorded as pending under that id and the next `up` finishes it (see update), instead
-            // of leaving a mailbox on the server that the state does not know.
-            const guid = newGuid();
-            await createWithGuid(client, user, name, guid, (error) => {
-                throw new PartialFailureError(guid, pendingOutputs(inputs), error);
-            });
-            try {
-                status = await client.findStatus(user, name);
-            } catch (error) {
-                if (error instanceof DoveadmError && !definite(error))
-                    throw new PartialFailureError(guid, pendingOutputs(inputs), error);
-                throw error;
-            }
-            if (!status || status.guid !== guid) {
-                throw new DoveadmNotFoundError(
-                    "DOVEADM_CREATE_NOT_VISIBLE",
-                    { command: "mailboxCreate", user, mailbox: name },
-                    "the server reported success but the mailbox is not there",
-                    "Check the server's log and run again.",
-                );
-            }
+        let status: MailboxStatus | undefined;
+        try {
+            if (adopting) status = await client.findStatus(user, name);
+            if (!status) status = await client.createMailbox(user, name);
+        } catch (error) {
+            if (adopting && isExists(error)) status = await client.findStatus(user, name);
+            // Sent, but whether it ran is unknown (the server went away): record the resource as
+            // pending, so the next `up` finishes it instead of leaving an unknown mailbox behind.
+            else if (!definite(error)) {
+                const provisional = `pending-${randomBytes(16).toString("hex")}`;
+                throw new PartialFailureError(provisional, pendingOutputs(inputs), error, inputs);
+            } else throw createError(error, user, name);
         }
+        if (!status) throw ownedByOthers(user, name);
         const created = outputs(inputs, status);
         try {
             await client.setSubscribed(user, status.name, inputs.subscribed);
         } catch (error) {
             // The mailbox exists: record it, so the next `up` only fixes the subscription.
-            throw new PartialFailureError(status.guid, { ...created, subscribed: !inputs.subscribed }, error);
+            throw new PartialFailureError(
+                status.guid,
+                { ...created, subscribed: !inputs.subscribed },
+                error,
+                inputs,
+            );
         }
         return { id: status.guid, outs: created };
     },
 
-    async read(id, props: MailboxOutputs) {
+    async read(id, props) {
+        const recordedProps = recorded("read", id, props);
+        const guid = identity(id, recordedProps);
         const client = currentClient();
         let found: MailboxStatus | undefined;
         let subscribed: boolean;
         try {
             // One request shows every mailbox and subscription of the user, and is shared by the
             // reads of that user's other mailboxes during the same refresh.
-            const snapshot = await client.snapshot(props.user);
+            const snapshot = await client.snapshot(recordedProps.user);
+            if (guid === undefined) {
+                // Pending: nothing to look for yet; keep the record so the next `up` finishes it.
+                return { id, props: recordedProps, inputs: inputsOf(recordedProps) };
+            }
             found =
-                snapshot.mailboxes.find((m) => m.guid === id && m.name === props.name) ??
-                snapshot.mailboxes.find((m) => m.guid === id);
-            if (!found) return {};
+                snapshot.mailboxes.find((m) => m.guid === guid && m.name === recordedProps.name) ??
+                snapshot.mailboxes.find((m) => m.guid === guid);
+            if (!found) {
+                if (pending(recordedProps))
+                    return { id, props: recordedProps, inputs: inputsOf(recordedProps) };
+                return {};
+            }
             subscribed = snapshot.subscriptions.includes(found.name);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
             throw error;
         }
-        const current = { ...inputsOf(props), subscribed };
-        const outs = outputs(current, found);
+        const outs = outputs({ ...inputsOf(recordedProps), subscribed }, found);
         return { id, props: outs, inputs: inputsOf(outs) };
     },
 
-    async update(id, olds: MailboxOutputs, news: MailboxInputs) {
+    async update(id, oldProps, news: MailboxInputs) {
+        const olds = recorded("update", id, oldProps);
         const client = currentClient();
         const { user } = news;
+        const separator = currentSeparator();
+        // What is known to be true on the server, updated after each step that succeeds, so that a
+        // failure half-way records exactly that (with the subscription left to fix next time).
+        let current: MailboxOutputs = { ...olds, user, forceDestroy: news.forceDestroy, adopt: news.adopt };
+        let changed = false;
         let status: MailboxStatus | undefined;
-        const wasPending = pending(olds);
-        if (wasPending) {
-            // An earlier create was cut off: finish it under the GUID it chose (the id).
-            const found = await client.findStatus(user, olds.name);
-            if (!found) {
-                await createWithGuid(client, user, olds.name, id, (error) => {
-                    throw error;
-                });
-            } else if (found.guid !== id) {
-                throw new DoveadmConflictError(
-                    "DOVEADM_MAILBOX_EXISTS",
-                    { command: "mailboxCreate", user, mailbox: olds.name },
-                    "the mailbox already exists, created by someone else while this one's creation was interrupted",
-                    "Set adopt: true on this Mailbox and run `pulumi state delete` for it, then `pulumi up`, to take it over; or choose another name.",
-                    { exitCode: 65 },
-                );
+        try {
+            if (pending(olds)) {
+                status = await finishPending(client, id, olds, user);
+                // Its subscription was never set: set it whatever the last known value says.
+                current = { ...outputs(current, status), subscribed: !news.subscribed };
+                changed = true;
             }
-            // Its subscription was never set: set it whatever the last known value says.
-            olds = { ...olds, guid: id, subscribed: !news.subscribed };
-        }
-        if (olds.name !== news.name) {
-            if (isInbox(olds.name) || isInbox(news.name)) {
-                throw new DoveadmConflictError(
-                    "DOVEADM_INBOX_PROTECTED",
-                    { command: "mailboxRename", user, mailbox: [olds.name, news.name] },
-                    "INBOX cannot be renamed",
-                    "Keep the name INBOX for this resource.",
-                );
+            if (current.name !== news.name) {
+                if (isInbox(current.name) || isInbox(news.name)) {
+                    throw new DoveadmConflictError(
+                        "DOVEADM_INBOX_PROTECTED",
+                        { command: "mailboxRename", user, mailbox: [current.name, news.name] },
+                        "INBOX cannot be renamed",
+                        "Keep the name INBOX for this resource.",
+                    );
+                }
+                if (isWithin(news.name, current.name, separator)) {
+                    throw new DoveadmUsageError(
+                        "DOVEADM_RENAME_INTO_ITSELF",
+                        { command: "mailboxRename", user, mailbox: [current.name, news.name] },
+                        "a mailbox cannot be renamed into its own subfolder",
+                        "Create the new folder and move the messages instead.",
+                    );
+                }
+                const from = current.name;
+                await renameMailbox(client, user, from, news.name, current.guid);
+                // Subscriptions do not follow a rename on the server: move it by hand.
+                current = { ...current, name: news.name, subscribed: !news.subscribed };
+                changed = true;
+                await client.setSubscribed(user, from, false);
+                await client.setSubscribed(user, news.name, news.subscribed);
+                current = { ...current, subscribed: news.subscribed };
+                status = await client.findStatus(user, news.name);
+            } else if (current.subscribed !== news.subscribed) {
+                await client.setSubscribed(user, news.name, news.subscribed);
+                current = { ...current, subscribed: news.subscribed };
             }
-            if (isWithin(news.name, olds.name, currentSeparator())) {
-                throw new DoveadmUsageError(
-                    "DOVEADM_RENAME_INTO_ITSELF",
-                    { command: "mailboxRename", user, mailbox: [olds.name, news.name] },
-                    "a mailbox cannot be renamed into its own subfolder",
-                    "Create the new folder and move the messages instead.",
-                );
-            }
-            await renameMailbox(client, user, olds.name, news.name, id);
-            // Subscriptions do not follow a rename on the server: move it by hand.
-            if (olds.subscribed) await client.setSubscribed(user, olds.name, false);
-            if (news.subscribed) await client.setSubscribed(user, news.name, true);
-            status = await client.findStatus(user, news.name);
-        } else if (olds.subscribed !== news.subscribed) {
-            await client.setSubscribed(user, news.name, news.subscribed);
+        } catch (error) {
+            // Something was done (a create finished, a rename went through): record where things are.
+            if (changed) throw new PartialFailureError(id, current, error, news);
+            throw error;
         }
-        if (!status && wasPending) status = await client.findStatus(user, news.name);
-        if (!status) {
-            // Only flags changed (or the subscription): keep the last known counters, send nothing more.
-            return { outs: { ...olds, ...news } };
-        }
-        return { outs: outputs(news, status) };
+        // Without a fresh status (only flags or the subscription changed), the last counters stay.
+        return { outs: status ? outputs(news, status) : { ...current, ...news } };
     },
 
-    async delete(id, props: MailboxOutputs) {
-        const { user, name } = props;
+    async delete(id, props) {
+        const recordedProps = recorded("delete", id, props);
+        const { user, name } = recordedProps;
         if (isInbox(name)) return; // INBOX is never deleted: it is only forgotten.
         const client = currentClient();
         const context = { command: "mailboxDelete", user, mailbox: name };
+        const guid = identity(id, recordedProps);
         let found: MailboxStatus | undefined;
         try {
-            found = await locate(client, user, name, id);
+            if (guid !== undefined) found = await locate(client, user, name, guid);
+            // Pending and never finished: a mailbox under the name is the one its create made.
+            else found = await client.findStatus(user, name);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
             throw error;
@@ -278,21 +382,52 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                 "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
                 { exitCode: 65 },
             );
-        if (!props.forceDestroy && found.messages > 0) throw refuse(found.messages);
+        if (!recordedProps.forceDestroy && found.messages > 0) throw refuse(found.messages);
         try {
-            await client.deleteMailbox(user, found.name, { requireEmpty: !props.forceDestroy });
+            await client.deleteMailbox(user, found.name, { requireEmpty: !recordedProps.forceDestroy });
         } catch (error) {
             if (error instanceof DoveadmNotFoundError) return;
-            if (error instanceof DoveadmConflictError && !props.forceDestroy) {
+            if (error instanceof DoveadmConflictError && !recordedProps.forceDestroy) {
                 // A message arrived since the status read: the server kept the mailbox.
                 const now = await client.findStatus(user, found.name);
                 throw refuse(now?.messages ?? 0);
             }
             throw error;
         }
-        if (props.subscribed) await client.setSubscribed(user, found.name, false);
+        if (recordedProps.subscribed) await client.setSubscribed(user, found.name, false);
     },
 };
+
+/**
+ * Finishes a create that was cut off (the resource is pending): takes the mailbox under the recorded
+ * name, or creates it now. Without a GUID of its own (the create sent none), a mailbox found under
+ * the name is the one this resource's interrupted create made (see the README on interrupted runs);
+ * a pending record written by 0.1.0, which sent its chosen GUID, accepts only that GUID.
+ */
+async function finishPending(
+    client: DoveadmClient,
+    id: string,
+    olds: MailboxOutputs,
+    user: string,
+): Promise<MailboxStatus> {
+    const guid = identity(id, olds);
+    const found = await client.findStatus(user, olds.name);
+    if (found && guid !== undefined && found.guid !== guid) {
+        throw new DoveadmConflictError(
+            "DOVEADM_MAILBOX_EXISTS",
+            { command: "mailboxCreate", user, mailbox: olds.name },
+            "the mailbox already exists, created by someone else while this one's creation was interrupted",
+            "Set adopt: true on this Mailbox and run `pulumi state delete` for it, then `pulumi up`, to take it over; or choose another name.",
+            { exitCode: 65 },
+        );
+    }
+    if (found) return found;
+    try {
+        return await client.createMailbox(user, olds.name);
+    } catch (error) {
+        throw createError(error, user, olds.name);
+    }
+}
 
 async function renameMailbox(
     client: DoveadmClient,
@@ -302,8 +437,20 @@ async function renameMailbox(
     guid: string,
 ): Promise<void> {
     const context = { command: "mailboxRename", user, mailbox: [from, to] };
+    // A rename moves the children too, and Dovecot fails half-way on a child whose new name is too
+    // long (after renaming the parent): check every name it will move before sending.
+    const names = (await client.snapshot(user, 0)).mailboxes.map((m) => m.name);
+    const problem = renameProblem(names, from, to, currentSeparator());
+    if (problem) {
+        throw new DoveadmUsageError(
+            "DOVEADM_RENAME_TOO_LONG",
+            context,
+            `${JSON.stringify(from)} cannot be renamed to ${JSON.stringify(to)}: ${problem}; nothing was renamed`,
+            "Choose a shorter name, or rename or remove the deepest subfolders first.",
+        );
+    }
     try {
-        await client.mailboxRename(user, from, to, { guid });
+        await client.renameMailbox(user, from, to, { guid });
     } catch (error) {
         if (error instanceof DoveadmConflictError) {
             throw new DoveadmConflictError(
@@ -326,78 +473,6 @@ async function renameMailbox(
             );
         }
         if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
-        throw error;
-    }
-}
-
-/** A new random mailbox GUID (32 hex digits), as Dovecot makes them. */
-function newGuid(): string {
-    return randomBytes(16).toString("hex");
-}
-
-/** The outputs recorded for a mailbox whose creation may or may not have happened: no GUID yet. */
-function pendingOutputs(inputs: MailboxInputs): MailboxOutputs {
-    return {
-        ...inputs,
-        guid: "",
-        messages: 0,
-        unseen: 0,
-        uidValidity: 0,
-        uidNext: 0,
-        highestModSeq: 0,
-        vsize: 0,
-    };
-}
-
-/** True for a resource recorded by an interrupted create (its GUID output is still empty). */
-function pending(olds: MailboxOutputs): boolean {
-    return typeof olds.guid !== "string" || olds.guid === "";
-}
-
-/** True when the failure tells for sure what the server did (it answered, or a setting is wrong). */
-function definite(error: DoveadmError): boolean {
-    return !(
-        error instanceof DoveadmUnknownOutcomeError ||
-        error instanceof DoveadmUnreachableError ||
-        error instanceof DoveadmTemporaryError
-    );
-}
-
-/**
- * Creates one mailbox with the given GUID, after looking that the name is free (Dovecot 2.3 writes
- * the GUID into an existing mailbox of that name even while refusing to create it). A failure that
- * leaves the outcome unknown goes to `uncertain`, which throws.
- */
-async function createWithGuid(
-    client: DoveadmClient,
-    user: string,
-    name: string,
-    guid: string,
-    uncertain: (error: DoveadmError) => never,
-): Promise<void> {
-    const context = { command: "mailboxCreate", user, mailbox: name };
-    const exists = () =>
-        new DoveadmConflictError(
-            "DOVEADM_MAILBOX_EXISTS",
-            context,
-            "the mailbox already exists",
-            "Set adopt: true on this Mailbox to take the existing mailbox (and its messages) over, or choose another name.",
-            { exitCode: 65 },
-        );
-    try {
-        if (await client.findStatus(user, name)) throw exists();
-    } catch (error) {
-        if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
-        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
-        throw error;
-    }
-    try {
-        await client.mailboxCreate(user, [name], { guid });
-    } catch (error) {
-        if (error instanceof DoveadmConflictError) throw exists();
-        if (error instanceof DoveadmUsageError && error.exitCode === 64) throw invalidName(error, context);
-        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
-        if (error instanceof DoveadmError && !definite(error)) uncertain(error);
         throw error;
     }
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DoveadmClient } from "../client/client";
 import { DoveadmError, DoveadmUnreachableError } from "../client/errors";
 import { checkInputs } from "../check";
+import { fromState } from "./state";
 import { currentClient } from "../connection";
 
 /** The inputs of a Reload. */
@@ -18,6 +19,12 @@ export interface ReloadProps {
     triggers: unknown[];
     reloadedAt?: string;
 }
+
+/** The recorded outputs, as read back from Pulumi's state. */
+const recordedShape = z.object({
+    triggers: z.array(z.unknown()).default([]),
+    reloadedAt: z.string().optional(),
+});
 
 /** How long to wait for the API to answer after a reload. */
 export const RELOAD_SETTLE_TIMEOUT_MS = 30_000;
@@ -62,8 +69,9 @@ export const reloadHandler: pulumi.dynamic.ResourceProvider = {
         return checkInputs(reloadInputShape, news);
     },
 
-    async diff(_id, olds: ReloadProps, news: ReloadProps) {
-        return { changes: !isDeepStrictEqual(olds.triggers ?? [], news.triggers ?? []) };
+    async diff(id, oldProps, news: ReloadProps) {
+        const olds = fromState("Reload", "diff", id, oldProps, recordedShape);
+        return { changes: !isDeepStrictEqual(olds.triggers, news.triggers ?? []) };
     },
 
     async create(inputs: ReloadProps) {
@@ -72,9 +80,10 @@ export const reloadHandler: pulumi.dynamic.ResourceProvider = {
         return { id: `reload-${reloadedAt}`, outs: { triggers: inputs.triggers, reloadedAt } };
     },
 
-    async read(id, props: ReloadProps) {
+    async read(id, props) {
         // A reload leaves nothing on the server to read back.
-        return { id, props, inputs: { triggers: props.triggers } };
+        const recordedProps = fromState("Reload", "read", id, props, recordedShape);
+        return { id, props: recordedProps, inputs: { triggers: recordedProps.triggers } };
     },
 
     async update(_id, _olds: ReloadProps, news: ReloadProps) {

@@ -5,8 +5,10 @@ import { z } from "zod";
 import { DoveadmNoUserError } from "../client/errors";
 import { checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
-import { unknownUser } from "./no-user";
 import { mailboxNameSchema, userSchema } from "../names";
+import { sameAccount } from "./accounts";
+import { unknownUser } from "./no-user";
+import { fromState } from "./state";
 
 /** The inputs of a Subscription. */
 export function subscriptionInputShape(separator: string) {
@@ -22,15 +24,24 @@ export interface SubscriptionProps {
     mailbox: string;
 }
 
+function recorded(method: string, id: string | undefined, props: unknown): SubscriptionProps {
+    return fromState("Subscription", method, id, props, z.object(subscriptionInputShape(currentSeparator())));
+}
+
 /** The Subscription provider's methods. */
 export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
         return checkInputs(subscriptionInputShape(currentSeparator()), news);
     },
 
-    async diff(_id, olds: SubscriptionProps, news: SubscriptionProps) {
-        const replaces = (["user", "mailbox"] as const).filter((key) => olds[key] !== news[key]);
-        return { changes: replaces.length > 0, replaces };
+    async diff(id, oldProps, news: SubscriptionProps) {
+        const olds = recorded("diff", id, oldProps);
+        const replaces: string[] = olds.mailbox !== news.mailbox ? ["mailbox"] : [];
+        // A replacement subscribes the new entry, then unsubscribes the old one: if the server resolves
+        // both user names to one account, that would end unsubscribed, so only the spelling is updated.
+        if (olds.user !== news.user && !(await sameAccount(currentClient(), olds.user, news.user)))
+            replaces.push("user");
+        return { changes: replaces.length > 0 || olds.user !== news.user, replaces };
     },
 
     async create(inputs: SubscriptionProps) {
@@ -46,22 +57,30 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         };
     },
 
-    async read(id, props: SubscriptionProps) {
+    async read(id, props) {
+        const recordedProps = recorded("read", id, props);
         let subscribed: string[];
         try {
-            subscribed = (await currentClient().snapshot(props.user)).subscriptions;
+            subscribed = (await currentClient().snapshot(recordedProps.user)).subscriptions;
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
-        if (!subscribed.includes(props.mailbox)) return {};
-        const outs = { user: props.user, mailbox: props.mailbox };
+        if (!subscribed.includes(recordedProps.mailbox)) return {};
+        const outs = { user: recordedProps.user, mailbox: recordedProps.mailbox };
         return { id, props: outs, inputs: outs };
     },
 
-    async delete(_id, props: SubscriptionProps) {
+    async update(id, oldProps, news: SubscriptionProps) {
+        // Only the spelling of the user changed, and the server resolves both to one account.
+        recorded("update", id, oldProps);
+        return { outs: { user: news.user, mailbox: news.mailbox } };
+    },
+
+    async delete(id, props) {
+        const recordedProps = recorded("delete", id, props);
         try {
-            await currentClient().setSubscribed(props.user, props.mailbox, false);
+            await currentClient().setSubscribed(recordedProps.user, recordedProps.mailbox, false);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import foldersProvider = require("../shims/folders");
+import foldersProvider = require("../serialized/folders");
 
 /** One folder of a FolderSet. */
 export interface FolderArgs {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import mailboxProvider = require("../shims/mailbox");
+import mailboxProvider = require("../serialized/mailbox");
 
 /** The inputs of a Mailbox. */
 export interface MailboxArgs {

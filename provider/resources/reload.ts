@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import reloadProvider = require("../shims/reload");
+import reloadProvider = require("../serialized/reload");
 
 /** The inputs of a Reload. */
 export interface ReloadArgs {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import subscriptionProvider = require("../shims/subscription");
+import subscriptionProvider = require("../serialized/subscription");
 
 /** The inputs of a Subscription. */
 export interface SubscriptionArgs {

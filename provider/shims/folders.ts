@@ -1,4 +1,5 @@
-// The FolderSet provider object as this module's whole export (see ../shim.ts for why).
-import { makeProvider } from "../shim";
+// 0.1.0 wrote `require("pulumi-dovecot/shims/folders")` into the state of every FolderSet: kept as an alias
+// of serialized/folders so that those stacks still refresh, update and destroy.
+import provider = require("../serialized/folders");
 
-export = makeProvider("folders");
+export = provider;

@@ -1,4 +1,5 @@
-// The mailbox provider object as this module's whole export (see ../shim.ts for why).
-import { makeProvider } from "../shim";
+// 0.1.0 wrote `require("pulumi-dovecot/shims/mailbox")` into the state of every Mailbox: kept as an alias
+// of serialized/mailbox so that those stacks still refresh, update and destroy.
+import provider = require("../serialized/mailbox");
 
-export = makeProvider("mailbox");
+export = provider;

@@ -1,4 +1,5 @@
-// The reload provider object as this module's whole export (see ../shim.ts for why).
-import { makeProvider } from "../shim";
+// 0.1.0 wrote `require("pulumi-dovecot/shims/reload")` into the state of every Reload: kept as an alias
+// of serialized/reload so that those stacks still refresh, update and destroy.
+import provider = require("../serialized/reload");
 
-export = makeProvider("reload");
+export = provider;

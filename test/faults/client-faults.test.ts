@@ -11,7 +11,7 @@ import {
     DoveadmUnknownOutcomeError,
 } from "../../provider/client/errors";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "../../provider/client/retry";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { resolveSettings } from "../../provider/settings";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { Sandbox, startDovecot } from "../harness/dovecot";
@@ -35,7 +35,7 @@ async function configureHost(settings: Record<string, string>): Promise<void> {
 const mailbox = (method: string, ...args: unknown[]) => dispatch("mailbox", method, args) as Promise<Loose>;
 
 async function createViaProvider(user: string, name: string): Promise<Loose> {
-    const { inputs, failures } = await mailbox("check", {}, { user, name });
+    const { inputs, failures } = await mailbox("check", {}, { user, name, __provider: "provider text" });
     expect(failures).toBeUndefined();
     return mailbox("create", inputs);
 }
@@ -81,10 +81,12 @@ describe("fault injection between the client and a real Dovecot", () => {
 
             expect(await copies(ALICE, "Lost/Answer")).toBe(1);
             expect(proxy.count("mailboxCreate")).toBe(1);
-            // The re-read came after the lost answer, before anything else was sent.
+            // The re-read came after the lost answer, before anything else was sent; then the new
+            // mailbox is read back for its GUID.
             const commands = proxy.requests.map((r) => r.commands.join("+"));
             expect(commands.slice(commands.indexOf("mailboxCreate"))).toEqual([
                 "mailboxCreate",
+                "mailboxStatus",
                 "mailboxStatus",
             ]);
         });
@@ -97,7 +99,12 @@ describe("fault injection between the client and a real Dovecot", () => {
             expect(proxy.count("mailboxCreate")).toBe(2);
             const commands = proxy.requests.map((r) => r.commands.join("+"));
             const first = commands.indexOf("mailboxCreate");
-            expect(commands.slice(first)).toEqual(["mailboxCreate", "mailboxStatus", "mailboxCreate"]);
+            expect(commands.slice(first)).toEqual([
+                "mailboxCreate",
+                "mailboxStatus",
+                "mailboxCreate",
+                "mailboxStatus",
+            ]);
             expect(retries.map((r) => r.code)).toEqual(["DOVEADM_CONNECTION_CLOSED"]);
         });
 
@@ -130,7 +137,7 @@ describe("fault injection between the client and a real Dovecot", () => {
             expect((await sandbox.listMailboxes(BOB)).filter((n) => n.startsWith("Provider/"))).toEqual([]);
         });
 
-        it("a create cut off before it could be confirmed is recorded under its GUID and finished by the next update", async () => {
+        it("a create cut off before it could be confirmed is recorded as pending (no GUID made up) and finished by the next update", async () => {
             await configureHost({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
             // The create runs but its answer is lost, and every read after it fails too (server gone).
             proxy.setRules([
@@ -144,9 +151,10 @@ describe("fault injection between the client and a real Dovecot", () => {
             expect(error?.name).toBe("PartialFailureError");
             expect(error.message).toMatch(/unknown whether the command ran/);
             const guid = (await sandbox.status(BOB, "Cut/Off"))?.guid;
-            // Recorded under the GUID the mailbox really has, marked as not confirmed.
-            expect(error.id).toBe(guid);
+            // Recorded under a provisional id, with no GUID: none was read back from the server.
+            expect(error.id).toMatch(/^pending-[0-9a-f]{32}$/);
             expect(error.properties.guid).toBe("");
+            expect(error.properties.__provider).toBe("provider text");
 
             proxy.setRules([]);
             const inputs = {
@@ -159,12 +167,13 @@ describe("fault injection between the client and a real Dovecot", () => {
             expect((await mailbox("diff", error.id, error.properties, inputs)).changes).toBe(true);
             const { outs } = await mailbox("update", error.id, error.properties, inputs);
             expect(outs.guid).toBe(guid);
+            expect(await sandbox.status(BOB, "Cut/Off")).toMatchObject({ guid });
             expect(await copies(BOB, "Cut/Off")).toBe(1);
             expect(await sandbox.listSubscriptions(BOB)).toContain("Cut/Off");
             expect((await mailbox("diff", error.id, outs, inputs)).changes).toBe(false);
         });
 
-        it("a create that never reached the server is recorded as pending and created by the next update under that id", async () => {
+        it("a create that never reached the server is recorded as pending and created by the next update", async () => {
             await configureHost({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
             proxy.setRules([
                 { command: "mailboxCreate", action: { kind: "close-before" } },
@@ -175,7 +184,7 @@ describe("fault injection between the client and a real Dovecot", () => {
                 (e: unknown) => e,
             );
             expect(error?.name).toBe("PartialFailureError");
-            expect(error.id).toMatch(/^[0-9a-f]{32}$/);
+            expect(error.id).toMatch(/^pending-[0-9a-f]{32}$/);
             expect(await sandbox.status(BOB, "Not/Yet")).toBeUndefined();
 
             proxy.setRules([]);
@@ -187,8 +196,8 @@ describe("fault injection between the client and a real Dovecot", () => {
                 adopt: false,
             };
             const { outs } = await mailbox("update", error.id, error.properties, inputs);
-            expect(outs.guid).toBe(error.id);
-            expect(await sandbox.status(BOB, "Not/Yet")).toMatchObject({ guid: error.id });
+            expect(outs.guid).toMatch(/^[0-9a-f]{32}$/);
+            expect(await sandbox.status(BOB, "Not/Yet")).toMatchObject({ guid: outs.guid });
             expect(await sandbox.listSubscriptions(BOB)).not.toContain("Not/Yet");
         });
 

@@ -1,7 +1,7 @@
 // A FolderSet whose creates went out while the server was going away: the record it leaves lets the
 // next `up` take over the folders it made, instead of refusing them as "already exists" (orphans).
 import { resetEndpointState } from "../../provider/client/client";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 
@@ -19,6 +19,9 @@ describe("FolderSet interrupted while creating", () => {
     beforeAll(async () => {
         sandbox = await startDovecot();
         proxy = await startFaultProxy({ target: sandbox.endpoint });
+        // Open the user's INBOX once, as any login would: a user whose mail folder was never opened
+        // lists no mailbox at all until then, which costs the first snapshot two more reads.
+        await sandbox.doveadm(["mailbox", "status", "-u", USER, "messages", "INBOX"]);
         resetEndpointState();
         const config: Record<string, string> = {
             "dovecot:endpoint": proxy.endpoint,

@@ -169,7 +169,16 @@ describe("doveadm client against a real Dovecot", () => {
             authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}`,
             timeoutMs: 10_000,
         });
-        const error = await failure(transport.send("mailboxList", {}, { command: "mailboxList" }));
+        const error = await failure(
+            transport.run({
+                command: "mailboxList",
+                params: {},
+                context: { command: "mailboxList" },
+                write: true,
+                repeatable: false,
+                parse: (rows) => rows,
+            }),
+        );
         expect(error).toBeInstanceOf(DoveadmUnknownOutcomeError);
         expect(error.code).toBe("DOVEADM_CONNECTION_CLOSED");
         expect(error.message).toMatch(/unknown whether the command ran/);

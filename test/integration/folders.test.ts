@@ -1,6 +1,6 @@
 // The FolderSet provider (one user's whole layout as one resource) against a real Dovecot.
 import { resetEndpointState } from "../../provider/client/client";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { failure } from "../harness/failure";
 

@@ -1,7 +1,7 @@
 // The provider works against a server that allows only the doveadm commands the README lists.
 import { REQUIRED_DOVEADM_COMMANDS, resetEndpointState } from "../../provider/client/client";
 import { commandLineName } from "../../provider/client/transport";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 
 const ALICE = "alice@example.org";

@@ -2,7 +2,7 @@
 // doveadm command line (which reads the mail storage itself, not the HTTP API under test).
 import { resetEndpointState } from "../../provider/client/client";
 import { UNKNOWN } from "../../provider/check";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { failure } from "../harness/failure";
 
@@ -128,17 +128,18 @@ describe("Mailbox provider against a real Dovecot", () => {
     });
 
     describe("diff", () => {
+        const G = "0123456789abcdef0123456789abcdef";
         const olds = {
             user: ALICE,
             name: "A",
             subscribed: true,
             forceDestroy: false,
             adopt: false,
-            guid: "g",
+            guid: G,
             messages: 3,
         };
         it("reports no change when the inputs match, whatever the counters", async () => {
-            const d = await call("diff", "g", olds, {
+            const d = await call("diff", G, olds, {
                 user: ALICE,
                 name: "A",
                 subscribed: true,
@@ -149,11 +150,11 @@ describe("Mailbox provider against a real Dovecot", () => {
             expect(d.replaces).toEqual([]);
         });
         it("updates in place on a rename and a subscription change", async () => {
-            const d = await call("diff", "g", olds, { ...olds, name: "B", subscribed: false });
+            const d = await call("diff", G, olds, { ...olds, name: "B", subscribed: false });
             expect(d).toMatchObject({ changes: true, replaces: [] });
         });
         it("replaces, deleting first, when the user changes", async () => {
-            const d = await call("diff", "g", olds, { ...olds, user: BOB });
+            const d = await call("diff", G, olds, { ...olds, user: BOB });
             expect(d).toMatchObject({ changes: true, replaces: ["user"], deleteBeforeReplace: true });
         });
     });

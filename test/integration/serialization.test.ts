@@ -122,13 +122,13 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
             if (source === "this repo's build") {
                 // A project without pulumi-dovecot installed: the text must carry the code by value.
                 linkSdk(scratch);
-                const shims = path.join(ROOT, "dist/provider/shims");
+                const objects = path.join(ROOT, "dist/provider/serialized");
                 project = {
                     dir: scratch,
                     texts: await serialize(scratch, {
-                        mailbox: path.join(shims, "mailbox.js"),
-                        subscription: path.join(shims, "subscription.js"),
-                        reload: path.join(shims, "reload.js"),
+                        mailbox: path.join(objects, "mailbox.js"),
+                        subscription: path.join(objects, "subscription.js"),
+                        reload: path.join(objects, "reload.js"),
                     }),
                 };
             } else {
@@ -173,9 +173,9 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
                 project = {
                     dir,
                     texts: await serialize(dir, {
-                        mailbox: "pulumi-dovecot/shims/mailbox",
-                        subscription: "pulumi-dovecot/shims/subscription",
-                        reload: "pulumi-dovecot/shims/reload",
+                        mailbox: "pulumi-dovecot/serialized/mailbox",
+                        subscription: "pulumi-dovecot/serialized/subscription",
+                        reload: "pulumi-dovecot/serialized/reload",
                     }),
                 };
             }
@@ -197,7 +197,7 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
                 // Installed: Pulumi refers to the package by name, so state stays small and portable.
                 // (Which subpath it writes depends on where it finds the package; both are exported.)
                 expect(project.texts.mailbox).toMatch(
-                    /require\("pulumi-dovecot\/(shims\/mailbox|dist\/provider\/shims\/mailbox\.js)"\)/,
+                    /require\("pulumi-dovecot\/(serialized\/mailbox|dist\/provider\/serialized\/mailbox\.js)"\)/,
                 );
                 expect(project.texts.mailbox?.length).toBeLessThan(600);
                 expect(project.texts.mailbox).not.toContain(ROOT);
@@ -255,7 +255,13 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
             const saved = sandbox.endpoint;
             Object.assign(sandbox, { endpoint: "" });
             try {
-                await expect(call("mailbox", "read", "x", { user: ALICE, name: "A" })).rejects.toMatchObject({
+                await expect(
+                    call("mailbox", "read", "0123456789abcdef0123456789abcdef", {
+                        user: ALICE,
+                        name: "A",
+                        guid: "0123456789abcdef0123456789abcdef",
+                    }),
+                ).rejects.toMatchObject({
                     message: expect.stringContaining("dovecot:endpoint"),
                 });
             } finally {

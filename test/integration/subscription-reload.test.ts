@@ -1,6 +1,6 @@
 // The Subscription and Reload providers against a real Dovecot.
 import { resetEndpointState } from "../../provider/client/client";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 
 /** Provider results are checked field by field, so they are left untyped here. */

@@ -74,7 +74,7 @@ describe("Mailbox lifecycle through the pulumi CLI", () => {
     it("stores a one-line provider in state when the package is installed under node_modules", async () => {
         for (const resource of await project.stateResources()) {
             const provider = String(resource.inputs?.__provider ?? "");
-            expect(provider).toContain('require("pulumi-dovecot/shims/mailbox")');
+            expect(provider).toContain('require("pulumi-dovecot/serialized/mailbox")');
             expect(provider.length).toBeLessThan(600);
         }
     });
@@ -144,7 +144,7 @@ describe("Mailbox lifecycle through the pulumi CLI", () => {
         const manifest = path.join(project.packageDir, "package.json");
         const pkg = JSON.parse(readFileSync(manifest, "utf8")) as { version: string };
         writeFileSync(manifest, JSON.stringify({ ...pkg, version: "99.0.0" }, null, 2));
-        const shim = path.join(dist, "shim.js");
+        const shim = path.join(dist, "serialized", "provider-object.js");
         const shimText = readFileSync(shim, "utf8");
         const upgraded = shimText.replace(
             "pulumi-dovecot is not installed",
@@ -190,7 +190,7 @@ describe("provider upgrade when the program loads the library by path (provider 
         const before = String((await project.stateResource("carol-lists"))?.inputs?.__provider ?? "");
         expect(before).toContain(project.packageDir);
 
-        const shim = path.join(project.packageDir, "dist", "provider", "shim.js");
+        const shim = path.join(project.packageDir, "dist", "provider", "serialized", "provider-object.js");
         writeFileSync(
             shim,
             readFileSync(shim, "utf8").replace(

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { isInbox } from "../../provider/names";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 

@@ -3,7 +3,7 @@
 // before any request is sent; skipping verification must be asked for and warns.
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmConfigError } from "../../provider/client/errors";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";

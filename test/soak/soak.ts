@@ -8,7 +8,7 @@
 //   npm run build && tsc -p tsconfig.json --noEmit false --outDir .cache/build && node .cache/build/test/soak/soak.js
 import { resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
-import { dispatch } from "../../provider/host";
+import { dispatch } from "../../provider/dispatcher";
 import { startDovecot } from "../harness/dovecot";
 import { FaultRule, startFaultProxy } from "../harness/fault-proxy";
 

@@ -1,0 +1,436 @@
+// Typed doveadm commands: one function per command the provider sends. Each shapes its parameters
+// (never a `false` or `null`: Dovecot 2.3 reads `false` as true, and `null` kills the request), says
+// how a lost answer is verified, and parses the answer's rows with zod, since a server's answer is
+// input like any other. No state: what to send when is decided one layer up (scheduler.ts), how to
+// send it one layer down (transport.ts).
+import { z } from "zod";
+import {
+    DoveadmError,
+    DoveadmNotFoundError,
+    DoveadmProtocolError,
+    DoveadmUsageError,
+    ErrorContext,
+} from "./errors";
+import { canonicalName, userProblem } from "../names";
+import { CommandInfo, Request, ResponseRow, Transport } from "./transport";
+
+/**
+ * The doveadm commands this client sends, as `doveadm_allowed_commands` names them (the command-line
+ * spelling, comma-separated in the setting). A server may allow exactly these.
+ */
+export const REQUIRED_DOVEADM_COMMANDS = [
+    "mailbox create",
+    "mailbox delete",
+    "mailbox rename",
+    "mailbox subscribe",
+    "mailbox unsubscribe",
+    "mailbox status",
+    "mailbox list",
+    "reload",
+] as const;
+
+/** The status fields the provider reads, in doveadm's names. */
+export const STATUS_FIELDS = [
+    "guid",
+    "messages",
+    "unseen",
+    "uidvalidity",
+    "uidnext",
+    "highestmodseq",
+    "vsize",
+] as const;
+
+/** One mailbox's status as numbers, from `mailboxStatus`. */
+export interface MailboxStatus {
+    /** The mailbox's full name (its INBOX level spelled `INBOX`). */
+    name: string;
+    /** The mailbox GUID (32 hex digits); it survives renames. */
+    guid: string;
+    /** Messages in the mailbox. */
+    messages: number;
+    /** Messages without the \Seen flag. */
+    unseen: number;
+    /** The IMAP UIDVALIDITY. */
+    uidValidity: number;
+    /** The next UID to be assigned. */
+    uidNext: number;
+    /** The highest modification sequence (CONDSTORE). */
+    highestModSeq: number;
+    /** The virtual size of all messages, in bytes. */
+    vsize: number;
+}
+
+/** What one request shows of a user: every mailbox's status and the subscription list. */
+export interface UserSnapshot {
+    /** The status of every mailbox of the user. */
+    mailboxes: MailboxStatus[];
+    /** The names the user is subscribed to (they need not exist). */
+    subscriptions: string[];
+    /** When the snapshot was asked for (ms since the epoch). */
+    takenAt: number;
+}
+
+/** Where commands go: the transport of one endpoint, and its namespace's hierarchy separator. */
+export interface CommandTarget {
+    transport: Transport;
+    separator: string;
+}
+
+const count = z
+    .string()
+    .regex(/^\d{1,20}$/, "must be a number")
+    .transform(Number);
+const statusRowSchema = z.object({
+    mailbox: z.string().min(1, "must not be empty"),
+    guid: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 hexadecimal digits"),
+    messages: count,
+    unseen: count,
+    uidvalidity: count,
+    uidnext: count,
+    highestmodseq: count,
+    vsize: count,
+});
+const listRowSchema = z.object({ mailbox: z.string().min(1, "must not be empty") });
+
+/** Drops parameters that are undefined, false or null (see the top of this file). */
+function params(values: Record<string, unknown>): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(values)) {
+        if (value === undefined || value === false || value === null) continue;
+        result[key] = value;
+    }
+    return result;
+}
+
+/** Parses each row with `schema`, or fails with an error naming the command and the bad field. */
+function parseRows<T>(rows: ResponseRow[], schema: z.ZodType<T>, context: ErrorContext): T[] {
+    return rows.map((row) => {
+        const result = schema.safeParse(row);
+        if (result.success) return result.data;
+        const issue = result.error.issues[0];
+        throw new DoveadmProtocolError(
+            "DOVEADM_BAD_RESPONSE",
+            context,
+            `the server's answer has a malformed row (${issue?.path.join(".") || "row"} ${issue?.message ?? "is invalid"})`,
+            "Check that dovecot:endpoint points at a Dovecot 2.3 or 2.4 doveadm HTTP listener; if it does, report this with the server's version.",
+        );
+    });
+}
+
+/**
+ * Refuses a user name that doveadm would read as a pattern (`*`, `?`) or that is no name at all. The
+ * handlers check every user before it gets here; this is the last line before the wire, since doveadm
+ * runs a mail command for every user its `user` matches.
+ */
+function checkUser(user: string, context: ErrorContext): void {
+    const problem = typeof user === "string" ? userProblem(user) : "must be a string";
+    if (problem) {
+        throw new DoveadmUsageError(
+            "DOVEADM_INVALID_USER",
+            { ...context, user: String(user) },
+            `the user name ${problem}; nothing was sent`,
+            "Correct the user name in the program, or in the state if it came from there (pulumi stack export, edit, pulumi stack import).",
+        );
+    }
+}
+
+function statusOf(target: CommandTarget, user: string, masks: string[]): Request<MailboxStatus[]> {
+    const context = { command: "mailboxStatus", user, mailbox: masks };
+    return {
+        command: "mailboxStatus",
+        params: params({ user, field: [...STATUS_FIELDS], mailboxMask: masks }),
+        context,
+        write: false,
+        repeatable: true,
+        parse: (rows) =>
+            parseRows(rows, statusRowSchema, context).map((row) => ({
+                name: canonicalName(row.mailbox, target.separator),
+                guid: row.guid,
+                messages: row.messages,
+                unseen: row.unseen,
+                uidValidity: row.uidvalidity,
+                uidNext: row.uidnext,
+                highestModSeq: row.highestmodseq,
+                vsize: row.vsize,
+            })),
+    };
+}
+
+/** A read that says whether `name` is a mailbox now (with `guid`, if given). */
+function exists(target: CommandTarget, user: string, name: string, guid?: string): Request<boolean> {
+    return {
+        ...statusOf(target, user, [name]),
+        parse: (rows) =>
+            statusOf(target, user, [name])
+                .parse(rows)
+                .some((s) => guid === undefined || s.guid === guid),
+        absent: { value: false },
+    } as Request<boolean>;
+}
+
+/** A read that says whether `name` is no mailbox now. */
+function gone(target: CommandTarget, user: string, name: string): Request<boolean> {
+    return {
+        ...statusOf(target, user, [name]),
+        parse: () => false,
+        absent: { value: true },
+    } as Request<boolean>;
+}
+
+/**
+ * Creates mailboxes (without a GUID: on Dovecot 2.3 a create with a `guid` for a name that already
+ * exists is refused but still writes that GUID into the existing mailbox, so a create that races
+ * another writer would take that writer's mailbox away from it). Exit 65 if one exists.
+ */
+export async function mailboxCreate(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+    options: { guid?: string } = {},
+): Promise<void> {
+    const context = { command: "mailboxCreate", user, mailbox: names };
+    checkUser(user, context);
+    await target.transport.run({
+        command: "mailboxCreate",
+        params: params({ user, mailbox: names, guid: options.guid }),
+        context,
+        write: true,
+        repeatable: false,
+        parse: () => undefined,
+        verify: names.map((name) => exists(target, user, name, options.guid)),
+    });
+}
+
+/**
+ * Deletes mailboxes. With `requireEmpty` the server refuses (exit 65) a mailbox that holds messages;
+ * without it, messages are expunged. Never recursive.
+ */
+export async function mailboxDelete(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+    options: { requireEmpty: boolean },
+): Promise<void> {
+    const context = { command: "mailboxDelete", user, mailbox: names };
+    checkUser(user, context);
+    await target.transport.run({
+        command: "mailboxDelete",
+        params: params({ user, mailbox: names, requireEmpty: options.requireEmpty }),
+        context,
+        write: true,
+        repeatable: false,
+        parse: () => undefined,
+        verify: names.map((name) => gone(target, user, name)),
+    });
+}
+
+/** Renames a mailbox and its children. Subscriptions are left to the caller. */
+export async function mailboxRename(
+    target: CommandTarget,
+    user: string,
+    from: string,
+    to: string,
+    options: { guid?: string } = {},
+): Promise<void> {
+    const context = { command: "mailboxRename", user, mailbox: [from, to] };
+    checkUser(user, context);
+    await target.transport.run({
+        command: "mailboxRename",
+        params: params({ user, mailbox: from, newName: to }),
+        context,
+        write: true,
+        repeatable: false,
+        parse: () => undefined,
+        // Done when the new name holds the mailbox and the old one is gone.
+        verify: [exists(target, user, to, options.guid), gone(target, user, from)],
+    });
+}
+
+/** Subscribes to (or unsubscribes from) mailboxes, which need not exist. Sending it twice is harmless. */
+export async function mailboxSubscription(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+    subscribed: boolean,
+): Promise<void> {
+    const command = subscribed ? "mailboxSubscribe" : "mailboxUnsubscribe";
+    const context = { command, user, mailbox: names };
+    checkUser(user, context);
+    await target.transport.run({
+        command,
+        params: params({ user, mailbox: names }),
+        context,
+        write: true,
+        repeatable: true,
+        parse: () => undefined,
+    });
+}
+
+/** Status of the mailboxes matching the masks (`*` and `%` are wildcards). Exit 68 if none match. */
+export async function mailboxStatus(
+    target: CommandTarget,
+    user: string,
+    masks: string[],
+): Promise<MailboxStatus[]> {
+    const request = statusOf(target, user, masks);
+    checkUser(user, request.context);
+    return target.transport.run(request);
+}
+
+function listOf(
+    target: CommandTarget,
+    user: string,
+    options: { masks?: string[]; subscribed?: boolean },
+): Request<string[]> {
+    const context = { command: "mailboxList", user, mailbox: options.masks };
+    return {
+        command: "mailboxList",
+        params: params({ user, mailboxMask: options.masks, subscriptions: options.subscribed }),
+        context,
+        write: false,
+        repeatable: true,
+        parse: (rows) =>
+            parseRows(rows, listRowSchema, context).map((row) =>
+                canonicalName(row.mailbox, target.separator),
+            ),
+    };
+}
+
+/**
+ * Names of a user's mailboxes (with `subscribed`, the subscription list instead, which may name
+ * mailboxes that do not exist). Beware: an exact mask is echoed back even when nothing matches.
+ */
+export async function mailboxList(
+    target: CommandTarget,
+    user: string,
+    options: { masks?: string[]; subscribed?: boolean } = {},
+): Promise<string[]> {
+    const request = listOf(target, user, options);
+    checkUser(user, request.context);
+    return target.transport.run(request);
+}
+
+/**
+ * Status of the given exact names, by name; names that are not mailboxes are absent. Several names
+ * in one `mailboxStatus` fail as a whole (68) when one is not a mailbox; then they are asked in
+ * halves, about 2·log2(n) extra requests per missing name.
+ */
+export async function statusOfNames(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+): Promise<Map<string, MailboxStatus>> {
+    const wanted = new Set(names);
+    const found = new Map<string, MailboxStatus>();
+    for (const status of await statusInHalves(target, user, [...wanted])) {
+        if (wanted.has(status.name)) found.set(status.name, status);
+    }
+    return found;
+}
+
+async function statusInHalves(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+): Promise<MailboxStatus[]> {
+    if (names.length === 0) return [];
+    try {
+        return await mailboxStatus(target, user, names);
+    } catch (error) {
+        if (!(error instanceof DoveadmNotFoundError)) throw error;
+        if (names.length === 1) return [];
+    }
+    const middle = Math.floor(names.length / 2);
+    const first = await statusInHalves(target, user, names.slice(0, middle));
+    const second = await statusInHalves(target, user, names.slice(middle));
+    return [...first, ...second];
+}
+
+/**
+ * Status of every mailbox of a user. `mailboxStatus *` fails as a whole (68) when a listed name is
+ * not a mailbox (a parent left behind by a delete); then the listed names are asked in halves.
+ */
+export async function statusAll(target: CommandTarget, user: string): Promise<MailboxStatus[]> {
+    let all: MailboxStatus[] | undefined;
+    try {
+        all = await mailboxStatus(target, user, ["*"]);
+    } catch (error) {
+        if (!(error instanceof DoveadmNotFoundError)) throw error;
+    }
+    all ??= [...(await statusOfNames(target, user, await mailboxList(target, user))).values()];
+    return withInbox(target, user, all);
+}
+
+/**
+ * Every user has INBOX, so a full listing without it is not to be trusted: an empty answer must never
+ * make every mailbox look deleted. One case is real: a user whose mail folder was never opened gets
+ * an empty `*` until INBOX is first asked for by name (which makes it). So ask for INBOX by name, and
+ * if that shows it, list again; a listing that still lacks it is refused.
+ */
+async function withInbox(
+    target: CommandTarget,
+    user: string,
+    all: MailboxStatus[],
+): Promise<MailboxStatus[]> {
+    if (all.some((m) => m.name === "INBOX")) return all;
+    const inbox = await mailboxStatus(target, user, ["INBOX"]).catch((error: unknown) => {
+        if (error instanceof DoveadmNotFoundError) return [];
+        throw error;
+    });
+    const again = inbox.some((m) => m.name === "INBOX") ? await mailboxStatus(target, user, ["*"]) : [];
+    if (!again.some((m) => m.name === "INBOX")) {
+        throw new DoveadmProtocolError(
+            "DOVEADM_EMPTY_STATUS",
+            { command: "mailboxStatus", user, mailbox: "*" },
+            "the server's list of the user's mailboxes lacks INBOX, which every Dovecot user has",
+            "Nothing is taken as deleted on the strength of this answer. Check that dovecot:endpoint points at the doveadm HTTP listener itself (not a proxy or cache), and the server's log.",
+        );
+    }
+    return again;
+}
+
+/**
+ * Every mailbox's status and the subscription list of a user, in one request: the only place where
+ * two commands share a payload. Both are reads, so their order does not matter; if the request fails,
+ * they are sent again one per request.
+ */
+export async function userSnapshot(target: CommandTarget, user: string): Promise<UserSnapshot> {
+    const takenAt = Date.now();
+    const status = statusOf(target, user, ["*"]);
+    checkUser(user, status.context);
+    try {
+        const [mailboxes, subscriptions] = await target.transport.runReads(
+            status,
+            listOf(target, user, { subscribed: true }),
+        );
+        if (!(mailboxes instanceof DoveadmError) && !(subscriptions instanceof DoveadmError)) {
+            return { mailboxes: await withInbox(target, user, mailboxes), subscriptions, takenAt };
+        }
+        const failed = [mailboxes, subscriptions].find((r) => r instanceof DoveadmError);
+        if (failed instanceof DoveadmError && !(failed instanceof DoveadmNotFoundError)) throw failed;
+    } catch (error) {
+        // Sent again one per request below, unless every request is bound to fail the same way.
+        if (!(error instanceof DoveadmError) || error.fatal || error.exitCode === 67) throw error;
+        if (error.code === "DOVEADM_EMPTY_STATUS") throw error;
+    }
+    const mailboxes = await statusAll(target, user);
+    const subscriptions = await mailboxList(target, user, { subscribed: true });
+    return { mailboxes, subscriptions, takenAt };
+}
+
+/** Asks Dovecot to reload its configuration. It answers at once and reloads after. */
+export async function reload(target: CommandTarget): Promise<void> {
+    await target.transport.run({
+        command: "reload",
+        params: {},
+        context: { command: "reload" },
+        write: true,
+        repeatable: true,
+        parse: () => undefined,
+    });
+}
+
+/** The commands the server offers; also a cheap check that the API answers. */
+export function listCommands(target: CommandTarget): Promise<CommandInfo[]> {
+    return target.transport.commands();
+}
