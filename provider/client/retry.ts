@@ -26,7 +26,7 @@ export interface RetryOptions<T> {
     /** Whether sending the request twice is harmless (reads, subscribe, reload). */
     idempotent: boolean;
     /** For a write: re-reads the server's state after an unknown outcome to learn whether it took effect. */
-    recover?: () => Promise<Recovery<T>>;
+    recover?: (error: DoveadmError) => Promise<Recovery<T>>;
     /** Called before each retry, for logging. */
     onRetry?: (error: DoveadmError, attempt: number, delayMs: number) => void;
     /** The policy; DEFAULT_RETRY_POLICY when absent. */
@@ -62,14 +62,14 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOpti
                 if (options.idempotent) retry = true;
                 else if (options.recover) {
                     uncertain = true;
-                    const found = await options.recover();
+                    const found = await options.recover(error);
                     if (found.done) return found.value;
                     retry = true;
                 }
             } else if (uncertain && !retry && !error.fatal && options.recover) {
                 // A resend refused as a conflict (exit 65 "exists", 68 "gone") may have met the effect
                 // of the earlier attempt that arrived late: if the server now shows the write done, it is.
-                const found = await options.recover();
+                const found = await options.recover(error);
                 if (found.done) return found.value;
             }
             if (!retry) throw error;

@@ -9,7 +9,10 @@
 //   without forwarding;
 // - `status`: answer with an HTTP status (and an empty body) without forwarding;
 // - `delay`: wait, then forward (the request reaches Dovecot late even when the client gave up, as
-//   with a slow server) and answer if the client is still there.
+//   with a slow server) and answer if the client is still there;
+// - `reply`: answer HTTP 200 with a body made from the request (an echo of its headers, say, as a
+//   misconfigured proxy does, or a well-formed but empty doveadm answer), without forwarding;
+// - `before`: run a hook (another writer acting on the server, say), then forward.
 // With `tls`, it terminates TLS itself (node:https) and forwards in plain HTTP.
 import * as http from "node:http";
 import * as https from "node:https";
@@ -21,7 +24,20 @@ export type FaultAction =
     | { kind: "close-after" }
     | { kind: "exit"; exitCode: number }
     | { kind: "status"; status: number }
-    | { kind: "delay"; ms: number };
+    | { kind: "delay"; ms: number }
+    | { kind: "reply"; body: (request: RequestView) => string; contentType?: string }
+    | { kind: "before"; run: (request: RequestView) => Promise<void> };
+
+/** What a `reply` or `before` action sees of a request. */
+export interface RequestView {
+    method: string;
+    url: string;
+    headers: http.IncomingHttpHeaders;
+    /** The raw body. */
+    body: string;
+    /** The doveadm tags of the body's commands, in order. */
+    tags: string[];
+}
 
 /** One rule: requests whose doveadm command matches get the action, at most `times` times. */
 export interface FaultRule {
@@ -211,6 +227,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                     case "delay":
                         await new Promise((resolve) => setTimeout(resolve, action.ms));
                         return pass();
+                    case "reply":
+                    case "before": {
+                        const view: RequestView = {
+                            method: req.method ?? "GET",
+                            url: req.url ?? "/",
+                            headers: req.headers,
+                            body: body.toString("utf8"),
+                            tags,
+                        };
+                        if (action.kind === "before") {
+                            await action.run(view);
+                            return pass();
+                        }
+                        res.writeHead(200, {
+                            "content-type": action.contentType ?? "application/json",
+                            connection: "close",
+                        });
+                        res.end(action.body(view));
+                        return;
+                    }
                 }
             })();
         });

@@ -1,4 +1,11 @@
-import { isInbox, mailboxNameProblem, modifiedUtf7Length, userProblem } from "../../provider/names";
+import {
+    canonicalName,
+    renameProblem,
+    isInbox,
+    mailboxNameProblem,
+    modifiedUtf7Length,
+    userProblem,
+} from "../../provider/names";
 
 describe("mailbox names", () => {
     it.each([
@@ -69,5 +76,38 @@ describe("user names", () => {
         ["x".repeat(256), /too long/],
     ])("rejects %j", (user, reason) => {
         expect(userProblem(user)).toMatch(reason);
+    });
+});
+
+describe("the canonical form of a name", () => {
+    it.each([
+        ["inbox", "INBOX"],
+        ["Inbox/Receipts", "INBOX/Receipts"],
+        ["iNbOx/a/b", "INBOX/a/b"],
+        ["INBOX/x", "INBOX/x"],
+        ["Inboxes/x", "Inboxes/x"],
+        ["Archive/inbox", "Archive/inbox"],
+    ])("spells %j as %j", (name, canonical) => {
+        expect(canonicalName(name, "/")).toBe(canonical);
+    });
+
+    it("uses the configured separator", () => {
+        expect(canonicalName("inbox.x", ".")).toBe("INBOX.x");
+        expect(canonicalName("inbox.x", "/")).toBe("inbox.x");
+    });
+});
+
+describe("the names a rename moves", () => {
+    const names = ["INBOX", "P", `P/${"c".repeat(240)}`, "Other"];
+    it("accepts a rename whose moved names all fit", () => {
+        expect(renameProblem(names, "P", "Q", "/")).toBeUndefined();
+    });
+    it("names the subfolder whose new name would be too long", () => {
+        const problem = renameProblem(names, "P", "Q".repeat(20), "/");
+        expect(problem).toMatch(/subfolder "P\/c+"/);
+        expect(problem).toMatch(/too long/);
+    });
+    it("ignores names that only share a prefix", () => {
+        expect(renameProblem(["P", `Px/${"c".repeat(245)}`], "P", "Q".repeat(20), "/")).toBeUndefined();
     });
 });

@@ -1,4 +1,5 @@
-import { SettingsError, authorizationHeader, resolveSettings } from "../../provider/settings";
+import { SettingsError, apiUrl, authorizationHeader, resolveSettings } from "../../provider/settings";
+import { makeTestPki } from "../harness/tls";
 
 const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
 
@@ -87,5 +88,86 @@ describe("connection settings", () => {
         expect(authorizationHeader({ ...base, password: "pw" })).toBe(
             `Basic ${Buffer.from("doveadm:pw").toString("base64")}`,
         );
+    });
+
+    it.each([
+        ["http://h:8080", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/doveadm", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/doveadm/", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/doveadm/v1", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/doveadm/v1/../", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/doveadm/v1/..", "http://h:8080/doveadm/v1"],
+        ["http://h:8080/mail", "http://h:8080/mail/doveadm/v1"],
+        ["http://h:8080/mail/doveadm/v1?x=1#f", "http://h:8080/mail/doveadm/v1"],
+    ])("turns the endpoint %s into the API URL %s", (endpoint, url) => {
+        expect(apiUrl(endpoint)).toBe(url);
+    });
+
+    it.each([
+        ["TRUE", true],
+        ["True", true],
+        ["yes", true],
+        ["FALSE", false],
+        ["0", false],
+    ])("reads insecureSkipVerify %j in any letter case", (text, value) => {
+        const s = resolveSettings(undefined, {
+            DOVEADM_ENDPOINT: "https://h",
+            DOVEADM_API_KEY: "k",
+            DOVEADM_INSECURE_SKIP_VERIFY: text,
+        });
+        expect(s.insecureSkipVerify).toBe(value);
+    });
+
+    it.each([
+        [
+            "DOVEADM_INSECURE_SKIP_VERIFY",
+            "maybe",
+            /dovecot:insecureSkipVerify \(or DOVEADM_INSECURE_SKIP_VERIFY\): must be true or false/,
+        ],
+        [
+            "DOVEADM_TIMEOUT_MS",
+            "-1",
+            /dovecot:timeoutMs \(or DOVEADM_TIMEOUT_MS\): must be a whole number of milliseconds from 100 to 600000/,
+        ],
+        ["DOVEADM_TIMEOUT_MS", "1.5", /must be a whole number of milliseconds from 100 to 600000/],
+        [
+            "DOVEADM_MAX_CONCURRENCY",
+            "100",
+            /dovecot:maxConcurrency .*: must be a whole number of requests from 1 to 64/,
+        ],
+    ])("says what %s allows when it is %j", (variable, value, message) => {
+        expect(() =>
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: "http://h",
+                DOVEADM_API_KEY: "k",
+                [variable]: value,
+            }),
+        ).toThrow(message);
+    });
+
+    it("accepts a CA bundle whose certificates parse, and refuses a malformed one before anything is sent", () => {
+        const { caCert: certPem } = makeTestPki();
+        const ok = resolveSettings(undefined, {
+            DOVEADM_ENDPOINT: "https://h",
+            DOVEADM_API_KEY: "k",
+            DOVEADM_CA_CERT: `${certPem}\n${certPem}`,
+        });
+        expect(ok.caCert).toContain("BEGIN CERTIFICATE");
+        const broken = certPem.replace(/\n[A-Za-z0-9+/]{10}/, "\n!!!!");
+        expect(() =>
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: "https://h",
+                DOVEADM_API_KEY: "k",
+                DOVEADM_CA_CERT: broken,
+            }),
+        ).toThrow(/dovecot:caCert .*: is not a valid PEM certificate: certificate 1 of 1 does not parse/);
+        expect(() =>
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: "https://h",
+                DOVEADM_API_KEY: "k",
+                DOVEADM_CA_CERT: "hello",
+            }),
+        ).toThrow(/dovecot:caCert .*: must be a PEM certificate/);
     });
 });

@@ -1,0 +1,88 @@
+// Children of INBOX spelled in another letter case (`Inbox/Receipts`, `inbox/x`) are stored by Dovecot
+// as `INBOX/...`: every resource kind takes them in that form, so create, read, refresh and destroy
+// all find the folder, and nothing is left behind or reported as drift.
+import { Sandbox, startDovecot } from "../harness/dovecot";
+import { call, checkAndCreate, configure } from "../harness/providers";
+
+const ALICE = "alice@example.org";
+
+describe("INBOX children in another letter case", () => {
+    let sandbox: Sandbox;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot();
+        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
+    });
+    afterAll(async () => {
+        await sandbox.stop();
+    });
+
+    it("a Mailbox named Inbox/Receipts is created, read, renamed and deleted as INBOX/Receipts", async () => {
+        const { id, outs } = await checkAndCreate("mailbox", { user: ALICE, name: "Inbox/Receipts" });
+        expect(outs.name).toBe("INBOX/Receipts");
+        expect(await sandbox.status(ALICE, "INBOX/Receipts")).toMatchObject({ guid: id });
+        expect(await sandbox.listSubscriptions(ALICE)).toContain("INBOX/Receipts");
+
+        const read = await call("mailbox", "read", id, outs);
+        expect(read.props).toMatchObject({ name: "INBOX/Receipts", guid: id, subscribed: true });
+        // The program still says Inbox/Receipts: check() spells it INBOX/Receipts, so no change.
+        const { inputs } = await call("mailbox", "check", outs, { user: ALICE, name: "Inbox/Receipts" });
+        expect((await call("mailbox", "diff", id, read.props, inputs)).changes).toBe(false);
+
+        const renamed = await call("mailbox", "check", outs, { user: ALICE, name: "inbox/Paid" });
+        const { outs: moved } = await call("mailbox", "update", id, read.props, renamed.inputs);
+        expect(moved.name).toBe("INBOX/Paid");
+        expect(await sandbox.status(ALICE, "INBOX/Paid")).toMatchObject({ guid: id });
+
+        await call("mailbox", "delete", id, moved);
+        expect(await sandbox.status(ALICE, "INBOX/Paid")).toBeUndefined();
+        expect(await sandbox.listSubscriptions(ALICE)).not.toContain("INBOX/Paid");
+    });
+
+    it("adopt takes over an existing inbox/x without rewriting its GUID", async () => {
+        await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "INBOX/Old"]);
+        await sandbox.deliver(ALICE, "INBOX/Old", 2);
+        const before = await sandbox.status(ALICE, "INBOX/Old");
+        const { id, outs } = await checkAndCreate("mailbox", { user: ALICE, name: "inbox/Old", adopt: true });
+        expect(id).toBe(before?.guid);
+        expect(outs).toMatchObject({ name: "INBOX/Old", messages: 2 });
+        expect(await sandbox.status(ALICE, "INBOX/Old")).toEqual(before);
+    });
+
+    it("without adopt, an existing Inbox/y is refused as someone else's, and left as it was", async () => {
+        await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "INBOX/Theirs"]);
+        const before = await sandbox.status(ALICE, "INBOX/Theirs");
+        await expect(checkAndCreate("mailbox", { user: ALICE, name: "Inbox/Theirs" })).rejects.toMatchObject({
+            code: "DOVEADM_MAILBOX_EXISTS",
+            message: expect.stringMatching(/adopt: true/),
+        });
+        expect(await sandbox.status(ALICE, "INBOX/Theirs")).toEqual(before);
+    });
+
+    it("a FolderSet lists Inbox/x among its mailboxes and deletes it on destroy", async () => {
+        const { id, outs } = await checkAndCreate("folders", {
+            user: ALICE,
+            folders: [{ name: "Inbox/Set" }, { name: "Plain" }],
+        });
+        expect(outs.mailboxes.map((m: { name: string }) => m.name).sort()).toEqual(["INBOX/Set", "Plain"]);
+        expect(await sandbox.status(ALICE, "INBOX/Set")).toBeDefined();
+        const read = await call("folders", "read", id, outs);
+        const { inputs } = await call("folders", "check", outs, {
+            user: ALICE,
+            folders: [{ name: "Inbox/Set" }, { name: "Plain" }],
+        });
+        expect((await call("folders", "diff", id, read.props, inputs)).changes).toBe(false);
+        await call("folders", "delete", id, read.props);
+        expect(await sandbox.status(ALICE, "INBOX/Set")).toBeUndefined();
+        expect(await sandbox.status(ALICE, "Plain")).toBeUndefined();
+    });
+
+    it("a Subscription to inbox/z reads back as subscribed (no drift on every refresh)", async () => {
+        const { id, outs } = await checkAndCreate("subscription", { user: ALICE, mailbox: "inbox/Sub" });
+        expect(outs.mailbox).toBe("INBOX/Sub");
+        expect(await sandbox.listSubscriptions(ALICE)).toContain("INBOX/Sub");
+        expect((await call("subscription", "read", id, outs)).id).toBe(id);
+        await call("subscription", "delete", id, outs);
+        expect(await sandbox.listSubscriptions(ALICE)).not.toContain("INBOX/Sub");
+    });
+});
