@@ -203,9 +203,21 @@ export class Transport {
         return withRetry<T>(() => this.once(request), {
             idempotent: request.repeatable,
             recover: verify
-                ? async () => {
-                      for (const check of verify)
-                          if (!(await this.run(check))) return { done: false as const };
+                ? async (lost: DoveadmError) => {
+                      try {
+                          for (const check of verify)
+                              if (!(await this.run(check))) return { done: false as const };
+                      } catch (error) {
+                          if (!(error instanceof DoveadmError) || error.fatal) throw error;
+                          // What matters is still the write's unknown outcome, not the read's failure.
+                          throw new DoveadmUnknownOutcomeError(
+                              lost.code,
+                              request.context,
+                              `${lost.reason}, and reading the server back to learn whether it did failed too (${error.reason})`,
+                              lost.hint,
+                              { cause: error },
+                          );
+                      }
                       return { done: true as const, value: request.parse([]) };
                   }
                 : undefined,

@@ -1,0 +1,109 @@
+// An endpoint that reflects the request back (a misconfigured proxy or error page) puts the
+// Authorization header into the answer. Quoted in an error, it would reach the CLI's output and
+// Pulumi's state (initErrors, backups, history), and Pulumi masks only the plain secret, not its
+// encodings. Every form of the credential is removed before any server text enters a message.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { DoveadmClient } from "../../provider/client/client";
+import { resolveSettings } from "../../provider/settings";
+import { Sandbox, startDovecot } from "../harness/dovecot";
+import { FaultProxy, RequestView, startFaultProxy } from "../harness/fault-proxy";
+import { rejection } from "../harness/providers";
+import { PulumiProject } from "../harness/pulumi";
+
+jest.setTimeout(240_000);
+
+const ALICE = "alice@example.org";
+
+/** A page that echoes the request, headers and all, as some proxies' error pages do. */
+const echo = (request: RequestView) =>
+    `<html><body><h1>Bad gateway</h1><pre>${request.method} ${request.url}\n${Object.entries(request.headers)
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join("\n")}</pre></body></html>`;
+/** The same as JSON, as an API gateway's debug answer does. */
+const echoJson = (request: RequestView) =>
+    JSON.stringify({ error: "upstream", request: { headers: request.headers } });
+
+function forms(secret: string, basic = false): string[] {
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    return basic
+        ? [secret, b64(`doveadm:${secret}`), b64(`doveadm:${secret}`).replace(/=+$/, "")]
+        : [secret, b64(secret), b64(secret).replace(/=+$/, ""), Buffer.from(secret).toString("base64url")];
+}
+
+function filesUnder(dir: string): string[] {
+    return readdirSync(dir).flatMap((entry) => {
+        const full = path.join(dir, entry);
+        return statSync(full).isDirectory() ? filesUnder(full) : [full];
+    });
+}
+
+describe("credentials reflected by the endpoint never reach a message", () => {
+    let sandbox: Sandbox;
+    let proxy: FaultProxy;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot({ users: ["alice"] });
+        proxy = await startFaultProxy({ target: sandbox.endpoint });
+    });
+    afterAll(async () => {
+        await proxy.close();
+        await sandbox.stop();
+    });
+
+    it.each([
+        ["an HTML page, API key", echo, "apiKey"],
+        ["a JSON answer, API key", echoJson, "apiKey"],
+        ["an HTML page, password", echo, "password"],
+        ["a JSON answer, password", echoJson, "password"],
+    ] as const)("from %s", async (_what, body, auth) => {
+        proxy.setRules([{ command: "*", action: { kind: "reply", body, contentType: "text/html" } }]);
+        const secret = auth === "apiKey" ? sandbox.apiKey : sandbox.password;
+        const client = new DoveadmClient(
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: proxy.endpoint,
+                ...(auth === "apiKey" ? { DOVEADM_API_KEY: secret } : { DOVEADM_PASSWORD: secret }),
+            }),
+        );
+        const error = await rejection(client.mailboxList(ALICE));
+        expect(error?.code).toBe("DOVEADM_BAD_RESPONSE");
+        // The excerpt is still there to help (it names what answered), minus the credential.
+        expect(error.message).toMatch(/Bad gateway|upstream/);
+        const everything = `${error.message}\n${error.stack}\n${JSON.stringify(error)}`;
+        for (const form of forms(secret, auth === "password")) expect(everything).not.toContain(form);
+        expect(everything).not.toMatch(/X-Dovecot-API [A-Za-z0-9+/=]{8,}|Basic [A-Za-z0-9+/=]{8,}/);
+        // The proxy really did echo it: the test would see it if the client quoted the body raw.
+        expect(
+            body({
+                method: "POST",
+                url: "/",
+                headers: { authorization: "X-Dovecot-API c2VjcmV0" },
+                body: "",
+                tags: [],
+            }),
+        ).toContain("c2VjcmV0");
+    });
+
+    it("through the pulumi CLI: not in the output, the state, its backups or history", async () => {
+        proxy.setRules([{ command: "*", action: { kind: "reply", body: echo, contentType: "text/html" } }]);
+        const project = await PulumiProject.create({
+            server: { endpoint: proxy.endpoint, apiKey: sandbox.apiKey },
+            name: "reflected-credentials",
+            resources: [{ kind: "Mailbox", name: "box", args: { user: ALICE, name: "Box" } }],
+        });
+        try {
+            const up = await project.up({ allowFailure: true });
+            expect(up.code).not.toBe(0);
+            expect(up.output).toMatch(/not a doveadm response/);
+            const texts = [
+                up.output,
+                await project.exportText(),
+                ...filesUnder(project.stateDir).map((f) => readFileSync(f, "utf8")),
+            ];
+            for (const text of texts)
+                for (const form of forms(sandbox.apiKey)) expect(text).not.toContain(form);
+        } finally {
+            project.cleanup();
+        }
+    });
+});
