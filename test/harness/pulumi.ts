@@ -229,6 +229,8 @@ export interface ProjectOptions {
     resources?: ResourceSpec[];
     /** The sandbox (or any server) to configure as dovecot:endpoint and dovecot:apiKey. */
     server?: { endpoint: string; apiKey: string };
+    /** Install this released package tarball instead of the current build. */
+    tarball?: string;
 }
 
 /**
@@ -286,7 +288,7 @@ export class PulumiProject {
         mkdirSync(project.dir, { recursive: true });
         mkdirSync(project.stateDir, { recursive: true });
         linkNodeModules(path.join(project.dir, "node_modules"));
-        project.installPackage();
+        project.installPackage(options.tarball);
         const name = options.name ?? "lifecycle";
         writeFileSync(
             path.join(project.dir, "Pulumi.yaml"),
@@ -308,10 +310,19 @@ export class PulumiProject {
         return project;
     }
 
-    /** Copies the built library (package.json and dist/provider) into place, replacing any copy. */
-    installPackage(): void {
+    /**
+     * Copies the built library (package.json and dist/provider) into place, replacing any copy; or,
+     * with `tarball`, unpacks a released package (an `npm pack` tarball) there instead.
+     */
+    installPackage(tarball?: string): void {
         rmSync(this.packageDir, { recursive: true, force: true });
         mkdirSync(this.packageDir, { recursive: true });
+        if (tarball) {
+            execFileSync("tar", ["-xzf", tarball, "-C", this.packageDir, "--strip-components=1"], {
+                timeout: 60_000,
+            });
+            return;
+        }
         copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(this.packageDir, "package.json"));
         cpSync(DIST_PROVIDER, path.join(this.packageDir, "dist", "provider"), { recursive: true });
     }
