@@ -92,6 +92,12 @@ export interface Sandbox {
     listMailboxes(user: string): Promise<string[]>;
     /** Names a user is subscribed to, read by `doveadm mailbox list -s`. */
     listSubscriptions(user: string): Promise<string[]>;
+    /**
+     * Every mailbox of a user with its GUID and message count (`doveadm mailbox status ... '*'`), for
+     * finding mailboxes by GUID. Opens INBOX first: a user whose mail folder was never opened lists
+     * nothing for `*`.
+     */
+    mailboxes(user: string): Promise<Array<{ name: string; guid: string; messages: number }>>;
     /** `doveadm mailbox status` of one mailbox, or undefined when it does not exist. */
     status(user: string, mailbox: string): Promise<{ guid: string; messages: number } | undefined>;
     /** Delivers `count` small messages into a mailbox with `doveadm save`. */
@@ -490,6 +496,26 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         doveadmResult,
         listMailboxes: async (user) => lines(await doveadm(["mailbox", "list", "-u", user])).sort(),
         listSubscriptions: async (user) => lines(await doveadm(["mailbox", "list", "-s", "-u", user])).sort(),
+        mailboxes: async (user) => {
+            await doveadm(["mailbox", "status", "-u", user, "messages", "INBOX"]);
+            const out = await doveadm([
+                "-f",
+                "tab",
+                "mailbox",
+                "status",
+                "-u",
+                user,
+                "mailbox guid messages",
+                "*",
+            ]);
+            const [header, ...rows] = lines(out);
+            const keys = (header ?? "").split("\t");
+            return rows.map((line) => {
+                const row = line.split("\t");
+                const get = (k: string) => row[keys.indexOf(k)] ?? "";
+                return { name: get("mailbox"), guid: get("guid"), messages: Number(get("messages")) };
+            });
+        },
         status: async (user, mailbox) => {
             const result = await doveadmResult([
                 "-f",
