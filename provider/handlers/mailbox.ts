@@ -273,6 +273,8 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async read(id, props) {
         const recordedProps = recorded("read", id, props);
         const guid = identity(id, recordedProps);
+        // Pending, with no GUID to look for yet: keep the record so that the next `up` finishes it.
+        if (guid === undefined) return { id, props: recordedProps, inputs: inputsOf(recordedProps) };
         const client = currentClient();
         let found: MailboxStatus | undefined;
         let subscribed: boolean;
@@ -280,10 +282,6 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             // One request shows every mailbox and subscription of the user, and is shared by the
             // reads of that user's other mailboxes during the same refresh.
             const snapshot = await client.snapshot(recordedProps.user);
-            if (guid === undefined) {
-                // Pending: nothing to look for yet; keep the record so the next `up` finishes it.
-                return { id, props: recordedProps, inputs: inputsOf(recordedProps) };
-            }
             found =
                 snapshot.mailboxes.find((m) => m.guid === guid && m.name === recordedProps.name) ??
                 snapshot.mailboxes.find((m) => m.guid === guid);

@@ -498,16 +498,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         listSubscriptions: async (user) => lines(await doveadm(["mailbox", "list", "-s", "-u", user])).sort(),
         mailboxes: async (user) => {
             await doveadm(["mailbox", "status", "-u", user, "messages", "INBOX"]);
-            const out = await doveadm([
-                "-f",
-                "tab",
-                "mailbox",
-                "status",
-                "-u",
-                user,
-                "mailbox guid messages",
-                "*",
-            ]);
+            const out = await doveadm(["-f", "tab", "mailbox", "status", "-u", user, "guid messages", "*"]);
             const [header, ...rows] = lines(out);
             const keys = (header ?? "").split("\t");
             return rows.map((line) => {

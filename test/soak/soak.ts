@@ -122,11 +122,13 @@ async function main(): Promise<void> {
                 const listed = (await sandbox.listMailboxes(user)).filter((n) => n.startsWith("Soak/"));
                 for (const [key, { id, outs }] of live) {
                     if (!key.startsWith(`${user} `)) continue;
+                    // The GUID the provider read back (the id, unless the create was interrupted).
+                    const guid = outs.guid || id;
                     const status = await sandbox.status(user, outs.name);
-                    if (status?.guid !== id) {
+                    if (status?.guid !== guid) {
                         problems++;
                         console.error(
-                            `round ${round}: ${key} should be ${id}, the server has ${status?.guid}`,
+                            `round ${round}: ${key} should be ${guid}, the server has ${status?.guid}`,
                         );
                     }
                 }

@@ -1,0 +1,21 @@
+// The long run of the model-based test (test/model/model.ts): SOAK_MODEL_RUNS sequences (default 5) of
+// at most SOAK_MODEL_COMMANDS steps (default 20), from a new seed each time (or SOAK_MODEL_SEED). A
+// failure prints the seed and the fast-check path to replay; add them to REGRESSIONS in
+// test/model/model.test.ts once the defect is fixed.
+//
+//   npm run soak   (runs the client soak, then this)
+import { runModel } from "../model/model";
+
+async function main(): Promise<void> {
+    const runs = Number(process.env.SOAK_MODEL_RUNS ?? 5);
+    const maxCommands = Number(process.env.SOAK_MODEL_COMMANDS ?? 20);
+    const seed = Number(process.env.SOAK_MODEL_SEED ?? Date.now() % 2 ** 31);
+    console.log(`model soak: seed ${seed}, ${runs} runs of at most ${maxCommands} steps`);
+    await runModel({ seed, runs, maxCommands, log: (line) => console.log(line) });
+    console.log("model soak: no problem found");
+}
+
+main().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+});
