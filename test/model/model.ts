@@ -864,16 +864,19 @@ export async function runModel(options: {
 }): Promise<void> {
     const log = options.log ?? (() => undefined);
     await fc.assert(
-        fc.asyncProperty(fc.commands(commandArbs, { maxCommands: options.maxCommands }), async (commands) => {
-            const { model, real, stop } = await setup(log);
-            try {
-                log(`--- run: ${[...commands].map(String).join("; ")}`);
-                await fc.asyncModelRun(() => ({ model, real }), commands);
-                await finish(model, real);
-            } finally {
-                await stop();
-            }
-        }),
+        fc.asyncProperty(
+            fc.commands(commandArbs, { maxCommands: options.maxCommands, size: "max" }),
+            async (commands) => {
+                const { model, real, stop } = await setup(log);
+                try {
+                    log(`--- run: ${[...commands].map(String).join("; ")}`);
+                    await fc.asyncModelRun(() => ({ model, real }), commands);
+                    await finish(model, real);
+                } finally {
+                    await stop();
+                }
+            },
+        ),
         { seed: options.seed, numRuns: options.runs, path: options.path, endOnFailure: true, verbose: 1 },
     );
 }
