@@ -13,6 +13,7 @@ import {
     readdirSync,
     renameSync,
     rmSync,
+    statSync,
     symlinkSync,
     writeFileSync,
 } from "node:fs";
@@ -496,6 +497,14 @@ export function changedSteps(preview: PreviewResult): string[] {
             (step) => !["same", "read", "refresh"].includes(step.op) || (step.diffReasons ?? []).length > 0,
         )
         .map((step) => `${step.op} ${step.urn.split("::").pop() ?? step.urn}`);
+}
+
+/** Every file below `dir` (a backend folder, say), for scanning them all. */
+export function filesUnder(dir: string): string[] {
+    return readdirSync(dir).flatMap((entry) => {
+        const full = path.join(dir, entry);
+        return statSync(full).isDirectory() ? filesUnder(full) : [full];
+    });
 }
 
 /** Counts the non-overlapping occurrences of `needle` in `text`. */

@@ -1,11 +1,10 @@
 // Destroy, credentials and a wrong API key through the real `pulumi` CLI: a mailbox holding mail is
 // refused (and keeps its mail), forceDestroy deletes it, INBOX is never touched; no credential reaches
 // the stack state; a wrong key fails fast with one clear message and changes nothing.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { imapStatus, imapView } from "../harness/imap";
-import { PulumiProject, ResourceSpec, changedSteps, readProjectFile } from "../harness/pulumi";
+import { changedSteps, filesUnder, PulumiProject, readProjectFile, ResourceSpec } from "../harness/pulumi";
 
 jest.setTimeout(180_000);
 
@@ -13,13 +12,6 @@ const ALICE = "alice@example.org";
 
 function mailbox(name: string, mailboxName: string, extra: Record<string, unknown> = {}): ResourceSpec {
     return { kind: "Mailbox", name, args: { user: ALICE, name: mailboxName, ...extra } };
-}
-
-function filesUnder(dir: string): string[] {
-    return readdirSync(dir).flatMap((entry) => {
-        const full = path.join(dir, entry);
-        return statSync(full).isDirectory() ? filesUnder(full) : [full];
-    });
 }
 
 describe("destroy, credentials and a wrong key through the pulumi CLI", () => {

@@ -2,26 +2,18 @@
 // the backend), not in the CLI's output or its verbose engine log, not in any error message, whether
 // the run succeeds, meets a stopped server, or is refused for a wrong key. Both the API key and the
 // doveadm password are configured (as secrets), and every spelling of them is searched for.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { startFaultProxy } from "../harness/fault-proxy";
-import { PulumiProject, ResourceSpec, readProjectFile } from "../harness/pulumi";
+import { filesUnder, PulumiProject, readProjectFile, ResourceSpec } from "../harness/pulumi";
 
 jest.setTimeout(240_000);
 
 const ALICE = "alice@example.org";
 const WRONG_KEY = "wrong-key-7f3e9c1d5a";
-
-function filesUnder(dir: string): string[] {
-    return readdirSync(dir).flatMap((entry) => {
-        const full = path.join(dir, entry);
-        return statSync(full).isDirectory() ? filesUnder(full) : [full];
-    });
-}
 
 describe("credentials never leak", () => {
     let sandbox: Sandbox;

@@ -2,14 +2,13 @@
 // Authorization header into the answer. Quoted in an error, it would reach the CLI's output and
 // Pulumi's state (initErrors, backups, history), and Pulumi masks only the plain secret, not its
 // encodings. Every form of the credential is removed before any server text enters a message.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { DoveadmClient } from "../../provider/client/client";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, RequestView, startFaultProxy } from "../harness/fault-proxy";
 import { rejection } from "../harness/providers";
-import { PulumiProject } from "../harness/pulumi";
+import { filesUnder, PulumiProject } from "../harness/pulumi";
 
 jest.setTimeout(240_000);
 
@@ -29,13 +28,6 @@ function forms(secret: string, basic = false): string[] {
     return basic
         ? [secret, b64(`doveadm:${secret}`), b64(`doveadm:${secret}`).replace(/=+$/, "")]
         : [secret, b64(secret), b64(secret).replace(/=+$/, ""), Buffer.from(secret).toString("base64url")];
-}
-
-function filesUnder(dir: string): string[] {
-    return readdirSync(dir).flatMap((entry) => {
-        const full = path.join(dir, entry);
-        return statSync(full).isDirectory() ? filesUnder(full) : [full];
-    });
 }
 
 describe("credentials reflected by the endpoint never reach a message", () => {
