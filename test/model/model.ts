@@ -303,6 +303,39 @@ abstract class Step implements fc.AsyncCommand<Model, Real> {
     }
 }
 
+/**
+ * A step on one Mailbox slot, chosen when it is checked among the slots that fit (free ones to
+ * declare, declared ones to edit, applied ones to break), so that few generated steps are wasted.
+ */
+abstract class SlotStep extends Step {
+    /** The slot this step acts on, resolved by check() against the model it runs on. */
+    slot: MailboxSlot = "m1";
+    constructor(
+        readonly pick: number,
+        readonly which: "free" | "declared" | "applied",
+        fault: Fault,
+    ) {
+        super(fault);
+    }
+    protected resolve(model: Readonly<Model>): boolean {
+        const fits = MAILBOX_SLOTS.filter((slot) =>
+            this.which === "free"
+                ? !model.program.mailboxes[slot]
+                : this.which === "declared"
+                  ? model.program.mailboxes[slot] !== undefined
+                  : model.program.mailboxes[slot] !== undefined &&
+                    model.applied.mailboxes[slot] !== undefined,
+        );
+        if (fits.length === 0) return false;
+        this.slot = fits[this.pick % fits.length] as MailboxSlot;
+        return true;
+    }
+    abstract name(): string;
+    describe() {
+        return `${this.name()}#${this.pick}`;
+    }
+}
+
 /** Whether removing (or moving away) what `slot` applied may delete mail. */
 function holdsMail(model: Readonly<Model>, user: string, folderGuid: string | undefined): boolean {
     return (
@@ -312,43 +345,49 @@ function holdsMail(model: Readonly<Model>, user: string, folderGuid: string | un
     );
 }
 
-class Declare extends Step {
+/** The names in the pool that `user` has not declared, starting at `pick`. */
+function freeName(model: Readonly<Model>, user: string, pick: number): string | undefined {
+    const free = MAILBOX_NAMES.filter((n) => !taken(model.program, user, n));
+    return free.length > 0 ? free[pick % free.length] : undefined;
+}
+
+class Declare extends SlotStep {
+    folder = "";
     constructor(
-        readonly slot: MailboxSlot,
-        readonly decl: MailboxDecl,
+        pick: number,
+        readonly decl: Omit<MailboxDecl, "folder">,
+        readonly folderPick: number,
         fault: Fault,
     ) {
-        super(fault);
+        super(pick, "free", fault);
     }
-    describe() {
-        return `Declare(${this.slot}, ${JSON.stringify(this.decl)})`;
+    name() {
+        return `Declare(${JSON.stringify(this.decl)}, folder#${this.folderPick})`;
     }
     check(model: Readonly<Model>) {
-        return (
-            !model.program.mailboxes[this.slot] &&
-            !taken(model.program, account(this.decl.user), this.decl.folder)
-        );
+        const folder = freeName(model, account(this.decl.user), this.folderPick);
+        if (!this.resolve(model) || folder === undefined) return false;
+        this.folder = folder;
+        return true;
     }
     async run(model: Model, real: Real) {
-        model.program.mailboxes[this.slot] = { ...this.decl };
-        await apply(model, real, this.fault, this.toString());
+        model.program.mailboxes[this.slot] = { ...this.decl, folder: this.folder };
+        await apply(model, real, this.fault, `${this.toString()}: ${this.slot} ${this.folder}`);
     }
 }
 
-class Remove extends Step {
-    constructor(
-        readonly slot: MailboxSlot,
-        fault: Fault,
-    ) {
-        super(fault);
+class Remove extends SlotStep {
+    constructor(pick: number, fault: Fault) {
+        super(pick, "declared", fault);
     }
-    describe() {
-        return `Remove(${this.slot})`;
+    name() {
+        return "Remove";
     }
     check(model: Readonly<Model>) {
-        return model.program.mailboxes[this.slot] !== undefined;
+        return this.resolve(model);
     }
     async run(model: Model, real: Real) {
+        const what = `${this.toString()}: ${this.slot}`;
         const m = model.program.mailboxes[this.slot] as MailboxDecl;
         const applied = model.applied.mailboxes[this.slot];
         const guid = applied
@@ -357,102 +396,104 @@ class Remove extends Step {
         delete model.program.mailboxes[this.slot];
         if (applied && holdsMail(model, account(applied.user), guid) && !applied.forceDestroy) {
             // Deletion safety: refused with the count, mail kept; the program puts it back.
-            await apply(model, real, this.fault, this.toString(), /holds \d+ messages?; nothing was deleted/);
+            await apply(model, real, this.fault, what, /holds \d+ messages?; nothing was deleted/);
             model.program.mailboxes[this.slot] = m;
-            await apply(model, real, { kind: "none" }, `${this.toString()}: put back`);
+            await apply(model, real, { kind: "none" }, `${what}: put back`);
             return;
         }
-        await apply(model, real, this.fault, this.toString());
+        await apply(model, real, this.fault, what);
     }
 }
 
-class Rename extends Step {
+class Rename extends SlotStep {
+    folder = "";
     constructor(
-        readonly slot: MailboxSlot,
-        readonly folder: string,
+        pick: number,
+        readonly folderPick: number,
         fault: Fault,
     ) {
-        super(fault);
+        super(pick, "declared", fault);
     }
-    describe() {
-        return `Rename(${this.slot}, ${this.folder})`;
+    name() {
+        return `Rename(folder#${this.folderPick})`;
     }
     check(model: Readonly<Model>) {
-        const m = model.program.mailboxes[this.slot];
-        return m !== undefined && !taken(model.program, account(m.user), this.folder);
+        if (!this.resolve(model)) return false;
+        const m = model.program.mailboxes[this.slot] as MailboxDecl;
+        const folder = freeName(model, account(m.user), this.folderPick);
+        if (folder === undefined) return false;
+        this.folder = folder;
+        return true;
     }
     async run(model: Model, real: Real) {
         (model.program.mailboxes[this.slot] as MailboxDecl).folder = this.folder;
-        await apply(model, real, this.fault, this.toString());
+        await apply(model, real, this.fault, `${this.toString()}: ${this.slot} to ${this.folder}`);
     }
 }
 
 /** A name the server refuses: the up fails clearly, the folder stays as it was, the program corrects it. */
-class RefusedName extends Step {
-    constructor(
-        readonly slot: MailboxSlot,
-        fault: Fault,
-    ) {
-        super(fault);
+class RefusedName extends SlotStep {
+    constructor(pick: number, fault: Fault) {
+        super(pick, "applied", fault);
     }
-    describe() {
-        return `RefusedName(${this.slot})`;
+    name() {
+        return "RefusedName";
     }
     check(model: Readonly<Model>) {
-        return (
-            model.program.mailboxes[this.slot] !== undefined &&
-            model.applied.mailboxes[this.slot] !== undefined
-        );
+        return this.resolve(model);
     }
     async run(model: Model, real: Real) {
+        const what = `${this.toString()}: ${this.slot}`;
         const m = model.program.mailboxes[this.slot] as MailboxDecl;
         const before = m.folder;
         m.folder = BAD_NAME;
-        await apply(model, real, this.fault, this.toString(), /rejected the mailbox name \(exit 64\)/);
+        await apply(model, real, this.fault, what, /rejected the mailbox name \(exit 64\)/);
         m.folder = before;
-        await apply(model, real, { kind: "none" }, `${this.toString()}: corrected`);
+        await apply(model, real, { kind: "none" }, `${what}: corrected`);
     }
 }
 
-class Toggle extends Step {
+class Toggle extends SlotStep {
     constructor(
-        readonly slot: MailboxSlot,
+        pick: number,
         readonly field: "subscribed" | "forceDestroy",
         fault: Fault,
     ) {
-        super(fault);
+        super(pick, "declared", fault);
     }
-    describe() {
-        return `Toggle(${this.slot}, ${this.field})`;
+    name() {
+        return `Toggle(${this.field})`;
     }
     check(model: Readonly<Model>) {
-        return model.program.mailboxes[this.slot] !== undefined;
+        return this.resolve(model);
     }
     async run(model: Model, real: Real) {
         const m = model.program.mailboxes[this.slot] as MailboxDecl;
         m[this.field] = !m[this.field];
-        await apply(model, real, this.fault, this.toString());
+        await apply(model, real, this.fault, `${this.toString()}: ${this.slot}`);
     }
 }
 
 /** Changes the user: to another spelling of the same account (nothing may be deleted), or to another account. */
-class ChangeUser extends Step {
+class ChangeUser extends SlotStep {
     constructor(
-        readonly slot: MailboxSlot,
+        pick: number,
         readonly user: UserRef,
         fault: Fault,
     ) {
-        super(fault);
+        super(pick, "declared", fault);
     }
-    describe() {
-        return `ChangeUser(${this.slot}, ${this.user})`;
+    name() {
+        return `ChangeUser(${this.user})`;
     }
     check(model: Readonly<Model>) {
-        const m = model.program.mailboxes[this.slot];
-        if (!m || m.user === this.user) return false;
+        if (!this.resolve(model)) return false;
+        const m = model.program.mailboxes[this.slot] as MailboxDecl;
+        if (m.user === this.user) return false;
         return account(m.user) === account(this.user) || !taken(model.program, account(this.user), m.folder);
     }
     async run(model: Model, real: Real) {
+        const what = `${this.toString()}: ${this.slot}`;
         const m = model.program.mailboxes[this.slot] as MailboxDecl;
         const applied = model.applied.mailboxes[this.slot];
         const sameAccount = account(m.user) === account(this.user);
@@ -466,36 +507,34 @@ class ChangeUser extends Step {
             holdsMail(model, account(applied.user), guid) &&
             !applied.forceDestroy
         ) {
-            await apply(model, real, this.fault, this.toString(), /holds \d+ messages?; nothing was deleted/);
+            await apply(model, real, this.fault, what, /holds \d+ messages?; nothing was deleted/);
             m.user = applied.user;
-            await apply(model, real, { kind: "none" }, `${this.toString()}: put back`);
+            await apply(model, real, { kind: "none" }, `${what}: put back`);
             return;
         }
-        await apply(model, real, this.fault, this.toString());
+        await apply(model, real, this.fault, what);
         if (
             sameAccount &&
             guid !== undefined &&
             (await onServer(real, account(m.user), m.folder))?.guid !== guid
         )
-            throw new Error(`${this.toString()}: a new spelling of the same user replaced the folder`);
+            throw new Error(`${what}: a new spelling of the same user replaced the folder`);
     }
 }
 
 /** Takes over Legacy (made by an admin, with mail): refused without adopt, taken over with it. */
-class Adopt extends Step {
-    constructor(
-        readonly slot: MailboxSlot,
-        fault: Fault,
-    ) {
-        super(fault);
+class Adopt extends SlotStep {
+    constructor(pick: number, fault: Fault) {
+        super(pick, "free", fault);
     }
-    describe() {
-        return `Adopt(${this.slot})`;
+    name() {
+        return "Adopt";
     }
     check(model: Readonly<Model>) {
-        return model.legacy && !model.program.mailboxes[this.slot];
+        return model.legacy && this.resolve(model);
     }
     async run(model: Model, real: Real) {
+        const what = `${this.toString()}: ${this.slot}`;
         const before = await real.sandbox.status(ALICE, LEGACY);
         model.program.mailboxes[this.slot] = {
             user: "alice",
@@ -504,37 +543,34 @@ class Adopt extends Step {
             forceDestroy: false,
             adopt: false,
         };
-        await apply(
-            model,
-            real,
-            { kind: "none" },
-            `${this.toString()}: without adopt`,
-            /already exists.*adopt: true/s,
-        );
+        await apply(model, real, { kind: "none" }, `${what}: without adopt`, /already exists.*adopt: true/s);
         (model.program.mailboxes[this.slot] as MailboxDecl).adopt = true;
         model.legacy = false;
-        await apply(model, real, this.fault, `${this.toString()}: with adopt`);
+        await apply(model, real, this.fault, `${what}: with adopt`);
         const after = await real.sandbox.status(ALICE, LEGACY);
         if (after?.guid !== before?.guid || (after?.messages ?? 0) < (before?.messages ?? 0))
-            throw new Error(`${this.toString()}: adopt changed Legacy: ${JSON.stringify([before, after])}`);
+            throw new Error(`${what}: adopt changed Legacy: ${JSON.stringify([before, after])}`);
     }
 }
 
-/** Mail arrives in a folder the program applied. */
+/** Mail arrives in a folder the program applied (a Mailbox's, or the set's first). */
 class Deliver extends Step {
+    target: MailboxSlot | "set" = "set";
     constructor(
-        readonly target: MailboxSlot | "set",
+        readonly pick: number,
         readonly count: number,
     ) {
         super({ kind: "none" });
     }
     describe() {
-        return `Deliver(${this.target}, ${this.count})`;
+        return `Deliver#${this.pick}(${this.count})`;
     }
     check(model: Readonly<Model>) {
-        return this.target === "set"
-            ? (model.applied.set?.folders.length ?? 0) > 0
-            : model.applied.mailboxes[this.target] !== undefined;
+        const targets: Array<MailboxSlot | "set"> = MAILBOX_SLOTS.filter((s) => model.applied.mailboxes[s]);
+        if ((model.applied.set?.folders.length ?? 0) > 0) targets.push("set");
+        if (targets.length === 0) return false;
+        this.target = targets[this.pick % targets.length] as MailboxSlot | "set";
+        return true;
     }
     async run(model: Model, real: Real) {
         const [user, folder] =
@@ -714,11 +750,10 @@ const faultArb: fc.Arbitrary<Fault> = fc.oneof(
     },
 );
 
-const slotArb = fc.constantFrom(...MAILBOX_SLOTS);
+const pickArb = fc.nat(11);
 const userArb = fc.constantFrom<UserRef>("alice", "Alice", "bob");
 const declArb = fc.record({
     user: userArb,
-    folder: fc.constantFrom(...MAILBOX_NAMES),
     subscribed: fc.boolean(),
     forceDestroy: fc.boolean(),
     adopt: fc.constant(false),
@@ -726,23 +761,21 @@ const declArb = fc.record({
 
 /** The commands of the model. */
 export const commandArbs: Array<fc.Arbitrary<fc.AsyncCommand<Model, Real>>> = [
-    fc.tuple(slotArb, declArb, faultArb).map(([s, d, f]) => new Declare(s, d, f)),
-    fc.tuple(slotArb, declArb, faultArb).map(([s, d, f]) => new Declare(s, d, f)),
-    fc.tuple(slotArb, faultArb).map(([s, f]) => new Remove(s, f)),
-    fc.tuple(slotArb, fc.constantFrom(...MAILBOX_NAMES), faultArb).map(([s, n, f]) => new Rename(s, n, f)),
-    fc.tuple(slotArb, faultArb).map(([s, f]) => new RefusedName(s, f)),
+    fc.tuple(pickArb, declArb, pickArb, faultArb).map(([p, d, n, f]) => new Declare(p, d, n, f)),
+    fc.tuple(pickArb, declArb, pickArb, faultArb).map(([p, d, n, f]) => new Declare(p, d, n, f)),
+    fc.tuple(pickArb, faultArb).map(([p, f]) => new Remove(p, f)),
+    fc.tuple(pickArb, pickArb, faultArb).map(([p, n, f]) => new Rename(p, n, f)),
+    fc.tuple(pickArb, faultArb).map(([p, f]) => new RefusedName(p, f)),
     fc
         .tuple(
-            slotArb,
+            pickArb,
             fc.constantFrom<"subscribed" | "forceDestroy">("subscribed", "forceDestroy"),
             faultArb,
         )
-        .map(([s, field, f]) => new Toggle(s, field, f)),
-    fc.tuple(slotArb, userArb, faultArb).map(([s, u, f]) => new ChangeUser(s, u, f)),
-    fc.tuple(slotArb, faultArb).map(([s, f]) => new Adopt(s, f)),
-    fc
-        .tuple(fc.constantFrom<MailboxSlot | "set">(...MAILBOX_SLOTS, "set"), fc.integer({ min: 1, max: 2 }))
-        .map(([t, n]) => new Deliver(t, n)),
+        .map(([p, field, f]) => new Toggle(p, field, f)),
+    fc.tuple(pickArb, userArb, faultArb).map(([p, u, f]) => new ChangeUser(p, u, f)),
+    fc.tuple(pickArb, faultArb).map(([p, f]) => new Adopt(p, f)),
+    fc.tuple(pickArb, fc.integer({ min: 1, max: 2 })).map(([p, n]) => new Deliver(p, n)),
     fc
         .tuple(
             fc.oneof(
