@@ -131,10 +131,11 @@ function explainRequests(
     if (!up || !destroy || !setUp) return [];
     return [
         `Where the requests go. \`up\` of one Mailbox per folder sent ${f2(up.requests / p.engineMailboxes)} requests per mailbox: ` +
-            "each create looks first (`mailboxStatus`), creates with the GUID it chose (`mailboxCreate`, always alone, so that an " +
-            "interrupted create can be finished by the next `up`), reads the new mailbox back (`mailboxStatus`) and sets its " +
-            "subscription (`mailboxSubscribe` or `mailboxUnsubscribe`). Reads and subscriptions of one user merge only when the " +
-            "engine's calls overlap, which at `--parallel` 8, with calls arriving tens of milliseconds apart, is seldom. " +
+            "each create looks first (`mailboxStatus`), creates without a GUID (`mailboxCreate`: a create carrying a GUID " +
+            "rewrites another writer's mailbox on Dovecot 2.3), reads the new mailbox back for the GUID the server gave it " +
+            "(`mailboxStatus`) and sets its subscription (`mailboxSubscribe` or `mailboxUnsubscribe`). Creates, reads and " +
+            "subscriptions of one user merge only when the engine's calls overlap, which at `--parallel` 8, with calls " +
+            "arriving tens of milliseconds apart, is seldom. " +
             `\`destroy\` sent ${f2(destroy.requests / p.engineMailboxes)} per mailbox (find it by name, delete it, unsubscribe the subscribed half). ` +
             `One FolderSet per user sent ${f2(setUp.requests / p.engineUsers)} requests per user for \`up\` ` +
             "(two snapshots around the change, one status and one create for all the user's folders, one subscribe), " +
@@ -195,7 +196,7 @@ function report(
         "",
         `Baseline A sends one raw HTTP request per operation, one at a time; baseline B the same requests ${p.concurrency} at a time ` +
             `(the client's default \`maxConcurrency\`); the client gets every operation of a phase at once and queues them per user, ` +
-            "merging the queued creates, status reads and deletes of its other mailboxes into one array-form command (renames have no array form and go one at a time). " +
+            "merging the queued creates, status reads and deletes of its other mailboxes into one array-form command (renames have no array form and go one at a time); a batch of creates costs three requests: a look, the create, and a read-back for the GUIDs the server gave the new mailboxes. " +
             "Requests are counted from the server's access log. Latency is per operation, from call to completion, queueing included, " +
             "so the client's p50 is high while its throughput is higher.",
         "",
