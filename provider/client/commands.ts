@@ -325,6 +325,11 @@ export async function statusOfNames(
     for (const status of await statusInHalves(target, user, [...wanted])) {
         if (wanted.has(status.name)) found.set(status.name, status);
     }
+    // A user whose mail folder was never opened has an INBOX that only a lookup by that one name
+    // shows (it opens it); asked together with other names, it is left out. Every user has INBOX.
+    if (wanted.has("INBOX") && !found.has("INBOX") && wanted.size > 1) {
+        for (const status of await statusInHalves(target, user, ["INBOX"])) found.set(status.name, status);
+    }
     return found;
 }
 

@@ -1,6 +1,8 @@
 // Children of INBOX spelled in another letter case (`Inbox/Receipts`, `inbox/x`) are stored by Dovecot
 // as `INBOX/...`: every resource kind takes them in that form, so create, read, refresh and destroy
 // all find the folder, and nothing is left behind or reported as drift.
+import { DoveadmClient } from "../../provider/client/client";
+import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { call, checkAndCreate, configure } from "../harness/providers";
 
@@ -75,6 +77,32 @@ describe("INBOX children in another letter case", () => {
         await call("folders", "delete", id, read.props);
         expect(await sandbox.status(ALICE, "INBOX/Set")).toBeUndefined();
         expect(await sandbox.status(ALICE, "Plain")).toBeUndefined();
+    });
+
+    it("finds the INBOX of a user whose mail folder was never opened, asked for together with other names", async () => {
+        const fresh = (await sandbox.addUser("fresh")).name;
+        const client = new DoveadmClient(
+            resolveSettings(undefined, {
+                DOVEADM_ENDPOINT: sandbox.endpoint,
+                DOVEADM_API_KEY: sandbox.apiKey,
+            }),
+        );
+        // Three lookups of one user in the same tick go out as one mailboxStatus of three names.
+        const [inbox, other, inboxAgain] = await Promise.all([
+            client.findStatus(fresh, "INBOX"),
+            client.findStatus(fresh, "Nothing"),
+            client.findStatus(fresh, "INBOX"),
+        ]);
+        expect(inbox?.guid).toMatch(/^[0-9a-f]{32}$/);
+        expect(inboxAgain?.guid).toBe(inbox?.guid);
+        expect(other).toBeUndefined();
+        expect((await sandbox.status(fresh, "INBOX"))?.guid).toBe(inbox?.guid);
+        // And a Mailbox resource for that INBOX takes it over (nothing is created).
+        const { id } = await checkAndCreate("mailbox", {
+            user: (await sandbox.addUser("fresher")).name,
+            name: "INBOX",
+        });
+        expect(id).toMatch(/^[0-9a-f]{32}$/);
     });
 
     it("a Subscription to inbox/z reads back as subscribed (no drift on every refresh)", async () => {

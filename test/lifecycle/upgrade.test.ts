@@ -36,6 +36,9 @@ describe("upgrading a stack provisioned with the 0.1.0 release", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: ["alice", "bob"] });
+        // 0.1.0 could not find the INBOX of a user whose mail folder was never opened when that lookup
+        // was merged with others (fixed since): open them first, as a user's first login would.
+        for (const user of [ALICE, BOB]) await sandbox.mailboxes(user);
         project = await PulumiProject.create({
             server: sandbox,
             name: "upgrade-from-0-1-0",
