@@ -53,14 +53,17 @@ export class DoveadmClient {
             hooks,
         });
         this.target = { transport: this.transport, separator: settings.separator };
-        // Every client of the same endpoint and settings queues behind the same per-user turns. Hooks
-        // and retry policy are per client (tests), so they are part of the key.
-        const key = createHash("sha256")
-            .update(JSON.stringify([settings, policy]))
-            .digest("hex");
-        const shared = Object.keys(hooks).length === 0 ? schedulers.get(key) : undefined;
-        this.scheduler = shared ?? new Scheduler(this.target);
-        if (!shared && Object.keys(hooks).length === 0) schedulers.set(key, this.scheduler);
+        // Every client of the same endpoint, settings and retry policy queues behind the same per-user
+        // turns. A client with hooks (tests, the benchmark) observes its own requests, so it gets its
+        // own scheduler.
+        if (Object.keys(hooks).length > 0) this.scheduler = new Scheduler(this.target);
+        else {
+            const key = createHash("sha256")
+                .update(JSON.stringify([settings, policy]))
+                .digest("hex");
+            this.scheduler = schedulers.get(key) ?? new Scheduler(this.target);
+            schedulers.set(key, this.scheduler);
+        }
     }
 
     /** The endpoint's origin, safe to show. */

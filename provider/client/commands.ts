@@ -158,23 +158,17 @@ function statusOf(target: CommandTarget, user: string, masks: string[]): Request
 
 /** A read that says whether `name` is a mailbox now (with `guid`, if given). */
 function exists(target: CommandTarget, user: string, name: string, guid?: string): Request<boolean> {
+    const status = statusOf(target, user, [name]);
     return {
-        ...statusOf(target, user, [name]),
-        parse: (rows) =>
-            statusOf(target, user, [name])
-                .parse(rows)
-                .some((s) => guid === undefined || s.guid === guid),
+        ...status,
+        parse: (rows) => status.parse(rows).some((s) => guid === undefined || s.guid === guid),
         absent: { value: false },
-    } as Request<boolean>;
+    };
 }
 
 /** A read that says whether `name` is no mailbox now. */
 function gone(target: CommandTarget, user: string, name: string): Request<boolean> {
-    return {
-        ...statusOf(target, user, [name]),
-        parse: () => false,
-        absent: { value: true },
-    } as Request<boolean>;
+    return { ...statusOf(target, user, [name]), parse: () => false, absent: { value: true } };
 }
 
 /**

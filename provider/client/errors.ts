@@ -150,6 +150,18 @@ export class DoveadmUnreachableError extends DoveadmError {
  * A read is retried; a write only after re-reading the server's state.
  */
 export class DoveadmUnknownOutcomeError extends DoveadmError {}
+/**
+ * True when a failure leaves unknown whether the request took effect: it was sent and no answer came,
+ * it may not have arrived, or its retries for a temporary failure ran out.
+ */
+export function outcomeUnknown(error: unknown): boolean {
+    return (
+        error instanceof DoveadmUnknownOutcomeError ||
+        error instanceof DoveadmUnreachableError ||
+        error instanceof DoveadmTemporaryError
+    );
+}
+
 /** The server answered something this client does not understand. */
 export class DoveadmProtocolError extends DoveadmError {}
 /**

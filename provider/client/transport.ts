@@ -5,6 +5,7 @@
 // effect (so it is never sent twice blindly). The server closes every connection after one answer,
 // so there is nothing to pool. Credentials live only in the prebuilt Authorization header, and
 // server text quoted in an error has every form of them removed first.
+import { createHash } from "node:crypto";
 import { Agent, request as httpRequest } from "undici";
 import { z } from "zod";
 import {
@@ -176,7 +177,8 @@ export class Transport {
             // No `pipelining: 0` here: it makes undici send `Connection: close`, and Dovecot 2.3 then
             // never sends its 401 answer (seen live). The server closes each connection anyway.
         });
-        const key = `${options.url}#${options.authorization}`;
+        // Keyed by a hash of the credential: the key need not hold the credential itself.
+        const key = `${options.url}#${createHash("sha256").update(options.authorization).digest("hex")}`;
         let gate = gates.get(key);
         if (!gate) {
             gate = { slots: new Semaphore(options.maxConcurrency ?? 4), refused: new Map() };

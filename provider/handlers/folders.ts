@@ -14,11 +14,10 @@ import {
     DoveadmConflictError,
     DoveadmNoUserError,
     DoveadmNotFoundError,
-    DoveadmTemporaryError,
-    DoveadmUnknownOutcomeError,
-    DoveadmUnreachableError,
     DoveadmUsageError,
+    outcomeUnknown,
 } from "../client/errors";
+import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
@@ -122,6 +121,14 @@ class Ledger {
     readonly folders = new Map<string, ManagedFolder>();
     /** Names whose create was sent but whose outcome is unknown. */
     readonly unconfirmed = new Set<string>();
+
+    /** The ledger of what a set's record says it manages. */
+    static from(record: Pick<FolderSetOutputs, "mailboxes" | "unconfirmed"> | undefined): Ledger {
+        const ledger = new Ledger();
+        for (const folder of record?.mailboxes ?? []) ledger.folders.set(folder.guid, { ...folder });
+        for (const name of record?.unconfirmed ?? []) ledger.unconfirmed.add(name);
+        return ledger;
+    }
 
     /** Records that `from` (and everything below it, which a rename carries along) is now `to`. */
     moved(from: string, to: string, separator: string): void {
@@ -286,15 +293,6 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
     return result;
 }
 
-/** True when the failure leaves unknown whether the request ran. */
-function uncertain(error: unknown): boolean {
-    return (
-        error instanceof DoveadmUnknownOutcomeError ||
-        error instanceof DoveadmUnreachableError ||
-        error instanceof DoveadmTemporaryError
-    );
-}
-
 /** Runs `work` for each item, all at once (the client merges them); the first failure is rethrown after all settle. */
 async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
     const results = await Promise.allSettled(items.map(work));
@@ -355,8 +353,8 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
                 messages: status.messages,
             });
         } catch (error) {
-            if (!uncertain(error)) ledger.unconfirmed.delete(spec.name);
-            if (error instanceof DoveadmConflictError && error.code === "DOVEADM_MAILBOX_EXISTS") {
+            if (!outcomeUnknown(error)) ledger.unconfirmed.delete(spec.name);
+            if (isExists(error) && error instanceof DoveadmConflictError) {
                 throw new DoveadmConflictError(
                     "DOVEADM_MAILBOX_EXISTS",
                     error.context,
@@ -407,9 +405,7 @@ async function applyRecorded(
     engineInputs: object,
 ): Promise<FolderSetOutputs> {
     const client = currentClient();
-    const ledger = new Ledger();
-    for (const folder of previous?.mailboxes ?? []) ledger.folders.set(folder.guid, { ...folder });
-    for (const name of previous?.unconfirmed ?? []) ledger.unconfirmed.add(name);
+    const ledger = Ledger.from(previous);
     try {
         await apply(client, inputs, ledger);
         return { ...inputs, mailboxes: ledger.list(inputs.folders) };
@@ -502,9 +498,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(id, props) {
         const olds = recorded("delete", id, props);
-        const ledger = new Ledger();
-        for (const folder of olds.mailboxes) ledger.folders.set(folder.guid, { ...folder });
-        for (const name of olds.unconfirmed ?? []) ledger.unconfirmed.add(name);
+        const ledger = Ledger.from(olds);
         try {
             await apply(currentClient(), { ...olds, folders: [] }, ledger);
         } catch (error) {

@@ -12,11 +12,9 @@ import {
     DoveadmError,
     DoveadmNoUserError,
     DoveadmNotFoundError,
-    DoveadmTemporaryError,
-    DoveadmUnknownOutcomeError,
-    DoveadmUnreachableError,
     DoveadmUsageError,
     ErrorContext,
+    outcomeUnknown,
 } from "../client/errors";
 import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
@@ -136,15 +134,6 @@ function identity(id: string, props: MailboxOutputs): string | undefined {
     return /^[0-9a-f]{32}$/.test(id) ? id : undefined;
 }
 
-/** True when the failure tells for sure what the server did (it answered, or a setting is wrong). */
-function definite(error: unknown): boolean {
-    return !(
-        error instanceof DoveadmUnknownOutcomeError ||
-        error instanceof DoveadmUnreachableError ||
-        error instanceof DoveadmTemporaryError
-    );
-}
-
 /** Explains a refused name (exit 64) with the storage rules that usually cause it. */
 function invalidName(error: DoveadmUsageError, context: ErrorContext): DoveadmError {
     return new DoveadmUsageError(
@@ -249,7 +238,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             if (adopting && isExists(error)) status = await client.findStatus(user, name);
             // Sent, but whether it ran is unknown (the server went away): record the resource as
             // pending, so the next `up` finishes it instead of leaving an unknown mailbox behind.
-            else if (!definite(error)) {
+            else if (outcomeUnknown(error)) {
                 const provisional = `pending-${randomBytes(16).toString("hex")}`;
                 throw new PartialFailureError(provisional, pendingOutputs(inputs), error, inputs);
             } else throw createError(error, user, name);
@@ -437,7 +426,7 @@ async function renameMailbox(
     const context = { command: "mailboxRename", user, mailbox: [from, to] };
     // A rename moves the children too, and Dovecot fails half-way on a child whose new name is too
     // long (after renaming the parent): check every name it will move before sending.
-    const names = (await client.snapshot(user, 0)).mailboxes.map((m) => m.name);
+    const names = (await client.snapshot(user)).mailboxes.map((m) => m.name);
     const problem = renameProblem(names, from, to, currentSeparator());
     if (problem) {
         throw new DoveadmUsageError(
