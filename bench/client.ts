@@ -123,9 +123,10 @@ async function runBaseline(
     list: Target[],
     concurrency: number,
     countRequests: () => Promise<number>,
+    phases: readonly Phase[] = PHASES,
 ): Promise<PhaseResult[]> {
     const results: PhaseResult[] = [];
-    for (const phase of PHASES) {
+    for (const phase of phases) {
         const before = await countRequests();
         const started = performance.now();
         const latencies = await pool(
@@ -221,4 +222,22 @@ export async function benchmarkClient(
         )),
     );
     return results;
+}
+
+/**
+ * The engine benchmark's HTTP baseline: `perUser` mailboxes for each user created, then deleted, by
+ * raw requests `concurrency` at a time (one request per mailbox and operation, nothing else).
+ */
+export function rawCreateDelete(
+    sandbox: Sandbox,
+    variant: string,
+    options: { users: string[]; perUser: number; prefix: string; concurrency: number },
+    countRequests: () => Promise<number>,
+): Promise<PhaseResult[]> {
+    // Deleted under the name they were created with.
+    const list = targets(options.users, options.perUser, options.prefix).map((t) => ({
+        ...t,
+        renamed: t.name,
+    }));
+    return runBaseline(sandbox, variant, list, options.concurrency, countRequests, ["create", "delete"]);
 }

@@ -10,6 +10,10 @@ import { PulumiProject, ResourceSpec } from "../test/harness/pulumi";
 /** One measured pulumi command. */
 export interface EngineResult {
     shape: string;
+    /** Mailboxes (or no-op resources standing for them) in the stack. */
+    size: number;
+    /** Whether PULUMI_SKIP_CHECKPOINTS was set. */
+    skipCheckpoints: boolean;
     command: string;
     seconds: number;
     requests: number;
@@ -83,11 +87,16 @@ export function mailboxSpecs(users: string[], perUser: number): ResourceSpec[] {
             specs.push({
                 kind: "Mailbox",
                 name: `u${u}-f${i}`,
-                args: { user, name: `Bench/F${i}`, subscribed: i % 2 === 0, forceDestroy: true },
+                args: { user, name: `Bench/F${i}`, subscribed: i % 2 === 0 },
             });
         }
     });
     return specs;
+}
+
+/** The engine's floor: one no-op dynamic resource per folder, with the same inputs as a Mailbox. */
+export function noopSpecs(users: string[], perUser: number): ResourceSpec[] {
+    return mailboxSpecs(users, perUser).map((spec) => ({ ...spec, kind: "Noop" }));
 }
 
 /** The resources of the per-user shape: one FolderSet per user holding all of that user's folders. */
@@ -101,37 +110,47 @@ export function folderSetSpecs(users: string[], perUser: number): ResourceSpec[]
                 name: `Bench/F${i}`,
                 subscribed: i % 2 === 0,
             })),
-            forceDestroy: true,
         },
     }));
 }
 
-/** Runs up, preview, refresh and destroy of `specs` and measures each. */
+/** What to run in one engine benchmark. */
+export interface EngineRun {
+    shape: string;
+    specs: ResourceSpec[];
+    /** Mailboxes the stack manages. */
+    size: number;
+    skipCheckpoints: boolean;
+    /** The commands after `up` (which always runs first), in order: `preview`, `refresh`, `destroy`. */
+    then: Array<"preview" | "refresh" | "destroy">;
+}
+
+/** Runs `up` and then the run's other commands on a new stack, and measures each. */
 export async function benchmarkEngine(
     sandbox: Sandbox,
-    shape: string,
-    specs: ResourceSpec[],
-    mailboxes: number,
+    run: EngineRun,
     countRequests: () => Promise<number>,
 ): Promise<{ results: EngineResult[]; state: StateSize }> {
     const project = await PulumiProject.create({
         name: "bench",
         layout: "installed",
-        resources: specs,
+        resources: run.specs,
         server: sandbox,
     });
     const traceFile = path.join(project.root, "trace.jsonl");
     const results: EngineResult[] = [];
     let state: StateSize | undefined;
     const timeoutMs = 30 * 60_000;
-    const measure = async (command: string, run: () => Promise<unknown>) => {
+    const measure = async (command: string, body: () => Promise<unknown>) => {
         const before = await countRequests();
         const started = Date.now();
-        const { peakMb } = await withPeakMemory(run);
+        const { peakMb } = await withPeakMemory(body);
         const seconds = (Date.now() - started) / 1000;
         const busy = busySeconds(traceFile, started);
         results.push({
-            shape,
+            shape: run.shape,
+            size: run.size,
+            skipCheckpoints: run.skipCheckpoints,
             command,
             seconds,
             requests: (await countRequests()) - before,
@@ -140,25 +159,28 @@ export async function benchmarkEngine(
             peakProviderRssMb: peakMb,
         });
     };
-    const env = { PULUMI_DOVECOT_TRACE: traceFile };
+    const env: Record<string, string> = { PULUMI_DOVECOT_TRACE: traceFile };
+    if (run.skipCheckpoints) env.PULUMI_SKIP_CHECKPOINTS = "true";
     try {
         await measure("up", () => project.up({ env, timeoutMs }));
         const exported = await project.exportText();
         const deployment = JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } };
-        const ours = deployment.deployment.resources.filter((r) =>
-            r.type.startsWith("pulumi-nodejs:dynamic/dovecot"),
+        const ours = deployment.deployment.resources.filter(
+            (r) => r.type.startsWith("pulumi-nodejs:dynamic/dovecot") || r.type.includes("bench:Noop"),
         );
         const bytes = ours.reduce((sum, r) => sum + JSON.stringify(r).length, 0);
         state = {
-            shape,
-            mailboxes,
+            shape: run.shape,
+            mailboxes: run.size,
             resources: ours.length,
             totalBytes: exported.length,
-            bytesPerMailbox: bytes / mailboxes,
+            bytesPerMailbox: bytes / run.size,
         };
-        await measure("preview", () => project.preview({ env, timeoutMs }));
-        await measure("refresh", () => project.refresh({ env, timeoutMs }));
-        await measure("destroy", () => project.destroy({ env, timeoutMs }));
+        for (const command of run.then) {
+            if (command === "preview") await measure(command, () => project.preview({ env, timeoutMs }));
+            if (command === "refresh") await measure(command, () => project.refresh({ env, timeoutMs }));
+            if (command === "destroy") await measure(command, () => project.destroy({ env, timeoutMs }));
+        }
     } finally {
         rmSync(project.root, { recursive: true, force: true });
     }

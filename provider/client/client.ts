@@ -5,13 +5,25 @@
 import { createHash } from "node:crypto";
 import { ConnectionSettings, authorizationHeader } from "../settings";
 import { CommandTarget, MailboxStatus, UserSnapshot, listCommands, reload } from "./commands";
-import { DoveadmError } from "./errors";
+import { DoveadmConflictError, DoveadmError } from "./errors";
 import { credentialForms } from "./redact";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./retry";
-import { Scheduler } from "./scheduler";
+import { CreateOrder, CreateResult, RemoveOrder, RemoveResult, Scheduler } from "./scheduler";
 import { CommandInfo, Transport, resetGates } from "./transport";
 
 export { MailboxStatus, REQUIRED_DOVEADM_COMMANDS, STATUS_FIELDS, UserSnapshot } from "./commands";
+export { CreateOrder, CreateResult, RemoveOrder, RemoveResult } from "./scheduler";
+
+/** A delete refused because the mailbox holds messages. */
+function notEmpty(user: string, name: string, messages: number): DoveadmConflictError {
+    return new DoveadmConflictError(
+        "DOVEADM_MAILBOX_NOT_EMPTY",
+        { command: "mailboxDelete", user, mailbox: name },
+        `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
+        "Move the messages elsewhere first, or allow deleting them (forceDestroy: true) and run again.",
+        { exitCode: 65 },
+    );
+}
 
 /** Hooks for observing the client (counting requests in benchmarks and tests). */
 export interface ClientHooks {
@@ -79,13 +91,34 @@ export class DoveadmClient {
     }
 
     /** Creates one mailbox and returns its status as read back; DOVEADM_MAILBOX_EXISTS if the name is taken. */
-    createMailbox(user: string, name: string): Promise<MailboxStatus> {
-        return this.scheduler.create(user, name);
+    async createMailbox(user: string, name: string): Promise<MailboxStatus> {
+        return (await this.scheduler.create(user, { name })).status;
     }
 
-    /** Deletes one mailbox, never recursively; with `requireEmpty`, not one that holds messages. */
-    deleteMailbox(user: string, name: string, options: { requireEmpty: boolean }): Promise<void> {
-        return this.scheduler.delete(user, name, options.requireEmpty);
+    /**
+     * Creates one mailbox as the order says (a GUID, its subscription, which existing mailbox may be
+     * taken instead), in one request with the user's other creates.
+     */
+    createOrTake(user: string, order: CreateOrder): Promise<CreateResult> {
+        return this.scheduler.create(user, order);
+    }
+
+    /** Deletes one mailbox by name, never recursively; with `requireEmpty`, not one that holds messages. */
+    async deleteMailbox(user: string, name: string, options: { requireEmpty: boolean }): Promise<void> {
+        await this.scheduler.remove(user, {
+            name,
+            requireEmpty: options.requireEmpty,
+            unsubscribe: false,
+            refuse: (found, messages) => notEmpty(user, found, messages),
+        });
+    }
+
+    /**
+     * Deletes one mailbox as the order says (found by GUID, unsubscribed in the same request), in one
+     * request with the user's other deletes; says what it deleted, if anything.
+     */
+    remove(user: string, order: RemoveOrder): Promise<RemoveResult> {
+        return this.scheduler.remove(user, order);
     }
 
     /** Subscribes (or unsubscribes) one name. */

@@ -172,50 +172,70 @@ function gone(target: CommandTarget, user: string, name: string): Request<boolea
 }
 
 /**
- * Creates mailboxes (without a GUID: on Dovecot 2.3 a create with a `guid` for a name that already
- * exists is refused but still writes that GUID into the existing mailbox, so a create that races
- * another writer would take that writer's mailbox away from it). Exit 65 if one exists.
+ * The request that creates mailboxes; with `guid`, the (single) new mailbox gets that GUID. Beware:
+ * on Dovecot 2.3 a create with a `guid` for a name that already exists is refused (65) but still
+ * writes that GUID into the existing mailbox; only send one for a name just seen not to exist.
  */
+export function createRequest(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+    guid?: string,
+): Request<void> {
+    return {
+        command: "mailboxCreate",
+        params: params({ user, mailbox: names, guid }),
+        context: { command: "mailboxCreate", user, mailbox: names },
+        write: true,
+        repeatable: false,
+        parse: () => undefined,
+        verify: names.map((name) => exists(target, user, name, guid)),
+    };
+}
+
+/** Creates mailboxes (see createRequest about `guid`). Exit 65 if one exists. */
 export async function mailboxCreate(
     target: CommandTarget,
     user: string,
     names: string[],
     options: { guid?: string } = {},
 ): Promise<void> {
-    const context = { command: "mailboxCreate", user, mailbox: names };
-    checkUser(user, context);
-    await target.transport.run({
-        command: "mailboxCreate",
-        params: params({ user, mailbox: names, guid: options.guid }),
-        context,
-        write: true,
-        repeatable: false,
-        parse: () => undefined,
-        verify: names.map((name) => exists(target, user, name, options.guid)),
-    });
+    const request = createRequest(target, user, names, options.guid);
+    checkUser(user, request.context);
+    await target.transport.run(request);
 }
 
 /**
- * Deletes mailboxes. With `requireEmpty` the server refuses (exit 65) a mailbox that holds messages;
- * without it, messages are expunged. Never recursive.
+ * The request that deletes mailboxes. With `requireEmpty` the server refuses (exit 65) a mailbox that
+ * holds messages; without it, messages are expunged. Never recursive.
  */
+export function deleteRequest(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+    requireEmpty: boolean,
+): Request<void> {
+    return {
+        command: "mailboxDelete",
+        params: params({ user, mailbox: names, requireEmpty }),
+        context: { command: "mailboxDelete", user, mailbox: names },
+        write: true,
+        repeatable: false,
+        parse: () => undefined,
+        verify: names.map((name) => gone(target, user, name)),
+    };
+}
+
+/** Deletes mailboxes (see deleteRequest). */
 export async function mailboxDelete(
     target: CommandTarget,
     user: string,
     names: string[],
     options: { requireEmpty: boolean },
 ): Promise<void> {
-    const context = { command: "mailboxDelete", user, mailbox: names };
-    checkUser(user, context);
-    await target.transport.run({
-        command: "mailboxDelete",
-        params: params({ user, mailbox: names, requireEmpty: options.requireEmpty }),
-        context,
-        write: true,
-        repeatable: false,
-        parse: () => undefined,
-        verify: names.map((name) => gone(target, user, name)),
-    });
+    const request = deleteRequest(target, user, names, options.requireEmpty);
+    checkUser(user, request.context);
+    await target.transport.run(request);
 }
 
 /** Renames a mailbox and its children. Subscriptions are left to the caller. */
@@ -240,6 +260,19 @@ export async function mailboxRename(
     });
 }
 
+/** The request that subscribes to (or unsubscribes from) mailboxes, which need not exist. Repeatable. */
+export function subscriptionRequest(user: string, names: string[], subscribed: boolean): Request<void> {
+    const command = subscribed ? "mailboxSubscribe" : "mailboxUnsubscribe";
+    return {
+        command,
+        params: params({ user, mailbox: names }),
+        context: { command, user, mailbox: names },
+        write: true,
+        repeatable: true,
+        parse: () => undefined,
+    };
+}
+
 /** Subscribes to (or unsubscribes from) mailboxes, which need not exist. Sending it twice is harmless. */
 export async function mailboxSubscription(
     target: CommandTarget,
@@ -247,17 +280,41 @@ export async function mailboxSubscription(
     names: string[],
     subscribed: boolean,
 ): Promise<void> {
-    const command = subscribed ? "mailboxSubscribe" : "mailboxUnsubscribe";
-    const context = { command, user, mailbox: names };
+    const request = subscriptionRequest(user, names, subscribed);
+    checkUser(user, request.context);
+    await target.transport.run(request);
+}
+
+/**
+ * The request for the status of exact names, none of which need exist: names that are not mailboxes
+ * are left out of the answer (and one missing name alone, 68, gives an empty answer).
+ */
+export function statusOfNamesRequest(
+    target: CommandTarget,
+    user: string,
+    names: string[],
+): Request<MailboxStatus[]> {
+    const wanted = new Set(names);
+    const status = statusOf(target, user, names);
+    return {
+        ...status,
+        parse: (rows) => status.parse(rows).filter((s) => wanted.has(s.name)),
+        absent: { value: [] },
+    };
+}
+
+/**
+ * Sends the commands of one user in one request; returns each one's result or error, in order (see
+ * Transport.runMany).
+ */
+export function runBatch(
+    target: CommandTarget,
+    user: string,
+    requests: ReadonlyArray<Request<unknown>>,
+): Promise<unknown[]> {
+    const context = { command: [...new Set(requests.map((r) => r.command))].join("+"), user };
     checkUser(user, context);
-    await target.transport.run({
-        command,
-        params: params({ user, mailbox: names }),
-        context,
-        write: true,
-        repeatable: true,
-        parse: () => undefined,
-    });
+    return target.transport.runMany(requests, context);
 }
 
 /** Status of the mailboxes matching the masks (`*` and `%` are wildcards). Exit 68 if none match. */

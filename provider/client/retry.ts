@@ -31,6 +31,8 @@ export interface RetryOptions<T> {
     onRetry?: (error: DoveadmError, attempt: number, delayMs: number) => void;
     /** The policy; DEFAULT_RETRY_POLICY when absent. */
     policy?: RetryPolicy;
+    /** The failure of a first attempt made elsewhere (as one command of a larger request). */
+    firstError?: DoveadmError;
 }
 
 /** The backoff before retry number `attempt` (1-based): a random point in the upper half of an exponential ceiling. */
@@ -54,6 +56,7 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOpti
     let uncertain = false;
     for (let n = 1; ; n++) {
         try {
+            if (n === 1 && options.firstError) throw options.firstError;
             return await attempt();
         } catch (error) {
             if (!(error instanceof DoveadmError)) throw error;

@@ -3,11 +3,18 @@
 // forms of the commands (20 creates become one `mailboxCreate`), with each failure pinned on exactly
 // the mailbox it belongs to. Readers of a user share one snapshot, which any write drops. It is given
 // plain data (a user, a name) and returns plain results; it sends through commands.ts only.
-import { DoveadmConflictError, DoveadmError, DoveadmNotFoundError } from "./errors";
+import {
+    DoveadmConflictError,
+    DoveadmError,
+    DoveadmNotFoundError,
+    DoveadmUnknownOutcomeError,
+} from "./errors";
 import {
     CommandTarget,
     MailboxStatus,
     UserSnapshot,
+    createRequest,
+    deleteRequest,
     mailboxCreate,
     mailboxDelete,
     mailboxList,
@@ -15,9 +22,13 @@ import {
     mailboxStatus,
     mailboxSubscription,
     statusAll,
+    runBatch,
     statusOfNames,
+    statusOfNamesRequest,
+    subscriptionRequest,
     userSnapshot,
 } from "./commands";
+import { Request } from "./transport";
 import { Settleable, UserQueue } from "./queue";
 
 /** A command run alone in its user's turn, exactly as given (the raw commands of the client). */
@@ -48,11 +59,102 @@ export function mailboxExists(user: string, name: string): DoveadmConflictError 
     );
 }
 
+/**
+ * How long a snapshot of a user may serve as the look before the creates and deletes that follow it.
+ * The engine hands over one resource at a time, tens of milliseconds apart: one look per user per
+ * few seconds, kept up to date with this client's own writes, instead of one per mailbox.
+ */
+export const LOOK_MAX_AGE_MS = 3_000;
+
+/** One mailbox to create. */
+export interface CreateOrder {
+    name: string;
+    /** The GUID to give the new mailbox; without one the server picks it. */
+    guid?: string;
+    /** The subscription to set in the same request; left alone when undefined. */
+    subscribed?: boolean;
+    /** Whether an existing mailbox of that name may be taken instead (adopted, or this resource's own). */
+    take?: (existing: MailboxStatus) => boolean;
+}
+
+/** A created (or taken) mailbox. */
+export interface CreateResult {
+    status: MailboxStatus;
+    /** True when an existing mailbox was taken instead of created. */
+    existed: boolean;
+    /** Why setting the subscription failed; the mailbox exists all the same. */
+    subscriptionError?: unknown;
+}
+
+/** One mailbox to delete. */
+export interface RemoveOrder {
+    /** The name it was last known by. */
+    name: string;
+    /** Its GUID: only a mailbox with this GUID is deleted, under `name` or wherever it was renamed to. */
+    guid?: string;
+    /** Without a GUID: whether the mailbox found under the name may be deleted. */
+    take?: (existing: MailboxStatus) => boolean;
+    /** Refuse a mailbox that holds messages (and let the server refuse it too). */
+    requireEmpty: boolean;
+    /** Also unsubscribe it, in the same request. */
+    unsubscribe: boolean;
+    /** The error for a mailbox that holds messages while `requireEmpty` is set. */
+    refuse: (name: string, messages: number) => unknown;
+}
+
+/** What a delete found: the mailbox it deleted, or nothing when it was gone already. */
+export interface RemoveResult {
+    deleted?: MailboxStatus;
+}
+
+/**
+ * A user's snapshot as cached: asked for at `requestedAt`, its value once it came. One that serves
+ * creates and deletes (`forWrites`: looked at by them, and brought up to date with their effects) is
+ * not handed to readers, who must see changes made behind Pulumi's back since.
+ */
+interface CachedSnapshot {
+    requestedAt: number;
+    promise: Promise<UserSnapshot>;
+    value?: UserSnapshot;
+    forWrites?: boolean;
+}
+
+/** The error of a 2.3 create that met another writer's mailbox made at the same moment (see runCreates). */
+function raced(user: string, name: string, guid: string): DoveadmConflictError {
+    return new DoveadmConflictError(
+        "DOVEADM_CREATE_RACED",
+        { command: "mailboxCreate", user, mailbox: name },
+        `another writer created the mailbox at the same moment as this create, and Dovecot 2.3 then wrote the GUID this create asked for (${guid}) into it`,
+        `That mailbox is not this resource's, whatever its GUID says. Give it a new GUID (doveadm mailbox update -u ${JSON.stringify(user)} --mailbox-guid <32 new hex digits> ${JSON.stringify(name)}), then set adopt: true on this Mailbox to take it over, or choose another name.`,
+        { exitCode: 65 },
+    );
+}
+
+const isExitCode = (value: unknown, code: number) => value instanceof DoveadmError && value.exitCode === code;
+
+/** This client's own writes, to apply to a cached snapshot. */
+interface SnapshotChange {
+    added?: MailboxStatus[];
+    removed?: string[];
+    subscribed?: string[];
+    unsubscribed?: string[];
+}
+
+/** The error of a create the server reported done while the mailbox is not there. */
+function notVisible(user: string, name: string): DoveadmNotFoundError {
+    return new DoveadmNotFoundError(
+        "DOVEADM_CREATE_NOT_VISIBLE",
+        { command: "mailboxCreate", user, mailbox: name },
+        "the server reported success but the mailbox is not there (another client may have deleted it at once)",
+        "Check the server's log and run again.",
+    );
+}
+
 /** Schedules the operations of every user of one endpoint. */
 export class Scheduler {
     private readonly queues = new Map<string, UserQueue>();
     /** The last snapshot a reader asked for, per user (maybe still under way), dropped by any write. */
-    private readonly snapshots = new Map<string, { requestedAt: number; promise: Promise<UserSnapshot> }>();
+    private readonly snapshots = new Map<string, CachedSnapshot>();
 
     constructor(private readonly target: CommandTarget) {}
 
@@ -74,27 +176,28 @@ export class Scheduler {
     }
 
     /**
-     * Creates one mailbox and returns its status as read back (its GUID is the server's). Fails with
-     * DOVEADM_MAILBOX_EXISTS if the name is taken; nothing is sent for a name seen to exist.
+     * Creates one mailbox (or takes the existing one, if the order allows) and sets its subscription,
+     * in one request with the user's other creates: nothing is sent for a name seen to exist.
      */
-    create(user: string, name: string): Promise<MailboxStatus> {
-        this.snapshots.delete(user);
+    create(user: string, order: CreateOrder): Promise<CreateResult> {
         return this.queue(user).enqueue(
             "create",
-            name,
-            (batch: Array<Settleable<string, MailboxStatus>>) => this.runCreates(user, batch),
-            [name],
+            order,
+            (batch: Array<Settleable<CreateOrder, CreateResult>>) => this.runCreates(user, batch),
+            [order.name],
         );
     }
 
-    /** Deletes one mailbox, never recursively; with `requireEmpty` the server refuses one with messages (65). */
-    delete(user: string, name: string, requireEmpty: boolean): Promise<void> {
-        this.snapshots.delete(user);
+    /**
+     * Deletes one mailbox (found by GUID if the order has one), never recursively, and unsubscribes
+     * it, in one request with the user's other deletes.
+     */
+    remove(user: string, order: RemoveOrder): Promise<RemoveResult> {
         return this.queue(user).enqueue(
-            requireEmpty ? "delete-empty" : "delete-force",
-            name,
-            (batch: Array<Settleable<string, void>>) => this.runDeletes(user, batch, requireEmpty),
-            [name],
+            "remove",
+            order,
+            (batch: Array<Settleable<RemoveOrder, RemoveResult>>) => this.runRemovals(user, batch, false),
+            [order.name],
         );
     }
 
@@ -120,7 +223,8 @@ export class Scheduler {
      */
     snapshot(user: string, maxAgeMs: number): Promise<UserSnapshot> {
         const cached = this.snapshots.get(user);
-        if (cached && maxAgeMs > 0 && Date.now() - cached.requestedAt <= maxAgeMs) return cached.promise;
+        if (cached && !cached.forWrites && maxAgeMs > 0 && Date.now() - cached.requestedAt <= maxAgeMs)
+            return cached.promise;
         const promise = this.queue(user).enqueue(
             maxAgeMs > 0 ? "snapshot" : "snapshot-fresh",
             user,
@@ -129,14 +233,60 @@ export class Scheduler {
                 for (const op of batch) op.resolve(fresh);
             },
         );
-        if (maxAgeMs > 0) {
-            const entry = { requestedAt: Date.now(), promise };
-            this.snapshots.set(user, entry);
-            promise.catch(() => {
+        // A fresh one (maxAgeMs 0) is its caller's alone: not cached, so later readers look again.
+        if (maxAgeMs <= 0) return promise;
+        const entry: CachedSnapshot = { requestedAt: Date.now(), promise };
+        this.snapshots.set(user, entry);
+        promise.then(
+            (value) => {
+                if (this.snapshots.get(user) === entry) entry.value = value;
+            },
+            () => {
                 if (this.snapshots.get(user) === entry) this.snapshots.delete(user);
-            });
-        }
+            },
+        );
         return promise;
+    }
+
+    /**
+     * The snapshot a batch of creates or deletes looks at, from inside the user's turn: the cached one
+     * if it is recent (it holds this client's own writes since), else a new one.
+     */
+    private async look(user: string): Promise<UserSnapshot> {
+        const cached = this.snapshots.get(user);
+        if (cached?.value && Date.now() - cached.requestedAt <= LOOK_MAX_AGE_MS) return cached.value;
+        const requestedAt = Date.now();
+        const value = await userSnapshot(this.target, user);
+        this.snapshots.set(user, { requestedAt, promise: Promise.resolve(value), value, forWrites: true });
+        return value;
+    }
+
+    /** Applies this client's own writes to the user's cached snapshot (a lost answer drops it). */
+    private remember(user: string, change: SnapshotChange, uncertain: boolean): void {
+        const cached = this.snapshots.get(user);
+        if (!cached?.value) return;
+        if (uncertain) {
+            this.snapshots.delete(user);
+            return;
+        }
+        const added = change.added ?? [];
+        const gone = new Set([...(change.removed ?? []), ...added.map((m) => m.name)]);
+        const subscribed = change.subscribed ?? [];
+        const unsubscribed = new Set([...(change.unsubscribed ?? []), ...subscribed]);
+        const value: UserSnapshot = {
+            mailboxes: [...cached.value.mailboxes.filter((m) => !gone.has(m.name)), ...added],
+            subscriptions: [
+                ...cached.value.subscriptions.filter((name) => !unsubscribed.has(name)),
+                ...subscribed,
+            ],
+            takenAt: cached.value.takenAt,
+        };
+        this.snapshots.set(user, {
+            requestedAt: cached.requestedAt,
+            promise: Promise.resolve(value),
+            value,
+            forWrites: true,
+        });
     }
 
     /** Runs one command alone in the user's turn. */
@@ -187,96 +337,165 @@ export class Scheduler {
     }
 
     /**
-     * Looks first (a multi-name create goes on past a name that fails, and a name that exists must
-     * never be sent), creates the rest in one command, then reads the new mailboxes back for their
-     * GUIDs. On a failure, whatever exists now and did not before was made by this command; the rest
-     * are created one at a time, so each gets its own error.
+     * Looks first (the user's snapshot: a name that exists must never be sent, since a create with a
+     * GUID rewrites an existing mailbox's GUID on Dovecot 2.3), then sends in one request one create
+     * per new name (each fails alone), the subscriptions, and a status of the new names, which the
+     * server runs after the creates: no separate read-back.
      */
-    private async runCreates(user: string, batch: Array<Settleable<string, MailboxStatus>>): Promise<void> {
-        const names = [...new Set(batch.map((op) => op.input))];
-        const settle = (name: string, result: MailboxStatus | DoveadmError) => {
-            for (const op of batch) {
-                if (op.input !== name) continue;
-                if (result instanceof DoveadmError) op.reject(result);
-                else op.resolve(result);
-            }
+    private async runCreates(
+        user: string,
+        batch: Array<Settleable<CreateOrder, CreateResult>>,
+    ): Promise<void> {
+        type Op = Settleable<CreateOrder, CreateResult>;
+        const snapshot = await this.look(user);
+        const existing = new Map(snapshot.mailboxes.map((m) => [m.name, m]));
+        const creates: Op[] = [];
+        const takes: Array<{ op: Op; status: MailboxStatus }> = [];
+        const later: Op[] = [];
+        for (const op of batch) {
+            const { name } = op.input;
+            const found = existing.get(name);
+            if (found) {
+                if (op.input.take?.(found)) takes.push({ op, status: found });
+                else op.reject(mailboxExists(user, name));
+            } else if (creates.some((c) => c.input.name === name)) later.push(op);
+            else creates.push(op);
+        }
+        const requests: Array<Request<unknown>> = [];
+        const add = (request: Request<unknown>) => requests.push(request) - 1;
+        const createAt = creates.map((op) =>
+            add(createRequest(this.target, user, [op.input.name], op.input.guid)),
+        );
+        const subscribeAt = new Map<Op, number>();
+        for (const op of [...creates, ...takes.map((t) => t.op)]) {
+            if (op.input.subscribed === undefined) continue;
+            subscribeAt.set(op, add(subscriptionRequest(user, [op.input.name], op.input.subscribed)));
+        }
+        const names = creates.map((op) => op.input.name);
+        const statusAt = names.length > 0 ? add(statusOfNamesRequest(this.target, user, names)) : -1;
+        const results = requests.length > 0 ? await runBatch(this.target, user, requests) : [];
+        const statusResult = statusAt >= 0 ? results[statusAt] : [];
+        const readBack = new Map(
+            (Array.isArray(statusResult) ? (statusResult as MailboxStatus[]) : []).map((m) => [m.name, m]),
+        );
+        const subscriptionError = (op: Op) => {
+            const at = subscribeAt.get(op);
+            return at === undefined ? undefined : errorOf(results[at]);
         };
-        const before = await statusOfNames(this.target, user, names);
-        const wanted = names.filter((name) => {
-            if (!before.has(name)) return true;
-            settle(name, mailboxExists(user, name));
-            return false;
-        });
-        if (wanted.length === 0) return;
-        const created: string[] = [];
-        try {
-            await mailboxCreate(this.target, user, wanted);
-            created.push(...wanted);
-        } catch (error) {
-            if (wanted.length === 1 || (error instanceof DoveadmError && error.fatal)) {
-                const name = wanted[0] as string;
-                if (wanted.length === 1 && error instanceof DoveadmError && error.exitCode === 65) {
-                    settle(name, mailboxExists(user, name));
-                    return;
-                }
-                throw error;
-            }
-            const after = await statusOfNames(this.target, user, wanted);
-            for (const name of wanted) {
-                if (after.has(name)) {
-                    created.push(name);
-                    continue;
-                }
-                try {
-                    await mailboxCreate(this.target, user, [name]);
-                    created.push(name);
-                } catch (e) {
-                    const own =
-                        e instanceof DoveadmError && e.exitCode === 65 ? mailboxExists(user, name) : e;
-                    settle(name, own as DoveadmError);
-                    if (!(own instanceof DoveadmError)) throw own;
-                }
-            }
+        const made = new Map<string, MailboxStatus>();
+        const missing: Op[] = [];
+        for (const [i, op] of creates.entries()) {
+            const { name, guid } = op.input;
+            const result = results[createAt[i] as number];
+            const now = readBack.get(name);
+            if (result instanceof DoveadmError) {
+                if (!isExitCode(result, 65)) op.reject(result);
+                else if (now && guid !== undefined && now.guid === guid) op.reject(raced(user, name, guid));
+                else if (now && op.input.take?.(now)) takes.push({ op, status: now });
+                else op.reject(mailboxExists(user, name));
+            } else if (now) {
+                made.set(name, now);
+                op.resolve({ status: now, existed: false, subscriptionError: subscriptionError(op) });
+            } else missing.push(op);
         }
-        if (created.length === 0) return;
-        const now = await statusOfNames(this.target, user, created);
-        for (const name of created) {
-            const status = now.get(name);
-            settle(
-                name,
-                status ??
-                    new DoveadmNotFoundError(
-                        "DOVEADM_CREATE_NOT_VISIBLE",
-                        { command: "mailboxCreate", user, mailbox: name },
-                        "the server reported success but the mailbox is not there (another client may have deleted it at once)",
-                        "Check the server's log and run again.",
-                    ),
+        if (missing.length > 0) {
+            // The read-back did not show them (its own command failed): ask once more, alone.
+            const again = await statusOfNames(
+                this.target,
+                user,
+                missing.map((op) => op.input.name),
             );
+            for (const op of missing) {
+                const status = again.get(op.input.name);
+                if (status) {
+                    made.set(op.input.name, status);
+                    op.resolve({ status, existed: false, subscriptionError: subscriptionError(op) });
+                } else op.reject(notVisible(user, op.input.name));
+            }
         }
+        // A subscription is set whether or not its create succeeded (subscriptions need no mailbox).
+        for (const { op, status } of takes)
+            op.resolve({ status, existed: true, subscriptionError: subscriptionError(op) });
+        for (const op of later) {
+            const status = made.get(op.input.name);
+            if (status && op.input.take?.(status)) op.resolve({ status, existed: true });
+            else op.reject(mailboxExists(user, op.input.name));
+        }
+        const subscribed: string[] = [];
+        const unsubscribed: string[] = [];
+        for (const [op, at] of subscribeAt) {
+            if (results[at] instanceof DoveadmError) continue;
+            (op.input.subscribed ? subscribed : unsubscribed).push(op.input.name);
+        }
+        const uncertain = results.some((r) => r instanceof DoveadmUnknownOutcomeError);
+        this.remember(user, { added: [...made.values()], subscribed, unsubscribed }, uncertain);
     }
 
-    /** Deletes in one command; on a failure learns which are gone, then deletes the rest one at a time. */
-    private async runDeletes(
+    /**
+     * Finds each mailbox in the user's snapshot (by GUID when the order has one, so one renamed behind
+     * our back is deleted where it is now, and another mailbox under the name is never touched), then
+     * sends in one request one delete per mailbox (each fails alone) and the unsubscribes. A delete
+     * that finds its mailbox gone (the snapshot was behind) looks again once, at a new snapshot.
+     */
+    private async runRemovals(
         user: string,
-        batch: Array<Settleable<string, void>>,
-        requireEmpty: boolean,
+        batch: Array<Settleable<RemoveOrder, RemoveResult>>,
+        second: boolean,
     ): Promise<void> {
-        const names = [...new Set(batch.map((op) => op.input))];
-        const settle = (name: string, error?: unknown) => settleByName(batch, name, error);
-        try {
-            await mailboxDelete(this.target, user, names, { requireEmpty });
-            for (const name of names) settle(name);
-        } catch (error) {
-            if (names.length === 1 || (error instanceof DoveadmError && error.fatal)) throw error;
-            const after = await statusOfNames(this.target, user, names);
-            for (const name of names) {
-                if (!after.has(name)) settle(name);
-                else
-                    await mailboxDelete(this.target, user, [name], { requireEmpty }).then(
-                        () => settle(name),
-                        (e) => settle(name, e),
-                    );
+        type Op = Settleable<RemoveOrder, RemoveResult>;
+        const snapshot = await this.look(user);
+        const targets: Array<{ op: Op; status: MailboxStatus }> = [];
+        for (const op of batch) {
+            const { name, guid, take } = op.input;
+            const status =
+                guid !== undefined
+                    ? (snapshot.mailboxes.find((m) => m.guid === guid && m.name === name) ??
+                      snapshot.mailboxes.find((m) => m.guid === guid))
+                    : snapshot.mailboxes.find((m) => m.name === name && (take?.(m) ?? true));
+            if (!status) op.resolve({});
+            else if (op.input.requireEmpty && status.messages > 0)
+                op.reject(op.input.refuse(status.name, status.messages));
+            else if (targets.some((t) => t.status.name === status.name)) op.resolve({ deleted: status });
+            else targets.push({ op, status });
+        }
+        if (targets.length === 0) return;
+        const requests: Array<Request<unknown>> = [];
+        const add = (request: Request<unknown>) => requests.push(request) - 1;
+        const deleteAt = targets.map((t) =>
+            add(deleteRequest(this.target, user, [t.status.name], t.op.input.requireEmpty)),
+        );
+        const unsubscribeAt = targets.map((t) =>
+            t.op.input.unsubscribe ? add(subscriptionRequest(user, [t.status.name], false)) : -1,
+        );
+        const results = await runBatch(this.target, user, requests);
+        const removed: string[] = [];
+        const unsubscribed: string[] = [];
+        const lookAgain: Op[] = [];
+        for (const [i, { op, status }] of targets.entries()) {
+            const deleted = results[deleteAt[i] as number];
+            const at = unsubscribeAt[i] as number;
+            const unsubscribeError = at >= 0 ? errorOf(results[at]) : undefined;
+            if (at >= 0 && !unsubscribeError) unsubscribed.push(status.name);
+            if (deleted instanceof DoveadmError) {
+                if (isExitCode(deleted, 68)) {
+                    if (second) op.resolve({});
+                    else lookAgain.push(op);
+                } else if (isExitCode(deleted, 65) && op.input.requireEmpty) {
+                    // A message arrived since the snapshot: the server kept the mailbox.
+                    const now = await statusOfNames(this.target, user, [status.name]);
+                    op.reject(op.input.refuse(status.name, now.get(status.name)?.messages ?? 0));
+                } else op.reject(deleted);
+                continue;
             }
+            removed.push(status.name);
+            if (unsubscribeError) op.reject(unsubscribeError);
+            else op.resolve({ deleted: status });
+        }
+        const uncertain = results.some((r) => r instanceof DoveadmUnknownOutcomeError);
+        this.remember(user, { removed, unsubscribed }, uncertain);
+        if (lookAgain.length > 0) {
+            this.snapshots.delete(user);
+            await this.runRemovals(user, lookAgain, true);
         }
     }
 
@@ -309,6 +528,11 @@ function settleByName(batch: Array<Settleable<string, void>>, name: string, erro
         if (error === undefined) op.resolve();
         else op.reject(error);
     }
+}
+
+/** The error in a batch result, if it is one. */
+function errorOf(result: unknown): unknown {
+    return result instanceof DoveadmError ? result : undefined;
 }
 
 /** For callers that want exit 65 as data: true when the error says the mailbox exists. */

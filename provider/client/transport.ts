@@ -200,7 +200,7 @@ export class Transport {
     }
 
     /** Sends `request`, retrying and verifying as it says; returns its parsed result or throws. */
-    run<T>(request: Request<T>): Promise<T> {
+    run<T>(request: Request<T>, firstError?: DoveadmError): Promise<T> {
         const verify = request.verify;
         return withRetry<T>(() => this.once(request), {
             idempotent: request.repeatable,
@@ -225,6 +225,7 @@ export class Transport {
                 : undefined,
             onRetry: this.hooks.onRetry,
             policy: this.policy,
+            firstError,
         });
     }
 
@@ -243,6 +244,52 @@ export class Transport {
             this.exchangeCommands([first, second], context, `${first.command}+${second.command}`),
         );
         return [settle(first, a), settle(second, b)];
+    }
+
+    /**
+     * Sends several commands, writes among them, in one request, and returns each one's result or
+     * error, in order. Dovecot runs the commands of one request one after another, in the order given,
+     * and answers each on its own, so one refused command fails alone. When the request as a whole
+     * fails (no answer, a temporary failure) nothing is known of any command: each write is then sent
+     * again on its own through `run`, one whose outcome is unknown only after its verify reads found
+     * it not done, and a write refused as temporary (exit 75) is retried the same way. A read that
+     * failed is returned as its error, for the caller to ask again if it needs to.
+     */
+    async runMany(requests: ReadonlyArray<Request<unknown>>, context: ErrorContext): Promise<Array<unknown>> {
+        const label = [...new Set(requests.map((r) => r.command))].join("+");
+        let answers: Array<ResponseRow[] | DoveadmError>;
+        try {
+            answers = await this.guarded(context, () => this.exchangeCommands(requests, context, label));
+        } catch (error) {
+            if (!(error instanceof DoveadmError) || error.fatal) throw error;
+            answers = requests.map(() => error);
+        }
+        const results: unknown[] = [];
+        for (const [i, request] of requests.entries()) {
+            const result = settle(request, answers[i]);
+            // A read that failed is the caller's to ask again (or not); a write is finished here.
+            const again =
+                request.write &&
+                result instanceof DoveadmError &&
+                !result.fatal &&
+                (result.retryable || result instanceof DoveadmUnknownOutcomeError);
+            results.push(again ? await this.alone(request, result) : result);
+        }
+        return results;
+    }
+
+    /**
+     * One command of a multi-command request that failed (as a whole, or this command as temporary),
+     * settled on its own: that failure counts as its first attempt, so a write whose outcome is
+     * unknown is verified before it is sent again, and retries stop at the policy's limit.
+     */
+    private async alone(request: Request<unknown>, failure: DoveadmError): Promise<unknown> {
+        try {
+            return await this.run(request, failure.withContext(request.context));
+        } catch (error) {
+            if (error instanceof DoveadmError && !error.fatal) return error;
+            throw error;
+        }
     }
 
     /** Lists the commands the server offers (`GET /doveadm/v1`); also a cheap check that it answers. */
@@ -320,7 +367,7 @@ export class Transport {
         );
         let parsed: z.infer<typeof answerSchema>;
         try {
-            parsed = answerSchema.parse(JSON.parse(text));
+            parsed = answerSchema.parse(JSON.parse(withCommas(text)));
         } catch {
             // The body may be anything, an echo of the request included: quote it only redacted.
             const excerpt = redact(text.slice(0, 2000), this.options.credentialForms ?? []).slice(0, 200);
@@ -486,4 +533,34 @@ function settle<T>(request: Request<T>, answer: ResponseRow[] | DoveadmError | u
         if (error instanceof DoveadmError) return error;
         throw error;
     }
+}
+
+/**
+ * Dovecot 2.3 leaves out the comma before an error that follows another command's answer in one
+ * request (`[["doveadmResponse",[],"a"]["error",{...},"b"]]`, seen live). Puts back a missing comma
+ * between the top-level elements, outside strings; anything else is left for JSON.parse to judge.
+ */
+export function withCommas(text: string): string {
+    let out = "";
+    let depth = 0;
+    let inString = false;
+    let escaped = false;
+    let last = "";
+    for (const char of text) {
+        if (inString) {
+            if (escaped) escaped = false;
+            else if (char === "\\") escaped = true;
+            else if (char === '"') inString = false;
+            out += char;
+            continue;
+        }
+        if (char === '"') inString = true;
+        else if (char === "[" || char === "{") {
+            if (depth === 1 && (last === "]" || last === "}")) out += ",";
+            depth++;
+        } else if (char === "]" || char === "}") depth--;
+        out += char;
+        if (!/\s/.test(char)) last = char;
+    }
+    return out;
 }

@@ -1,12 +1,12 @@
 // CRUD for one IMAP folder of one user. The mailbox is identified by its GUID, which survives
-// renames, so refresh finds a mailbox renamed behind Pulumi's back. The GUID is always the one read
-// back from the server after the create (never one the provider made up: on Dovecot 2.3 a create
-// that carries a GUID for a name another writer just made rewrites that writer's GUID). Nothing here
-// deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
+// renames, so refresh finds a mailbox renamed behind Pulumi's back. A create chooses the GUID (see
+// ownership.ts), so a rerun after lost state knows the folder it made; it is sent only for a name
+// just seen free (on Dovecot 2.3 a create with a GUID rewrites an existing mailbox's GUID). Nothing
+// here deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { DoveadmClient, MailboxStatus } from "../client/client";
+import { CreateResult, DoveadmClient, MailboxStatus } from "../client/client";
 import {
     DoveadmConflictError,
     DoveadmError,
@@ -20,6 +20,7 @@ import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
+import { ownedBy, ownedGuid } from "../ownership";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
@@ -35,6 +36,11 @@ export function mailboxInputShape(separator: string) {
         subscribed: flag(true),
         forceDestroy: flag(false),
         adopt: flag(false),
+        /** Set by the Mailbox constructor: what the GUIDs of the folders it makes are derived from. */
+        creator: z
+            .string({ error: "must be a string" })
+            .regex(/^[0-9a-f]{64}$/, "must be 64 hexadecimal digits (the Mailbox constructor sets it)")
+            .optional(),
     };
 }
 
@@ -86,6 +92,7 @@ function outputs(inputs: MailboxInputs, status: MailboxStatus): MailboxOutputs {
         subscribed: inputs.subscribed,
         forceDestroy: inputs.forceDestroy,
         adopt: inputs.adopt,
+        ...(inputs.creator === undefined ? {} : { creator: inputs.creator }),
         guid: status.guid,
         messages: status.messages,
         unseen: status.unseen,
@@ -103,6 +110,7 @@ function inputsOf(props: MailboxOutputs): MailboxInputs {
         subscribed: props.subscribed,
         forceDestroy: props.forceDestroy,
         adopt: props.adopt,
+        ...(props.creator === undefined ? {} : { creator: props.creator }),
     };
 }
 
@@ -165,18 +173,6 @@ function createError(error: unknown, user: string, name: string): unknown {
     return error;
 }
 
-/** The mailbox with this GUID: under `name` if it is still there, else wherever it was renamed to. */
-async function locate(
-    client: DoveadmClient,
-    user: string,
-    name: string,
-    guid: string,
-): Promise<MailboxStatus | undefined> {
-    const byName = await client.findStatus(user, name);
-    if (byName && byName.guid === guid) return byName;
-    return (await client.snapshot(user, 0)).mailboxes.find((status) => status.guid === guid);
-}
-
 /** The Mailbox provider's methods, using the process's configured client. */
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
@@ -228,31 +224,38 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: MailboxInputs) {
         const client = currentClient();
-        const { user, name } = inputs;
+        const { user, name, creator } = inputs;
         const adopting = inputs.adopt || isInbox(name);
-        let status: MailboxStatus | undefined;
+        let result: CreateResult;
         try {
-            if (adopting) status = await client.findStatus(user, name);
-            if (!status) status = await client.createMailbox(user, name);
+            result = await client.createOrTake(user, {
+                name,
+                guid: creator === undefined || isInbox(name) ? undefined : ownedGuid(creator, user),
+                subscribed: inputs.subscribed,
+                // Besides an adopted one, the folder this resource made in a run whose state was lost.
+                take: adopting
+                    ? () => true
+                    : creator === undefined
+                      ? undefined
+                      : (existing) => ownedBy(creator, user, existing.guid),
+            });
         } catch (error) {
-            if (adopting && isExists(error)) status = await client.findStatus(user, name);
             // Sent, but whether it ran is unknown (the server went away): record the resource as
             // pending, so the next `up` finishes it instead of leaving an unknown mailbox behind.
-            else if (outcomeUnknown(error)) {
+            if (outcomeUnknown(error)) {
                 const provisional = `pending-${randomBytes(16).toString("hex")}`;
                 throw new PartialFailureError(provisional, pendingOutputs(inputs), error, inputs);
-            } else throw createError(error, user, name);
+            }
+            throw createError(error, user, name);
         }
-        if (!status) throw ownedByOthers(user, name);
+        const { status, subscriptionError } = result;
         const created = outputs(inputs, status);
-        try {
-            await client.setSubscribed(user, status.name, inputs.subscribed);
-        } catch (error) {
-            // The mailbox exists: record it, so the next `up` only fixes the subscription.
+        // The mailbox exists: record it, so the next `up` only fixes the subscription.
+        if (subscriptionError !== undefined) {
             throw new PartialFailureError(
                 status.guid,
                 { ...created, subscribed: !inputs.subscribed },
-                error,
+                subscriptionError,
                 inputs,
             );
         }
@@ -300,7 +303,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         let status: MailboxStatus | undefined;
         try {
             if (pending(olds)) {
-                status = await finishPending(client, id, olds, user);
+                status = await finishPending(client, id, olds, news);
                 // Its subscription was never set: set it whatever the last known value says.
                 current = { ...outputs(current, status), subscribed: !news.subscribed };
                 changed = true;
@@ -346,72 +349,73 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(id, props) {
         const recordedProps = recorded("delete", id, props);
-        const { user, name } = recordedProps;
+        const { user, name, creator } = recordedProps;
         if (isInbox(name)) return; // INBOX is never deleted: it is only forgotten.
-        const client = currentClient();
-        const context = { command: "mailboxDelete", user, mailbox: name };
         const guid = identity(id, recordedProps);
-        let found: MailboxStatus | undefined;
         try {
-            if (guid !== undefined) found = await locate(client, user, name, guid);
-            // Pending and never finished: a mailbox under the name is the one its create made.
-            else found = await client.findStatus(user, name);
+            await currentClient().remove(user, {
+                name,
+                guid,
+                // Pending and never finished: a mailbox under the name is the one its create made
+                // (by its GUID's tag, when the create chose one).
+                take:
+                    guid === undefined && creator !== undefined
+                        ? (existing) => ownedBy(creator, user, existing.guid)
+                        : undefined,
+                requireEmpty: !recordedProps.forceDestroy,
+                unsubscribe: recordedProps.subscribed,
+                refuse: (found, messages) =>
+                    new DoveadmConflictError(
+                        "DOVEADM_MAILBOX_NOT_EMPTY",
+                        { command: "mailboxDelete", user, mailbox: found },
+                        `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
+                        "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
+                        { exitCode: 65 },
+                    ),
+            });
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
             throw error;
         }
-        if (!found) return; // already gone
-        const refuse = (messages: number) =>
-            new DoveadmConflictError(
-                "DOVEADM_MAILBOX_NOT_EMPTY",
-                { ...context, mailbox: found.name },
-                `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
-                "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
-                { exitCode: 65 },
-            );
-        if (!recordedProps.forceDestroy && found.messages > 0) throw refuse(found.messages);
-        try {
-            await client.deleteMailbox(user, found.name, { requireEmpty: !recordedProps.forceDestroy });
-        } catch (error) {
-            if (error instanceof DoveadmNotFoundError) return;
-            if (error instanceof DoveadmConflictError && !recordedProps.forceDestroy) {
-                // A message arrived since the status read: the server kept the mailbox.
-                const now = await client.findStatus(user, found.name);
-                throw refuse(now?.messages ?? 0);
-            }
-            throw error;
-        }
-        if (recordedProps.subscribed) await client.setSubscribed(user, found.name, false);
     },
 };
 
 /**
  * Finishes a create that was cut off (the resource is pending): takes the mailbox under the recorded
- * name, or creates it now. Without a GUID of its own (the create sent none), a mailbox found under
- * the name is the one this resource's interrupted create made (see the README on interrupted runs);
- * a pending record written by 0.1.0, which sent its chosen GUID, accepts only that GUID.
+ * name if this resource made it, or creates it now. This resource made it if its GUID carries the
+ * resource's tag; a pending record written by 0.1.0 (which sent its chosen GUID) accepts only that
+ * GUID; one written by a version that sent no GUID, and had no tag, takes the mailbox under the name
+ * (see the README on interrupted runs).
  */
 async function finishPending(
     client: DoveadmClient,
     id: string,
     olds: MailboxOutputs,
-    user: string,
+    news: MailboxInputs,
 ): Promise<MailboxStatus> {
+    const { user } = news;
     const guid = identity(id, olds);
-    const found = await client.findStatus(user, olds.name);
-    if (found && guid !== undefined && found.guid !== guid) {
-        throw new DoveadmConflictError(
-            "DOVEADM_MAILBOX_EXISTS",
-            { command: "mailboxCreate", user, mailbox: olds.name },
-            "the mailbox already exists, created by someone else while this one's creation was interrupted",
-            "Set adopt: true on this Mailbox and run `pulumi state delete` for it, then `pulumi up`, to take it over; or choose another name.",
-            { exitCode: 65 },
-        );
-    }
-    if (found) return found;
+    const creator = olds.creator ?? news.creator;
     try {
-        return await client.createMailbox(user, olds.name);
+        const result = await client.createOrTake(user, {
+            name: olds.name,
+            guid: creator === undefined ? undefined : ownedGuid(creator, user),
+            take: (existing) =>
+                guid !== undefined
+                    ? existing.guid === guid
+                    : creator === undefined || ownedBy(creator, user, existing.guid),
+        });
+        return result.status;
     } catch (error) {
+        if (isExists(error)) {
+            throw new DoveadmConflictError(
+                "DOVEADM_MAILBOX_EXISTS",
+                { command: "mailboxCreate", user, mailbox: olds.name },
+                "the mailbox already exists, created by someone else while this one's creation was interrupted",
+                "Set adopt: true on this Mailbox and run `pulumi state delete` for it, then `pulumi up`, to take it over; or choose another name.",
+                { exitCode: 65 },
+            );
+        }
         throw createError(error, user, olds.name);
     }
 }

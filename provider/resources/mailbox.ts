@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { creatorOf } from "../ownership";
 import mailboxProvider = require("../serialized/mailbox");
 
 /** The inputs of a Mailbox. */
@@ -31,6 +32,8 @@ export class Mailbox extends pulumi.dynamic.Resource {
     declare readonly forceDestroy: pulumi.Output<boolean>;
     /** Whether an existing mailbox was (or may be) taken over. */
     declare readonly adopt: pulumi.Output<boolean>;
+    /** What the GUIDs of the folders this resource makes are derived from (stack, project, name). */
+    declare readonly creator: pulumi.Output<string>;
     /** The mailbox GUID: 32 hex digits, kept across renames. Also the resource id. */
     declare readonly guid: pulumi.Output<string>;
     /** Messages in the mailbox when last read. */
@@ -50,6 +53,9 @@ export class Mailbox extends pulumi.dynamic.Resource {
     constructor(name: string, args: MailboxArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
             ...args,
+            // What the GUIDs of the folders this resource makes start with (see ownership.ts), so that
+            // a run whose state was lost knows them. Not a secret; a change of it changes nothing.
+            creator: creatorOf("Mailbox", pulumi.getProject(), pulumi.getStack(), name),
             guid: undefined,
             messages: undefined,
             unseen: undefined,

@@ -171,7 +171,7 @@ const IN_ROOT_SCRIPT = [
 ].join("\n");
 
 /** The file and arguments that run a Dovecot binary of `version` for the sandbox in `dir`. */
-function dovecotCommand(
+export function dovecotCommand(
     version: DovecotVersion,
     dir: string,
     binary: string,

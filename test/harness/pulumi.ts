@@ -215,7 +215,8 @@ export type Layout =
 
 /** One resource of the generic test program. */
 export interface ResourceSpec {
-    kind: "Mailbox" | "Subscription" | "Reload" | "FolderSet";
+    /** A resource of this package, or `Noop`: a dynamic resource whose create returns its inputs (the engine's floor). */
+    kind: "Mailbox" | "Subscription" | "Reload" | "FolderSet" | "Noop";
     /** The Pulumi resource name. */
     name: string;
     args: Record<string, unknown>;
@@ -246,8 +247,20 @@ const path = require("path");
 const dovecot = require(${JSON.stringify(libraryRef)});
 
 const specs = JSON.parse(fs.readFileSync(path.join(__dirname, "resources.json"), "utf8"));
+// The engine's floor: a dynamic resource whose create returns its inputs and that does nothing else.
+const noopProvider = {
+    async create(inputs) {
+        return { id: inputs.user + "/" + inputs.name, outs: inputs };
+    },
+};
+class Noop extends require("@pulumi/pulumi").dynamic.Resource {
+    constructor(name, args) {
+        super(noopProvider, name, args, {}, "bench", "Noop");
+    }
+}
 for (const spec of specs) {
-    const resource = new dovecot[spec.kind](spec.name, spec.args);
+    const Kind = spec.kind === "Noop" ? Noop : dovecot[spec.kind];
+    const resource = new Kind(spec.name, spec.args);
     exports[spec.name] = resource;
 }
 `;
@@ -371,6 +384,60 @@ export class PulumiProject {
         const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack];
         if (options.refresh) args.push("--refresh");
         return this.pulumi(args, options);
+    }
+
+    /**
+     * Starts `pulumi up` and kills it (the CLI, the language host and the provider, with SIGKILL) as
+     * soon as `when` says so, polling every 100 ms; as a crash or a cancelled pipeline would.
+     * Resolves true if it was killed, false if it ended first.
+     */
+    async upKilledWhen(
+        when: () => Promise<boolean>,
+        options: { env?: Record<string, string>; timeoutMs?: number } = {},
+    ): Promise<boolean> {
+        const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack];
+        const child = spawn("pulumi", args, {
+            cwd: this.dir,
+            env: this.env(options.env),
+            detached: true,
+            stdio: "ignore",
+        });
+        const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
+        let finished = false;
+        void ended.then(() => (finished = true));
+        const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+        let killed = false;
+        while (!finished && Date.now() < deadline) {
+            if (await when()) {
+                killed = !finished;
+                break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        try {
+            if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {
+            // it ended already
+        }
+        await ended;
+        return killed;
+    }
+
+    /**
+     * Forgets every resource of this package in the state (`stack export`, drop them, `stack import`),
+     * leaving the server as it is: a state lost or never written.
+     */
+    async forgetResources(): Promise<void> {
+        const state = parseJson<{ deployment: { resources?: StateResource[] } }>(
+            await this.exportText(),
+            "pulumi stack export",
+        );
+        state.deployment.resources = (state.deployment.resources ?? []).filter(
+            (r) => !r.type.startsWith("pulumi-nodejs:dynamic/dovecot:"),
+        );
+        const file = path.join(this.root, "forgotten.json");
+        writeFileSync(file, JSON.stringify(state));
+        await this.pulumi(["stack", "import", "--file", file, "--stack", this.stack]);
     }
 
     /** `pulumi preview --json`, parsed; pass `refresh` to preview with a refresh first. */

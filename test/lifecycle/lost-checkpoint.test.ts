@@ -1,0 +1,140 @@
+// Creates survive a lost checkpoint: when the state does not record folders that a run made (the
+// state was deleted, or the CLI died before writing it, as with PULUMI_SKIP_CHECKPOINTS), the next
+// `up` recognises them by the tag in their GUIDs and takes them back as they are, with no "already
+// exists" and no adopt; a folder that someone else made under a declared name is still refused.
+// Everything is checked on the server with doveadm.
+import { Sandbox, startDovecot } from "../harness/dovecot";
+import { PulumiProject, ResourceSpec, changedSteps } from "../harness/pulumi";
+
+jest.setTimeout(600_000);
+
+const ALICE = "alice@example.org";
+const BOB = "bob@example.org";
+
+/** The GUID of every folder of `user` but INBOX, by name, from doveadm. */
+async function guids(sandbox: Sandbox, user: string): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const m of await sandbox.mailboxes(user)) if (m.name !== "INBOX") found.set(m.name, m.guid);
+    return found;
+}
+
+describe("creates that survive a lost checkpoint", () => {
+    let sandbox: Sandbox;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot({ users: ["alice", "bob"] });
+    });
+    afterAll(async () => {
+        await sandbox?.stop();
+    });
+
+    it("after the state is deleted, up takes back the folders it made and still refuses one someone else made", async () => {
+        const mine: ResourceSpec[] = Array.from({ length: 6 }, (_, i) => ({
+            kind: "Mailbox",
+            name: `mine-${i}`,
+            args: { user: ALICE, name: `Mine/F${i}`, subscribed: i % 2 === 0 },
+        }));
+        const project = await PulumiProject.create({ server: sandbox, name: "lost-state", resources: mine });
+        try {
+            await project.up();
+            const made = await guids(sandbox, ALICE);
+            expect([...made.keys()].sort()).toEqual(mine.map((r) => r.args.name).sort());
+
+            // Someone else makes a folder with mail in it, and the program declares that name too.
+            await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "Theirs"]);
+            await sandbox.deliver(ALICE, "Theirs", 2);
+            const theirs = (await sandbox.status(ALICE, "Theirs"))?.guid;
+            await project.forgetResources();
+            expect(await project.stateResources()).toEqual([]);
+            project.setResources([
+                ...mine,
+                { kind: "Mailbox", name: "theirs", args: { user: ALICE, name: "Theirs" } },
+            ]);
+
+            const up = await project.up({ allowFailure: true });
+            expect(up.code).not.toBe(0);
+            expect(up.output).toMatch(/"Theirs"/);
+            expect(up.output).toMatch(/this stack did not create it/);
+            expect(up.output).toMatch(/adopt: true/);
+            expect(up.output).not.toMatch(/Mine\/F\d[^\n]*already exists/);
+            // Its own folders are taken back as they were: same GUIDs, recorded as the resources' ids.
+            const after = await guids(sandbox, ALICE);
+            for (const [name, guid] of made) expect(after.get(name)).toBe(guid);
+            const state = await project.stateResources();
+            for (const spec of mine) {
+                const resource = state.find((r) => r.urn.endsWith(`::${spec.name}`));
+                expect(resource?.id).toBe(made.get(spec.args.name as string));
+            }
+            expect((await sandbox.listSubscriptions(ALICE)).filter((n) => n.startsWith("Mine/"))).toEqual([
+                "Mine/F0",
+                "Mine/F2",
+                "Mine/F4",
+            ]);
+            // The other writer's folder is untouched.
+            expect(await sandbox.status(ALICE, "Theirs")).toMatchObject({ guid: theirs, messages: 2 });
+            expect(state.find((r) => r.urn.endsWith("::theirs"))).toBeUndefined();
+
+            project.setResources(mine);
+            await project.up();
+            expect(changedSteps(await project.preview())).toEqual([]);
+            await project.destroy();
+            expect(await sandbox.listMailboxes(ALICE)).toEqual(["INBOX", "Theirs"]);
+        } finally {
+            project.cleanup();
+        }
+    });
+
+    it("after the CLI is killed in the middle of up with checkpoints skipped, the next up finishes without duplicates", async () => {
+        const users = [ALICE, BOB];
+        const specs: ResourceSpec[] = users.flatMap((user, u) =>
+            Array.from({ length: 40 }, (_, i) => ({
+                kind: "Mailbox" as const,
+                name: `u${u}-f${i}`,
+                args: { user, name: `Killed/F${i}`, subscribed: i % 3 !== 0 },
+            })),
+        );
+        const project = await PulumiProject.create({ server: sandbox, name: "killed", resources: specs });
+        try {
+            const madeSoFar = async () =>
+                (await sandbox.listMailboxes(ALICE)).filter((n) => n.startsWith("Killed/")).length;
+            const killed = await project.upKilledWhen(async () => (await madeSoFar()) >= 10, {
+                env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+            });
+            expect(killed).toBe(true);
+            const before = await guids(sandbox, ALICE);
+            expect(before.size).toBeGreaterThanOrEqual(10);
+            expect(before.size).toBeLessThan(40);
+            // Nothing was written to the state, yet folders were made.
+            expect(await project.stateResources()).toEqual([]);
+            // As after any killed run: the stack's lock stays until `pulumi cancel` removes it.
+            await project.pulumi(["cancel", "--yes", "--stack", project.stack]);
+
+            const up = await project.up({ allowFailure: true });
+            expect(up.output).not.toMatch(/already exists/);
+            if (up.code !== 0) throw new Error(`the up after the kill failed:\n${up.output.slice(-3000)}`);
+            const after = await guids(sandbox, ALICE);
+            expect(after.size).toBe(40);
+            for (const [name, guid] of before) expect(after.get(name)).toBe(guid);
+            expect((await guids(sandbox, BOB)).size).toBe(40);
+            const state = await project.stateResources();
+            expect(state).toHaveLength(80);
+            for (const resource of state) {
+                const user = resource.outputs?.user as string;
+                const name = resource.outputs?.name as string;
+                expect(resource.id).toBe((await sandbox.status(user, name))?.guid);
+            }
+            const subscribed = (await sandbox.listSubscriptions(ALICE)).filter((n) =>
+                n.startsWith("Killed/"),
+            );
+            expect(subscribed).toHaveLength(
+                specs.filter((s) => s.args.user === ALICE && s.args.subscribed).length,
+            );
+            expect(changedSteps(await project.preview())).toEqual([]);
+            await project.destroy();
+            expect(await sandbox.listMailboxes(ALICE)).toEqual(["INBOX"]);
+            expect(await sandbox.listMailboxes(BOB)).toEqual(["INBOX"]);
+        } finally {
+            project.cleanup();
+        }
+    });
+});
