@@ -317,6 +317,29 @@ export function runBatch(
     return target.transport.runMany(requests, context);
 }
 
+/**
+ * Gives a mailbox a new GUID (`mailboxUpdate`). Used only to undo Dovecot 2.3's rewrite of another
+ * writer's mailbox GUID by a refused create (see Scheduler.runCreates); not in
+ * REQUIRED_DOVEADM_COMMANDS, since a server that refuses it only loses that repair.
+ */
+export async function mailboxUpdateGuid(
+    target: CommandTarget,
+    user: string,
+    name: string,
+    guid: string,
+): Promise<void> {
+    const context = { command: "mailboxUpdate", user, mailbox: name };
+    checkUser(user, context);
+    await target.transport.run({
+        command: "mailboxUpdate",
+        params: params({ user, mailbox: name, mailboxGuid: guid }),
+        context,
+        write: true,
+        repeatable: true,
+        parse: () => undefined,
+    });
+}
+
 /** Status of the mailboxes matching the masks (`*` and `%` are wildcards). Exit 68 if none match. */
 export async function mailboxStatus(
     target: CommandTarget,

@@ -1,8 +1,12 @@
 // Per-user scheduling: Dovecot locks a user's mail while a command runs, so one operation per user
-// runs at a time (queue.ts), and the operations that queue up meanwhile are merged into the array
-// forms of the commands (20 creates become one `mailboxCreate`), with each failure pinned on exactly
-// the mailbox it belongs to. Readers of a user share one snapshot, which any write drops. It is given
-// plain data (a user, a name) and returns plain results; it sends through commands.ts only.
+// runs at a time (queue.ts), and the operations that queue up meanwhile go out together: a user's
+// creates, or deletes, as one request holding one command per mailbox (each fails alone, so every
+// failure is pinned on exactly its mailbox); status reads and subscriptions in the array forms of the
+// commands. Creates and deletes first look at a snapshot of the user that serves them for a few
+// seconds and is kept up to date with this client's own writes; readers share a snapshot of their
+// own, which other writes drop. It is given plain data (a user, a name) and returns plain results;
+// it sends through commands.ts only.
+import { randomBytes } from "node:crypto";
 import {
     DoveadmConflictError,
     DoveadmError,
@@ -21,6 +25,7 @@ import {
     mailboxRename,
     mailboxStatus,
     mailboxSubscription,
+    mailboxUpdateGuid,
     statusAll,
     runBatch,
     statusOfNames,
@@ -119,13 +124,21 @@ interface CachedSnapshot {
     forWrites?: boolean;
 }
 
-/** The error of a 2.3 create that met another writer's mailbox made at the same moment (see runCreates). */
-function raced(user: string, name: string, guid: string): DoveadmConflictError {
+/**
+ * The error of a create that met another writer's mailbox made at the same moment, on Dovecot 2.3,
+ * which then wrote the GUID the create asked for into that mailbox. `repaired` says whether it was
+ * given a new random GUID since (so no later run takes it for this resource's own).
+ */
+function raced(user: string, name: string, guid: string, repaired: unknown): DoveadmConflictError {
+    const repair =
+        repaired === true
+            ? "pulumi-dovecot has given it a new random GUID, so that no later run takes it for this resource's own"
+            : `giving it a new GUID failed too (${repaired instanceof DoveadmError ? repaired.reason : String(repaired)}): run \`doveadm mailbox update -u ${JSON.stringify(user)} --mailbox-guid <32 new hex digits> ${JSON.stringify(name)}\`, or a later run will take it for this resource's own`;
     return new DoveadmConflictError(
         "DOVEADM_CREATE_RACED",
         { command: "mailboxCreate", user, mailbox: name },
-        `another writer created the mailbox at the same moment as this create, and Dovecot 2.3 then wrote the GUID this create asked for (${guid}) into it`,
-        `That mailbox is not this resource's, whatever its GUID says. Give it a new GUID (doveadm mailbox update -u ${JSON.stringify(user)} --mailbox-guid <32 new hex digits> ${JSON.stringify(name)}), then set adopt: true on this Mailbox to take it over, or choose another name.`,
+        `another writer created the mailbox at the same moment as this create, and Dovecot 2.3 wrote the GUID this create asked for (${guid}) into it; ${repair}`,
+        "That mailbox is someone else's: set adopt: true on this Mailbox to take it over with its messages, or choose another name.",
         { exitCode: 65 },
     );
 }
@@ -390,7 +403,8 @@ export class Scheduler {
             const now = readBack.get(name);
             if (result instanceof DoveadmError) {
                 if (!isExitCode(result, 65)) op.reject(result);
-                else if (now && guid !== undefined && now.guid === guid) op.reject(raced(user, name, guid));
+                else if (now && guid !== undefined && now.guid === guid)
+                    op.reject(raced(user, name, guid, await this.retag(user, name)));
                 else if (now && op.input.take?.(now)) takes.push({ op, status: now });
                 else op.reject(mailboxExists(user, name));
             } else if (now) {
@@ -427,8 +441,21 @@ export class Scheduler {
             if (results[at] instanceof DoveadmError) continue;
             (op.input.subscribed ? subscribed : unsubscribed).push(op.input.name);
         }
-        const uncertain = results.some((r) => r instanceof DoveadmUnknownOutcomeError);
+        // A create refused because the name exists shows the snapshot was behind: look again next time.
+        const stale = createAt.some((at) => isExitCode(results[at], 65));
+        const uncertain = stale || results.some((r) => r instanceof DoveadmUnknownOutcomeError);
         this.remember(user, { added: [...made.values()], subscribed, unsubscribed }, uncertain);
+    }
+
+    /** Gives a mailbox a new random GUID; true, or the error that prevented it. */
+    private async retag(user: string, name: string): Promise<unknown> {
+        try {
+            await mailboxUpdateGuid(this.target, user, name, randomBytes(16).toString("hex"));
+            return true;
+        } catch (error) {
+            if (error instanceof DoveadmError && error.fatal) throw error;
+            return error;
+        }
     }
 
     /**

@@ -216,7 +216,10 @@ export class Transport {
                               lost.code,
                               request.context,
                               `${lost.reason}, and reading the server back to learn whether it did failed too (${error.reason})`,
-                              lost.hint,
+                              // A server that went away is the thing to fix first.
+                              error instanceof DoveadmUnreachableError
+                                  ? `${error.hint} Then run again: pulumi-dovecot re-reads the server's state before repeating a change.`
+                                  : lost.hint,
                               { cause: error },
                           );
                       }

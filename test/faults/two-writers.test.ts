@@ -2,7 +2,8 @@
 // refused and says that another owner exists. The GUID each records is one it read back from the
 // server, and the loser's refused create never rewrites the winner's GUID (Dovecot 2.3 would, if the
 // create carried one), so the winner keeps managing its folder.
-import { Sandbox, startDovecot } from "../harness/dovecot";
+import { creatorOf, ownedBy } from "../../provider/ownership";
+import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { checkAndCreate, configure, rejection } from "../harness/providers";
 import { PulumiProject, ResourceSpec } from "../harness/pulumi";
@@ -60,6 +61,58 @@ describe("another writer makes the folder between the look and the create", () =
             proxy.reset();
         },
     );
+});
+
+describe("another writer makes the folder just before a create that carries a GUID", () => {
+    let sandbox: Sandbox;
+    let proxy: FaultProxy;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot({ users: ["alice"] });
+        proxy = await startFaultProxy({ target: sandbox.endpoint });
+        await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
+    });
+    afterAll(async () => {
+        await proxy.close();
+        await sandbox.stop();
+    });
+
+    it("is refused with the adopt advice, and the other writer's mailbox is never left with this resource's GUID", async () => {
+        const name = "Race/Tagged";
+        const creator = creatorOf("Mailbox", "race", "test", "tagged");
+        let theirs: string | undefined;
+        proxy.setRules([
+            {
+                command: "mailboxCreate",
+                times: 1,
+                action: {
+                    kind: "before",
+                    run: async () => {
+                        await sandbox.doveadm(["mailbox", "create", "-u", ALICE, name]);
+                        await sandbox.deliver(ALICE, name, 1);
+                        theirs = (await sandbox.status(ALICE, name))?.guid;
+                    },
+                },
+            },
+        ]);
+        const error = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
+        expect(theirs).toMatch(/^[0-9a-f]{32}$/);
+        expect(error?.message).toMatch(/adopt: true/);
+        expect(error.message).toContain(`"${name}"`);
+        const now = await sandbox.status(ALICE, name);
+        expect(now?.messages).toBe(1);
+        // Whatever the server did with the GUID the create carried, the mailbox is not taken for
+        // this resource's: a second create is refused as well, and the messages stay.
+        if (ownedBy(creator, ALICE, now?.guid ?? "")) throw new Error(`still tagged: ${error.message}`);
+        if (dovecotVersion() === "2.3") {
+            // 2.3 wrote the create's GUID into it; pulumi-dovecot gave it a new random one.
+            expect(error.message).toMatch(/same moment/);
+            expect(error.message).toMatch(/new random GUID/);
+        } else expect(now?.guid).toBe(theirs);
+        const again = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
+        expect(again?.message).toMatch(/this stack did not create it/);
+        expect((await sandbox.status(ALICE, name))?.messages).toBe(1);
+    });
 });
 
 describe("two stacks run pulumi up on the same folder at the same time", () => {

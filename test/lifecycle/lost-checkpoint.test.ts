@@ -10,11 +10,13 @@ jest.setTimeout(600_000);
 
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
+/** Folders per user in the killed run: enough that the kill lands in the middle, even on a slow machine. */
+const PER_USER = 80;
 
-/** The GUID of every folder of `user` but INBOX, by name, from doveadm. */
-async function guids(sandbox: Sandbox, user: string): Promise<Map<string, string>> {
+/** The GUID of every folder of `user` under `prefix`, by name, from doveadm. */
+async function guids(sandbox: Sandbox, user: string, prefix: string): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    for (const m of await sandbox.mailboxes(user)) if (m.name !== "INBOX") found.set(m.name, m.guid);
+    for (const m of await sandbox.mailboxes(user)) if (m.name.startsWith(prefix)) found.set(m.name, m.guid);
     return found;
 }
 
@@ -37,7 +39,7 @@ describe("creates that survive a lost checkpoint", () => {
         const project = await PulumiProject.create({ server: sandbox, name: "lost-state", resources: mine });
         try {
             await project.up();
-            const made = await guids(sandbox, ALICE);
+            const made = await guids(sandbox, ALICE, "Mine/");
             expect([...made.keys()].sort()).toEqual(mine.map((r) => r.args.name).sort());
 
             // Someone else makes a folder with mail in it, and the program declares that name too.
@@ -58,7 +60,7 @@ describe("creates that survive a lost checkpoint", () => {
             expect(up.output).toMatch(/adopt: true/);
             expect(up.output).not.toMatch(/Mine\/F\d[^\n]*already exists/);
             // Its own folders are taken back as they were: same GUIDs, recorded as the resources' ids.
-            const after = await guids(sandbox, ALICE);
+            const after = await guids(sandbox, ALICE, "Mine/");
             for (const [name, guid] of made) expect(after.get(name)).toBe(guid);
             const state = await project.stateResources();
             for (const spec of mine) {
@@ -87,7 +89,7 @@ describe("creates that survive a lost checkpoint", () => {
     it("after the CLI is killed in the middle of up with checkpoints skipped, the next up finishes without duplicates", async () => {
         const users = [ALICE, BOB];
         const specs: ResourceSpec[] = users.flatMap((user, u) =>
-            Array.from({ length: 40 }, (_, i) => ({
+            Array.from({ length: PER_USER }, (_, i) => ({
                 kind: "Mailbox" as const,
                 name: `u${u}-f${i}`,
                 args: { user, name: `Killed/F${i}`, subscribed: i % 3 !== 0 },
@@ -97,13 +99,22 @@ describe("creates that survive a lost checkpoint", () => {
         try {
             const madeSoFar = async () =>
                 (await sandbox.listMailboxes(ALICE)).filter((n) => n.startsWith("Killed/")).length;
-            const killed = await project.upKilledWhen(async () => (await madeSoFar()) >= 10, {
+            const killed = await project.upKilledWhen(async () => (await madeSoFar()) >= 5, {
                 env: { PULUMI_SKIP_CHECKPOINTS: "true" },
             });
             expect(killed).toBe(true);
-            const before = await guids(sandbox, ALICE);
-            expect(before.size).toBeGreaterThanOrEqual(10);
-            expect(before.size).toBeLessThan(40);
+            // The server finishes the commands that were under way when the CLI died: read the folders
+            // once two readings half a second apart agree (a read during a create sees it half made).
+            let before = await guids(sandbox, ALICE, "Killed/");
+            for (let i = 0; i < 20; i++) {
+                await new Promise((resolve) => setTimeout(resolve, 500));
+                const again = await guids(sandbox, ALICE, "Killed/");
+                const same = again.size === before.size && [...again].every(([n, g]) => before.get(n) === g);
+                before = again;
+                if (same) break;
+            }
+            expect(before.size).toBeGreaterThanOrEqual(5);
+            expect(before.size).toBeLessThan(PER_USER);
             // Nothing was written to the state, yet folders were made.
             expect(await project.stateResources()).toEqual([]);
             // As after any killed run: the stack's lock stays until `pulumi cancel` removes it.
@@ -112,12 +123,12 @@ describe("creates that survive a lost checkpoint", () => {
             const up = await project.up({ allowFailure: true });
             expect(up.output).not.toMatch(/already exists/);
             if (up.code !== 0) throw new Error(`the up after the kill failed:\n${up.output.slice(-3000)}`);
-            const after = await guids(sandbox, ALICE);
-            expect(after.size).toBe(40);
+            const after = await guids(sandbox, ALICE, "Killed/");
+            expect(after.size).toBe(PER_USER);
             for (const [name, guid] of before) expect(after.get(name)).toBe(guid);
-            expect((await guids(sandbox, BOB)).size).toBe(40);
+            expect((await guids(sandbox, BOB, "Killed/")).size).toBe(PER_USER);
             const state = await project.stateResources();
-            expect(state).toHaveLength(80);
+            expect(state).toHaveLength(2 * PER_USER);
             for (const resource of state) {
                 const user = resource.outputs?.user as string;
                 const name = resource.outputs?.name as string;
