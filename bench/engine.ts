@@ -88,6 +88,7 @@ export function mailboxSpecs(users: string[], perUser: number): ResourceSpec[] {
                 kind: "Mailbox",
                 name: `u${u}-f${i}`,
                 args: { user, name: `Bench/F${i}`, subscribed: i % 2 === 0 },
+                noExport: true,
             });
         }
     });
@@ -103,6 +104,7 @@ export function noopSpecs(users: string[], perUser: number): ResourceSpec[] {
 export function folderSetSpecs(users: string[], perUser: number): ResourceSpec[] {
     return users.map((user, u) => ({
         kind: "FolderSet",
+        noExport: true,
         name: `u${u}-folders`,
         args: {
             user,

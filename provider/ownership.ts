@@ -6,11 +6,12 @@
 // makes each creation's GUID new: replication tells a folder deleted and created again apart by GUID.
 import { createHash, randomBytes } from "node:crypto";
 
-/** The `creator` input of a resource: a hash of what names it in its stack (nothing secret). */
+/** The `creator` input of a resource: 32 hex digits of a hash of what names it in its stack (nothing secret). */
 export function creatorOf(kind: string, project: string, stack: string, name: string): string {
     return createHash("sha256")
         .update(JSON.stringify(["pulumi-dovecot creator v1", kind, project, stack, name]))
-        .digest("hex");
+        .digest("hex")
+        .slice(0, 32);
 }
 
 /** The 24 hex digits that begin the GUIDs of the mailboxes `creator` makes for `user`. */

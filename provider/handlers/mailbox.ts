@@ -39,7 +39,7 @@ export function mailboxInputShape(separator: string) {
         /** Set by the Mailbox constructor: what the GUIDs of the folders it makes are derived from. */
         creator: z
             .string({ error: "must be a string" })
-            .regex(/^[0-9a-f]{64}$/, "must be 64 hexadecimal digits (the Mailbox constructor sets it)")
+            .regex(/^[0-9a-f]{32}$/, "must be 32 hexadecimal digits (the Mailbox constructor sets it)")
             .optional(),
     };
 }
@@ -92,7 +92,8 @@ function outputs(inputs: MailboxInputs, status: MailboxStatus): MailboxOutputs {
         subscribed: inputs.subscribed,
         forceDestroy: inputs.forceDestroy,
         adopt: inputs.adopt,
-        ...(inputs.creator === undefined ? {} : { creator: inputs.creator }),
+        // No `creator`: a mailbox with a GUID is known by it. Only a pending record keeps it (see
+        // pendingOutputs), which is also what keeps the state of a thousand mailboxes small.
         guid: status.guid,
         messages: status.messages,
         unseen: status.unseen,
@@ -344,7 +345,9 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             throw error;
         }
         // Without a fresh status (only flags or the subscription changed), the last counters stay.
-        return { outs: status ? outputs(news, status) : { ...current, ...news } };
+        if (status) return { outs: outputs(news, status) };
+        const { creator: _settled, ...outs } = { ...current, ...news };
+        return { outs };
     },
 
     async delete(id, props) {

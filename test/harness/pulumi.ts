@@ -220,6 +220,8 @@ export interface ResourceSpec {
     /** The Pulumi resource name. */
     name: string;
     args: Record<string, unknown>;
+    /** Leave it out of the stack's outputs (the benchmark: a real program does not export a thousand resources). */
+    noExport?: boolean;
 }
 
 /** Options for a scratch project. */
@@ -261,7 +263,7 @@ class Noop extends require("@pulumi/pulumi").dynamic.Resource {
 for (const spec of specs) {
     const Kind = spec.kind === "Noop" ? Noop : dovecot[spec.kind];
     const resource = new Kind(spec.name, spec.args);
-    exports[spec.name] = resource;
+    if (!spec.noExport) exports[spec.name] = resource;
 }
 `;
 }
