@@ -70,12 +70,15 @@ interface Target {
     renamed: string;
 }
 
+/**
+ * The mailboxes of a run, users taken in turn (F0 of every user, then F1, ...): the raw baselines'
+ * concurrent requests then go to different users. Dovecot 2.3 was seen to refuse, rarely, a create
+ * of a new name as "exists" (65) while other creates of the same user ran at the same moment.
+ */
 function targets(users: string[], perUser: number, prefix: string): Target[] {
     const list: Target[] = [];
-    for (const user of users) {
-        for (let i = 0; i < perUser; i++) {
-            list.push({ user, name: `${prefix}/F${i}`, renamed: `${prefix}/R${i}` });
-        }
+    for (let i = 0; i < perUser; i++) {
+        for (const user of users) list.push({ user, name: `${prefix}/F${i}`, renamed: `${prefix}/R${i}` });
     }
     return list;
 }
@@ -94,7 +97,9 @@ async function raw(sandbox: Sandbox, command: string, params: Record<string, unk
     });
     const text = await response.body.text();
     if (response.statusCode !== 200 || !text.startsWith('[["doveadmResponse"')) {
-        throw new Error(`baseline ${command} failed: ${response.statusCode} ${text.slice(0, 200)}`);
+        throw new Error(
+            `baseline ${command} ${JSON.stringify(params)} failed: ${response.statusCode} ${text.slice(0, 200)}`,
+        );
     }
 }
 

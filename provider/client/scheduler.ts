@@ -71,6 +71,14 @@ export function mailboxExists(user: string, name: string): DoveadmConflictError 
  */
 export const LOOK_MAX_AGE_MS = 3_000;
 
+/**
+ * The same for deletes that may not take messages with them (`requireEmpty`): a stale snapshot can
+ * only make such a delete miss (68, then it looks again) or be refused by the server (65), never
+ * take mail, so it may serve them for longer. The engine interleaves users' deletes over the whole
+ * `destroy`, with checkpoints after each.
+ */
+export const LOOK_MAX_AGE_EMPTY_DELETES_MS = 60_000;
+
 /** One mailbox to create. */
 export interface CreateOrder {
     name: string;
@@ -126,14 +134,24 @@ interface CachedSnapshot {
 
 /**
  * The error of a create that met another writer's mailbox made at the same moment, on Dovecot 2.3,
- * which then wrote the GUID the create asked for into that mailbox. `repaired` says whether it was
- * given a new random GUID since (so no later run takes it for this resource's own).
+ * which then wrote the GUID the create asked for into that mailbox. `repaired` says what was done
+ * about it: its own GUID put back, a new random one given (its own was not seen), or the error that
+ * prevented either.
  */
-function raced(user: string, name: string, guid: string, repaired: unknown): DoveadmConflictError {
+function raced(
+    user: string,
+    name: string,
+    guid: string,
+    original: string | undefined,
+    repaired: unknown,
+): DoveadmConflictError {
+    const command = `doveadm mailbox update -u ${JSON.stringify(user)} --mailbox-guid ${original ?? "<32 new hex digits>"} ${JSON.stringify(name)}`;
     const repair =
-        repaired === true
-            ? "pulumi-dovecot has given it a new random GUID, so that no later run takes it for this resource's own"
-            : `giving it a new GUID failed too (${repaired instanceof DoveadmError ? repaired.reason : String(repaired)}): run \`doveadm mailbox update -u ${JSON.stringify(user)} --mailbox-guid <32 new hex digits> ${JSON.stringify(name)}\`, or a later run will take it for this resource's own`;
+        repaired !== true
+            ? `giving it back a GUID of its own failed too (${repaired instanceof DoveadmError ? repaired.reason : String(repaired)}): run \`${command}\`, or a later run will take it for this resource's own`
+            : original
+              ? `pulumi-dovecot has put its own GUID (${original}) back`
+              : "pulumi-dovecot has given it a new random GUID (its own was not seen), so that no later run takes it for this resource's own";
     return new DoveadmConflictError(
         "DOVEADM_CREATE_RACED",
         { command: "mailboxCreate", user, mailbox: name },
@@ -265,9 +283,9 @@ export class Scheduler {
      * The snapshot a batch of creates or deletes looks at, from inside the user's turn: the cached one
      * if it is recent (it holds this client's own writes since), else a new one.
      */
-    private async look(user: string): Promise<UserSnapshot> {
+    private async look(user: string, maxAgeMs = LOOK_MAX_AGE_MS): Promise<UserSnapshot> {
         const cached = this.snapshots.get(user);
-        if (cached?.value && Date.now() - cached.requestedAt <= LOOK_MAX_AGE_MS) return cached.value;
+        if (cached?.value && Date.now() - cached.requestedAt <= maxAgeMs) return cached.value;
         const requestedAt = Date.now();
         const value = await userSnapshot(this.target, user);
         this.snapshots.set(user, { requestedAt, promise: Promise.resolve(value), value, forWrites: true });
@@ -376,8 +394,19 @@ export class Scheduler {
         }
         const requests: Array<Request<unknown>> = [];
         const add = (request: Request<unknown>) => requests.push(request) - 1;
+        // The names that get a GUID are read once more just before their creates, in the same
+        // request: if another writer made one since the look, Dovecot 2.3 will write this create's
+        // GUID into it, and this shows the GUID to put back.
+        const tagged = creates.filter((op) => op.input.guid !== undefined).map((op) => op.input.name);
+        const beforeAt = tagged.length > 0 ? add(statusOfNamesRequest(this.target, user, tagged)) : -1;
+        // A create with a GUID is one command per name (doveadm takes a GUID for one name only); those
+        // without go as one array-form command, cheaper on the server, whose failure is pinned below.
+        const plain = creates.filter((op) => op.input.guid === undefined).map((op) => op.input.name);
+        const plainAt = plain.length > 1 ? add(createRequest(this.target, user, plain)) : -1;
         const createAt = creates.map((op) =>
-            add(createRequest(this.target, user, [op.input.name], op.input.guid)),
+            plainAt >= 0 && op.input.guid === undefined
+                ? plainAt
+                : add(createRequest(this.target, user, [op.input.name], op.input.guid)),
         );
         const subscribeAt = new Map<Op, number>();
         for (const op of [...creates, ...takes.map((t) => t.op)]) {
@@ -388,9 +417,10 @@ export class Scheduler {
         const statusAt = names.length > 0 ? add(statusOfNamesRequest(this.target, user, names)) : -1;
         const results = requests.length > 0 ? await runBatch(this.target, user, requests) : [];
         const statusResult = statusAt >= 0 ? results[statusAt] : [];
-        const readBack = new Map(
-            (Array.isArray(statusResult) ? (statusResult as MailboxStatus[]) : []).map((m) => [m.name, m]),
-        );
+        const byName = (result: unknown) =>
+            new Map((Array.isArray(result) ? (result as MailboxStatus[]) : []).map((m) => [m.name, m]));
+        const readBack = byName(statusResult);
+        const before = byName(beforeAt >= 0 ? results[beforeAt] : []);
         const subscriptionError = (op: Op) => {
             const at = subscribeAt.get(op);
             return at === undefined ? undefined : errorOf(results[at]);
@@ -399,13 +429,28 @@ export class Scheduler {
         const missing: Op[] = [];
         for (const [i, op] of creates.entries()) {
             const { name, guid } = op.input;
-            const result = results[createAt[i] as number];
+            let result = results[createAt[i] as number];
             const now = readBack.get(name);
+            // Only a refusal the server answered: after a lost answer nothing is sent again unverified.
+            if (createAt[i] === plainAt && result instanceof DoveadmError && result.exitCode !== undefined) {
+                // The array form goes on past a name that fails and reports one error for all: a name
+                // that exists now was made by it (the look saw it absent); the others are sent alone.
+                if (now) result = undefined;
+                else {
+                    result = await mailboxCreate(this.target, user, [name]).then(
+                        () => undefined,
+                        (error: unknown) => error,
+                    );
+                    if (!(result instanceof DoveadmError) && result !== undefined) throw result;
+                }
+            }
             if (result instanceof DoveadmError) {
                 if (!isExitCode(result, 65)) op.reject(result);
-                else if (now && guid !== undefined && now.guid === guid)
-                    op.reject(raced(user, name, guid, await this.retag(user, name)));
-                else if (now && op.input.take?.(now)) takes.push({ op, status: now });
+                else if (now && guid !== undefined && now.guid === guid) {
+                    const original = before.get(name)?.guid;
+                    const own = original !== undefined && original !== guid ? original : undefined;
+                    op.reject(raced(user, name, guid, own, await this.retag(user, name, own)));
+                } else if (now && op.input.take?.(now)) takes.push({ op, status: now });
                 else op.reject(mailboxExists(user, name));
             } else if (now) {
                 made.set(name, now);
@@ -442,15 +487,15 @@ export class Scheduler {
             (op.input.subscribed ? subscribed : unsubscribed).push(op.input.name);
         }
         // A create refused because the name exists shows the snapshot was behind: look again next time.
-        const stale = createAt.some((at) => isExitCode(results[at], 65));
+        const stale = createAt.some((at) => at !== plainAt && isExitCode(results[at], 65));
         const uncertain = stale || results.some((r) => r instanceof DoveadmUnknownOutcomeError);
         this.remember(user, { added: [...made.values()], subscribed, unsubscribed }, uncertain);
     }
 
-    /** Gives a mailbox a new random GUID; true, or the error that prevented it. */
-    private async retag(user: string, name: string): Promise<unknown> {
+    /** Gives a mailbox back its GUID (or a new random one); true, or the error that prevented it. */
+    private async retag(user: string, name: string, guid?: string): Promise<unknown> {
         try {
-            await mailboxUpdateGuid(this.target, user, name, randomBytes(16).toString("hex"));
+            await mailboxUpdateGuid(this.target, user, name, guid ?? randomBytes(16).toString("hex"));
             return true;
         } catch (error) {
             if (error instanceof DoveadmError && error.fatal) throw error;
@@ -470,7 +515,8 @@ export class Scheduler {
         second: boolean,
     ): Promise<void> {
         type Op = Settleable<RemoveOrder, RemoveResult>;
-        const snapshot = await this.look(user);
+        const onlyEmpty = batch.every((op) => op.input.requireEmpty);
+        const snapshot = await this.look(user, onlyEmpty ? LOOK_MAX_AGE_EMPTY_DELETES_MS : LOOK_MAX_AGE_MS);
         const targets: Array<{ op: Op; status: MailboxStatus }> = [];
         for (const op of batch) {
             const { name, guid, take } = op.input;

@@ -104,11 +104,9 @@ describe("another writer makes the folder just before a create that carries a GU
         // Whatever the server did with the GUID the create carried, the mailbox is not taken for
         // this resource's: a second create is refused as well, and the messages stay.
         if (ownedBy(creator, ALICE, now?.guid ?? "")) throw new Error(`still tagged: ${error.message}`);
-        if (dovecotVersion() === "2.3") {
-            // 2.3 wrote the create's GUID into it; pulumi-dovecot gave it a new random one.
-            expect(error.message).toMatch(/same moment/);
-            expect(error.message).toMatch(/new random GUID/);
-        } else expect(now?.guid).toBe(theirs);
+        // 2.3 wrote the create's GUID into it, and pulumi-dovecot put the other writer's back.
+        if (dovecotVersion() === "2.3") expect(error.message).toMatch(/same moment[\s\S]*put its own GUID/);
+        expect(now?.guid).toBe(theirs);
         const again = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
         expect(again?.message).toMatch(/this stack did not create it/);
         expect((await sandbox.status(ALICE, name))?.messages).toBe(1);
@@ -150,7 +148,11 @@ describe("two stacks run pulumi up on the same folder at the same time", () => {
                     expect(recorded?.id).toBe(guid);
                     expect(recorded?.outputs?.guid).toBe(guid);
                 } else {
-                    expect(results[i]?.output).toMatch(/already exists, and this stack did not create it/);
+                    // On 2.3 the loser may meet the winner's folder inside its own create's request; its
+                    // GUID is then put back (the winner's state still matches the server, above).
+                    expect(results[i]?.output).toMatch(
+                        /already exists, and this stack did not create it|same moment[\s\S]*put its own GUID/,
+                    );
                     expect(recorded).toBeUndefined();
                 }
             }
