@@ -26,61 +26,9 @@ describe("another writer makes the folder between the look and the create", () =
         await sandbox.stop();
     });
 
-    it.each([["Mailbox"], ["FolderSet"]])(
-        "a %s is refused, names the other owner, and leaves the other's GUID alone",
-        async (kind) => {
-            const name = `Race/${kind}`;
-            let theirs: string | undefined;
-            proxy.setRules([
-                {
-                    command: "mailboxCreate",
-                    times: 1,
-                    action: {
-                        kind: "before",
-                        run: async () => {
-                            await sandbox.doveadm(["mailbox", "create", "-u", ALICE, name]);
-                            await sandbox.deliver(ALICE, name, 1);
-                            theirs = (await sandbox.status(ALICE, name))?.guid;
-                        },
-                    },
-                },
-            ]);
-            const error = await rejection(
-                kind === "Mailbox"
-                    ? checkAndCreate("mailbox", { user: ALICE, name })
-                    : checkAndCreate("folders", { user: ALICE, folders: [{ name }] }),
-            );
-            expect(theirs).toMatch(/^[0-9a-f]{32}$/);
-            expect(error?.message).toMatch(/another stack|someone else/);
-            expect(error.message).toMatch(/adopt: true/);
-            // The create was sent (and refused), and did not touch the other writer's mailbox.
-            expect(proxy.count("mailboxCreate")).toBeGreaterThanOrEqual(1);
-            expect(await sandbox.status(ALICE, name)).toEqual({ guid: theirs, messages: 1 });
-            // A FolderSet records nothing it did not make.
-            if (kind === "FolderSet") expect(error.properties?.mailboxes ?? []).toEqual([]);
-            proxy.reset();
-        },
-    );
-});
-
-describe("another writer makes the folder just before a create that carries a GUID", () => {
-    let sandbox: Sandbox;
-    let proxy: FaultProxy;
-
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
-        proxy = await startFaultProxy({ target: sandbox.endpoint });
-        await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
-    });
-    afterAll(async () => {
-        await proxy.close();
-        await sandbox.stop();
-    });
-
-    it("is refused with the adopt advice, and the other writer's mailbox is never left with this resource's GUID", async () => {
-        const name = "Race/Tagged";
-        const creator = creatorOf("Mailbox", "race", "test", "tagged");
-        let theirs: string | undefined;
+    /** Makes the next create meet `name` made (with a message) by another writer just before it. */
+    const anotherWriterBeforeCreate = (name: string) => {
+        const other: { guid?: string } = {};
         proxy.setRules([
             {
                 command: "mailboxCreate",
@@ -90,13 +38,42 @@ describe("another writer makes the folder just before a create that carries a GU
                     run: async () => {
                         await sandbox.doveadm(["mailbox", "create", "-u", ALICE, name]);
                         await sandbox.deliver(ALICE, name, 1);
-                        theirs = (await sandbox.status(ALICE, name))?.guid;
+                        other.guid = (await sandbox.status(ALICE, name))?.guid;
                     },
                 },
             },
         ]);
+        return other;
+    };
+
+    it.each([["Mailbox"], ["FolderSet"]])(
+        "a %s is refused, names the other owner, and leaves the other's GUID alone",
+        async (kind) => {
+            const name = `Race/${kind}`;
+            const other = anotherWriterBeforeCreate(name);
+            const error = await rejection(
+                kind === "Mailbox"
+                    ? checkAndCreate("mailbox", { user: ALICE, name })
+                    : checkAndCreate("folders", { user: ALICE, folders: [{ name }] }),
+            );
+            expect(other.guid).toMatch(/^[0-9a-f]{32}$/);
+            expect(error?.message).toMatch(/another stack|someone else/);
+            expect(error.message).toMatch(/adopt: true/);
+            // The create was sent (and refused), and did not touch the other writer's mailbox.
+            expect(proxy.count("mailboxCreate")).toBeGreaterThanOrEqual(1);
+            expect(await sandbox.status(ALICE, name)).toEqual({ guid: other.guid, messages: 1 });
+            // A FolderSet records nothing it did not make.
+            if (kind === "FolderSet") expect(error.properties?.mailboxes ?? []).toEqual([]);
+            proxy.reset();
+        },
+    );
+
+    it("a Mailbox whose create carries a GUID is refused with the adopt advice, and the other writer's mailbox keeps its own GUID", async () => {
+        const name = "Race/Tagged";
+        const creator = creatorOf("Mailbox", "race", "test", "tagged");
+        const other = anotherWriterBeforeCreate(name);
         const error = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
-        expect(theirs).toMatch(/^[0-9a-f]{32}$/);
+        expect(other.guid).toMatch(/^[0-9a-f]{32}$/);
         expect(error?.message).toMatch(/adopt: true/);
         expect(error.message).toContain(`"${name}"`);
         const now = await sandbox.status(ALICE, name);
@@ -106,7 +83,7 @@ describe("another writer makes the folder just before a create that carries a GU
         if (ownedBy(creator, ALICE, now?.guid ?? "")) throw new Error(`still tagged: ${error.message}`);
         // 2.3 wrote the create's GUID into it, and pulumi-dovecot put the other writer's back.
         if (dovecotVersion() === "2.3") expect(error.message).toMatch(/same moment[\s\S]*put its own GUID/);
-        expect(now?.guid).toBe(theirs);
+        expect(now?.guid).toBe(other.guid);
         const again = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
         expect(again?.message).toMatch(/this stack did not create it/);
         expect((await sandbox.status(ALICE, name))?.messages).toBe(1);
