@@ -3,6 +3,7 @@
 //   --mailboxes N (1000)   --users U (50): the client benchmark
 //   --sizes 300,1000       --engine-users V (50): the engine benchmark, each size with and without
 //                          PULUMI_SKIP_CHECKPOINTS, beside its baselines
+//   --modes on,skipped     which of the two checkpoint settings to run (both by default)
 //   --skip-engine          --out FILE (bench/RESULTS.md)
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -117,7 +118,12 @@ async function main() {
                     deleteSeconds: rawHttp.find((r) => r.phase === "delete")?.seconds ?? NaN,
                     requests: (await countRequests()) - before,
                 });
-                for (const skipCheckpoints of [false, true]) {
+                const modesIndex = process.argv.indexOf("--modes");
+                const modes =
+                    modesIndex >= 0 ? (process.argv[modesIndex + 1] as string).split(",") : ["on", "skipped"];
+                for (const skipCheckpoints of [false, true].filter((skip) =>
+                    modes.includes(skip ? "skipped" : "on"),
+                )) {
                     const runs = [
                         { shape: SHAPES.floor, specs: noopSpecs(users, perUser), then: ["destroy"] as const },
                         {
