@@ -5,25 +5,21 @@
 import { createHash } from "node:crypto";
 import { ConnectionSettings, authorizationHeader } from "../settings";
 import { CommandTarget, MailboxStatus, UserSnapshot, listCommands, reload } from "./commands";
-import { DoveadmConflictError, DoveadmError } from "./errors";
+import { DoveadmError } from "./errors";
 import { credentialForms } from "./redact";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./retry";
-import { CreateOrder, CreateResult, RemoveOrder, RemoveResult, Scheduler } from "./scheduler";
+import {
+    CreateOrder,
+    CreateResult,
+    RemoveOrder,
+    RemoveResult,
+    Scheduler,
+    mailboxNotEmpty,
+} from "./scheduler";
 import { CommandInfo, Transport, resetGates } from "./transport";
 
 export { MailboxStatus, REQUIRED_DOVEADM_COMMANDS, STATUS_FIELDS, UserSnapshot } from "./commands";
 export { CreateOrder, CreateResult, RemoveOrder, RemoveResult } from "./scheduler";
-
-/** A delete refused because the mailbox holds messages. */
-function notEmpty(user: string, name: string, messages: number): DoveadmConflictError {
-    return new DoveadmConflictError(
-        "DOVEADM_MAILBOX_NOT_EMPTY",
-        { command: "mailboxDelete", user, mailbox: name },
-        `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
-        "Move the messages elsewhere first, or allow deleting them (forceDestroy: true) and run again.",
-        { exitCode: 65 },
-    );
-}
 
 /** Hooks for observing the client (counting requests in benchmarks and tests). */
 export interface ClientHooks {
@@ -109,7 +105,13 @@ export class DoveadmClient {
             name,
             requireEmpty: options.requireEmpty,
             unsubscribe: false,
-            refuse: (found, messages) => notEmpty(user, found, messages),
+            refuse: (found, messages) =>
+                mailboxNotEmpty(
+                    user,
+                    found,
+                    messages,
+                    "Move the messages elsewhere first, or allow deleting them (forceDestroy: true) and run again.",
+                ),
         });
     }
 

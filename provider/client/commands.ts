@@ -469,19 +469,18 @@ async function withInbox(
 }
 
 /**
- * Every mailbox's status and the subscription list of a user, in one request: the only place where
- * two commands share a payload. Both are reads, so their order does not matter; if the request fails,
- * they are sent again one per request.
+ * Every mailbox's status and the subscription list of a user, in one request. If it fails, they are
+ * sent again one per request.
  */
 export async function userSnapshot(target: CommandTarget, user: string): Promise<UserSnapshot> {
     const takenAt = Date.now();
     const status = statusOf(target, user, ["*"]);
     checkUser(user, status.context);
     try {
-        const [mailboxes, subscriptions] = await target.transport.runReads(
-            status,
-            listOf(target, user, { subscribed: true }),
-        );
+        const [mailboxes, subscriptions] = (await target.transport.runMany(
+            [status, listOf(target, user, { subscribed: true })],
+            { ...status.context, command: "mailboxStatus+mailboxList" },
+        )) as [MailboxStatus[] | DoveadmError, string[] | DoveadmError];
         if (!(mailboxes instanceof DoveadmError) && !(subscriptions instanceof DoveadmError)) {
             return { mailboxes: await withInbox(target, user, mailboxes), subscriptions, takenAt };
         }

@@ -181,10 +181,29 @@ function notVisible(user: string, name: string): DoveadmNotFoundError {
     );
 }
 
+/** The error of a delete refused because the mailbox holds messages; `hint` says how to allow it. */
+export function mailboxNotEmpty(
+    user: string,
+    name: string,
+    messages: number,
+    hint: string,
+): DoveadmConflictError {
+    return new DoveadmConflictError(
+        "DOVEADM_MAILBOX_NOT_EMPTY",
+        { command: "mailboxDelete", user, mailbox: name },
+        `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
+        hint,
+        { exitCode: 65 },
+    );
+}
+
 /** Schedules the operations of every user of one endpoint. */
 export class Scheduler {
     private readonly queues = new Map<string, UserQueue>();
-    /** The last snapshot a reader asked for, per user (maybe still under way), dropped by any write. */
+    /**
+     * Per user, the last snapshot a reader asked for (maybe still under way), or the one that serves
+     * creates and deletes (see CachedSnapshot); dropped by any other write.
+     */
     private readonly snapshots = new Map<string, CachedSnapshot>();
 
     constructor(private readonly target: CommandTarget) {}

@@ -233,36 +233,21 @@ export class Transport {
     }
 
     /**
-     * Sends several reads in one request and returns each one's result or error, in order. The server
-     * may run them in any order and loses every answer if one crashes it: reads only, never retried
-     * here (the caller falls back to one request each).
-     */
-    async runReads<A, B>(
-        first: Request<A>,
-        second: Request<B>,
-    ): Promise<[A | DoveadmError, B | DoveadmError]> {
-        if (first.write || second.write) throw new Error("runReads sends reads only");
-        const context = { ...first.context, command: `${first.command}+${second.command}` };
-        const [a, b] = await this.guarded(context, () =>
-            this.exchangeCommands([first, second], context, `${first.command}+${second.command}`),
-        );
-        return [settle(first, a), settle(second, b)];
-    }
-
-    /**
      * Sends several commands, writes among them, in one request, and returns each one's result or
      * error, in order. Dovecot runs the commands of one request one after another, in the order given,
      * and answers each on its own, so one refused command fails alone. When the request as a whole
      * fails (no answer, a temporary failure) nothing is known of any command: each write is then sent
      * again on its own through `run`, one whose outcome is unknown only after its verify reads found
      * it not done, and a write refused as temporary (exit 75) is retried the same way. A read that
-     * failed is returned as its error, for the caller to ask again if it needs to.
+     * failed is returned as its error, for the caller to ask again if it needs to. `context.command`
+     * names the request (`mailboxCreate+mailboxStatus`) for hooks and whole-request errors.
      */
     async runMany(requests: ReadonlyArray<Request<unknown>>, context: ErrorContext): Promise<Array<unknown>> {
-        const label = [...new Set(requests.map((r) => r.command))].join("+");
         let answers: Array<ResponseRow[] | DoveadmError>;
         try {
-            answers = await this.guarded(context, () => this.exchangeCommands(requests, context, label));
+            answers = await this.guarded(context, () =>
+                this.exchangeCommands(requests, context, context.command),
+            );
         } catch (error) {
             if (!(error instanceof DoveadmError) || error.fatal) throw error;
             answers = requests.map(() => error);

@@ -16,7 +16,7 @@ import {
     ErrorContext,
     outcomeUnknown,
 } from "../client/errors";
-import { isExists } from "../client/scheduler";
+import { isExists, mailboxNotEmpty } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
 import { currentClient, currentSeparator } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
@@ -368,12 +368,11 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                 requireEmpty: !recordedProps.forceDestroy,
                 unsubscribe: recordedProps.subscribed,
                 refuse: (found, messages) =>
-                    new DoveadmConflictError(
-                        "DOVEADM_MAILBOX_NOT_EMPTY",
-                        { command: "mailboxDelete", user, mailbox: found },
-                        `the mailbox holds ${messages} message${messages === 1 ? "" : "s"}; nothing was deleted`,
+                    mailboxNotEmpty(
+                        user,
+                        found,
+                        messages,
                         "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
-                        { exitCode: 65 },
                     ),
             });
         } catch (error) {
