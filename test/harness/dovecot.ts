@@ -13,6 +13,10 @@
 //   paths in the config, the log and the tests are the same inside and outside, and no mount is ever
 //   visible on the host or left behind: the namespace, and its mounts, go away with the last process
 //   in it (the server's, when it stops; a doveadm call's, when it exits).
+//
+// A sandbox can also play one part of a proxied fleet (see `doveadmListener` and `proxyTo`): backends
+// that hold the mail and accept doveadm commands on a doveadm protocol TCP listener, and a proxy whose
+// passdb sends each user's mail commands to that user's backend.
 import { execFile, spawn } from "node:child_process";
 import { REPO_ROOT } from "./repo";
 import { randomBytes } from "node:crypto";
@@ -56,6 +60,35 @@ export interface SandboxOptions {
     dir?: string;
     /** Set the doveadm API key but no doveadm password (or the other way round). */
     auth?: "both" | "apiKey" | "password" | "none";
+    /**
+     * The `doveadm_password` to use instead of a random one. A proxy authenticates to its backends'
+     * doveadm listeners with its own doveadm_password, so a proxy and its backends must share one.
+     */
+    password?: string;
+    /** The `doveadm_api_key` to use instead of a random one. */
+    apiKey?: string;
+    /**
+     * Also listen for the doveadm protocol (what a proxy, or `doveadm -S`, speaks; not HTTP) on a free
+     * port of 127.0.0.1, given as `Sandbox.doveadmPort`: what makes the server a backend for a proxy.
+     */
+    doveadmListener?: boolean;
+    /**
+     * Make the server a doveadm proxy: each listed user's mail commands (from the HTTP API or the
+     * doveadm command line) are run on the given backend instead of here. The users are added to the
+     * server's users (after `users`, which default to none then) with passdb extra fields
+     * `proxy=y host=<host> port=<port>`; a user not listed is served by this server itself.
+     */
+    proxyTo?: ProxyRoute[];
+}
+
+/** Where a proxy sandbox sends some users' mail commands. */
+export interface ProxyRoute {
+    /** The users: local parts (in example.org) or full names. */
+    users: string[];
+    /** The backend's address; default 127.0.0.1. Must be an IP address for Dovecot 2.4. */
+    host?: string;
+    /** The backend's doveadm protocol port (its `Sandbox.doveadmPort`). */
+    port: number;
 }
 
 /** One test user of the sandbox. */
@@ -82,7 +115,12 @@ export interface Sandbox {
     imapPort: number;
     /** The doveadm HTTP port on 127.0.0.1. */
     httpPort: number;
-    /** The users the server knows. */
+    /** The doveadm protocol port on 127.0.0.1, when started with `doveadmListener`. */
+    doveadmPort: number | undefined;
+    /**
+     * The users the server knows. On a proxy this includes the proxied users, whose IMAP logins do not
+     * work there (the login proxy would use the `port` field too, which is the backend's doveadm port).
+     */
     users: SandboxUser[];
     /** Runs the `doveadm` command line against this server's config; rejects on a non-zero exit. */
     doveadm(args: string[]): Promise<string>;
@@ -132,8 +170,24 @@ export async function freePort(): Promise<number> {
     });
 }
 
-function userLine(user: SandboxUser, home: string): string {
-    return `${user.name}:{PLAIN}${user.password}:${MAIL_UID}:${MAIL_UID}::${home}::`;
+/** A passwd-file line; `extraFields` (space-separated `key=value`) is the passdb's extra fields column. */
+function userLine(user: SandboxUser, home: string, extraFields = ""): string {
+    return `${user.name}:{PLAIN}${user.password}:${MAIL_UID}:${MAIL_UID}::${home}::${extraFields}`;
+}
+
+/** The full user name for a local part or a full name. */
+function userName(user: string): string {
+    return user.includes("@") ? user : `${user}@example.org`;
+}
+
+/**
+ * The passdb extra fields that make a user proxied to a backend's doveadm listener. Both 2.3 and 2.4
+ * (src/doveadm/doveadm-mail-server.c) look the user up in the passdb when `doveadm_port` is set, and
+ * forward the command when the answer has `proxy`, to `host` (2.4: an IP address, or `hostip`) on
+ * `port`, which defaults to `doveadm_port`: so backends on one address with different ports work.
+ */
+function proxyFields(route: ProxyRoute): string {
+    return `proxy=y host=${route.host ?? "127.0.0.1"} port=${route.port}`;
 }
 
 /** The version a sandbox runs: the option, else DOVECOT_VERSION, else 2.3. */
@@ -196,16 +250,28 @@ export function dovecotCommand(
     ];
 }
 
+/**
+ * The proxy's `doveadm_port`: setting it at all is what makes doveadm look users up in the passdb to see
+ * whether they are proxied (0, the default, means never proxy). Its value is only the port for a proxied
+ * user without a `port` field, which the sandbox never writes.
+ */
+function proxyPortLines(options: SandboxOptions): string[] {
+    const first = options.proxyTo?.[0];
+    return first ? [`doveadm_port = ${first.port}`] : [];
+}
+
 function configText(
     version: DovecotVersion,
     dir: string,
     imapPort: number,
     httpPort: number,
+    doveadmPort: number | undefined,
     apiKey: string,
     password: string,
     options: SandboxOptions,
 ): string {
-    if (version === "2.4") return configText24(dir, imapPort, httpPort, apiKey, password, options);
+    if (version === "2.4")
+        return configText24(dir, imapPort, httpPort, doveadmPort, apiKey, password, options);
     const auth = options.auth ?? "both";
     return [
         `# generated by test/harness/dovecot.ts`,
@@ -251,7 +317,12 @@ function configText(
         `    address = 127.0.0.1`,
         `    port = ${httpPort}`,
         `  }`,
+        // Any listener not named http speaks the doveadm protocol, the one a proxy forwards with.
+        ...(doveadmPort === undefined
+            ? []
+            : [`  inet_listener doveadm {`, `    address = 127.0.0.1`, `    port = ${doveadmPort}`, `  }`]),
         `}`,
+        ...proxyPortLines(options),
         ...(options.extraConfig ?? []),
         "",
     ].join("\n");
@@ -262,6 +333,7 @@ function configText24(
     dir: string,
     imapPort: number,
     httpPort: number,
+    doveadmPort: number | undefined,
     apiKey: string,
     password: string,
     options: SandboxOptions,
@@ -316,7 +388,11 @@ function configText24(
         `    listen = 127.0.0.1`,
         `    port = ${httpPort}`,
         `  }`,
+        ...(doveadmPort === undefined
+            ? []
+            : [`  inet_listener doveadm {`, `    listen = 127.0.0.1`, `    port = ${doveadmPort}`, `  }`]),
         `}`,
+        ...proxyPortLines(options),
         ...(options.extraConfig ?? []).map(extraLine24),
         "",
     ].join("\n");
@@ -362,6 +438,37 @@ async function portAnswers(port: number): Promise<boolean> {
     });
 }
 
+/**
+ * Whether a doveadm protocol listener answers, found by logging in as a proxy would (the version line,
+ * then PLAIN as `doveadm`) and leaving: a client that leaves before logging in costs an error line
+ * ("doveadm client disconnected before handshake") in the server's log. Without a password, just
+ * whether the port accepts connections.
+ */
+async function doveadmAnswers(port: number, password: string): Promise<boolean> {
+    if (password === "") return portAnswers(port);
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: "127.0.0.1", port });
+        let received = "";
+        const done = (ok: boolean) => {
+            socket.destroy();
+            resolve(ok);
+        };
+        socket.setTimeout(2_000);
+        socket.on("connect", () => {
+            const plain = Buffer.from(`\0doveadm\0${password}`).toString("base64");
+            socket.write(`VERSION\tdoveadm-server\t1\t0\nPLAIN\t${plain}\n`);
+        });
+        socket.on("data", (data) => {
+            received += data.toString("latin1");
+            if (/^\+$/m.test(received)) done(true);
+            else if (/^-$/m.test(received)) done(false);
+        });
+        socket.on("error", () => done(false));
+        socket.on("close", () => done(false));
+        socket.on("timeout", () => done(false));
+    });
+}
+
 /** Starts a sandbox Dovecot; retries with other ports if a port was taken in the meantime. */
 export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbox> {
     let lastError: unknown;
@@ -383,21 +490,27 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     chmodSync(dir, 0o755);
     const imapPort = await freePort();
     const httpPort = await freePort();
-    const apiKey = randomBytes(18).toString("base64url");
-    const password = randomBytes(18).toString("base64url");
+    const doveadmPort = options.doveadmListener ? await freePort() : undefined;
+    const apiKey = options.apiKey ?? randomBytes(18).toString("base64url");
+    const password = options.password ?? randomBytes(18).toString("base64url");
+    const auth = options.auth ?? "both";
+    const doveadmPassword = auth === "both" || auth === "password" ? password : "";
     const configPath = path.join(dir, "dovecot.conf");
     const usersPath = path.join(dir, "users");
     const users: SandboxUser[] = [];
+    /** The passdb extra fields of the proxied users, by name. */
+    const proxied = new Map<string, string>();
     const homes = path.join(dir, "home");
     mkdirSync(homes, { recursive: true });
 
     const writeUsers = () => {
-        const text = users.map((u) => userLine(u, path.join(homes, u.name))).join("\n") + "\n";
+        const text =
+            users.map((u) => userLine(u, path.join(homes, u.name), proxied.get(u.name))).join("\n") + "\n";
         writeFileSync(usersPath, text, { mode: 0o644 });
     };
     const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
     const addUser = (local: string): SandboxUser => {
-        const user = { name: `${local}@example.org`, password: randomBytes(9).toString("base64url") };
+        const user = { name: userName(local), password: randomBytes(9).toString("base64url") };
         users.push(user);
         const home = path.join(homes, user.name);
         mkdirSync(home, { recursive: true });
@@ -405,9 +518,18 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         writeUsers();
         return user;
     };
-    for (const local of options.users ?? ["alice", "bob"]) addUser(local);
+    for (const local of options.users ?? (options.proxyTo ? [] : ["alice", "bob"])) addUser(local);
+    for (const route of options.proxyTo ?? []) {
+        for (const name of route.users) {
+            proxied.set(userName(name), proxyFields(route));
+            addUser(name);
+        }
+    }
     writeUsers();
-    writeFileSync(configPath, configText(version, dir, imapPort, httpPort, apiKey, password, options));
+    writeFileSync(
+        configPath,
+        configText(version, dir, imapPort, httpPort, doveadmPort, apiKey, password, options),
+    );
 
     const doveadmResult = async (args: string[]) => {
         try {
@@ -449,6 +571,8 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         }
         await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), 15_000);
         await waitFor("the IMAP listener", () => portAnswers(imapPort), 15_000);
+        if (doveadmPort !== undefined)
+            await waitFor("the doveadm listener", () => doveadmAnswers(doveadmPort, doveadmPassword), 15_000);
     };
     function readLog(): string {
         const file = path.join(dir, "dovecot.log");
@@ -478,6 +602,8 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
             });
         }
         await waitFor("the doveadm HTTP port to close", async () => !(await portAnswers(httpPort)), 15_000);
+        if (doveadmPort !== undefined)
+            await waitFor("the doveadm port to close", async () => !(await portAnswers(doveadmPort)), 15_000);
     };
 
     await startServer();
@@ -491,6 +617,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         password,
         imapPort,
         httpPort,
+        doveadmPort,
         users,
         doveadm,
         doveadmResult,
@@ -560,6 +687,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         removeUser: async (name) => {
             const index = users.findIndex((u) => u.name === name);
             if (index >= 0) users.splice(index, 1);
+            proxied.delete(name);
             writeUsers();
             // Dovecot looks at a passwd-file at most once a second.
             await settle();
