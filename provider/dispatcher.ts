@@ -9,6 +9,7 @@ import { appendFileSync } from "node:fs";
 import { DoveadmError } from "./client/errors";
 import { configureConnection } from "./connection";
 import { PartialFailureError } from "./handlers/partial";
+import { onServer, serverOfCall } from "./handlers/server";
 import { SettingsError } from "./settings";
 import { folderSetHandler } from "./handlers/folders";
 import { mailboxHandler } from "./handlers/mailbox";
@@ -33,10 +34,11 @@ const traceFile = process.env.PULUMI_DOVECOT_TRACE;
 
 /** Runs provider method `method` of resource kind `kind` with the engine's arguments. */
 export async function dispatch(kind: ResourceKind, method: string, args: unknown[]): Promise<unknown> {
-    if (!traceFile) return run(kind, method, args).catch(withoutStack);
+    const failed = (error: unknown) => withoutStack(onServer(error, serverOfCall(method, args)));
+    if (!traceFile) return run(kind, method, args).catch(failed);
     const start = Date.now();
     try {
-        return await run(kind, method, args).catch(withoutStack);
+        return await run(kind, method, args).catch(failed);
     } finally {
         appendFileSync(
             traceFile,

@@ -13,5 +13,14 @@ export {
 } from "./client/client";
 export * from "./client/errors";
 export { RetryPolicy, DEFAULT_RETRY_POLICY } from "./client/retry";
-export { ConnectionSettings, SettingsError, resolveSettings, SETTING_SOURCES } from "./settings";
+export {
+    ConnectionSettings,
+    SettingsError,
+    resolveSettings,
+    resolveServer,
+    serverEntries,
+    SETTING_SOURCES,
+    SERVERS_SOURCE,
+    DEFAULT_SERVER,
+} from "./settings";
 export { mailboxNameProblem, userProblem, isInbox } from "./names";

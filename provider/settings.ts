@@ -139,9 +139,33 @@ function describe(name: SettingName): string {
     return `${source.config} (or ${source.env})`;
 }
 
+/** Validates raw setting values; `label` names a setting in messages. Throws one SettingsError. */
+function validate(
+    raw: Record<string, unknown>,
+    label: (name: SettingName) => string,
+    fix: string,
+): ConnectionSettings {
+    const result = connectionSettingsSchema.safeParse(raw);
+    if (result.success) return result.data;
+    const problems = result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "apiKey") as SettingName;
+        const text =
+            name === "apiKey" && issue.message === "a credential is required"
+                ? `${label("apiKey")} or ${label("password")}`
+                : label(name);
+        // zod's message for a refinement is ours; for type errors it names types, never values.
+        return { label: text, text: `${text}: ${issue.message}` };
+    });
+    throw new SettingsError(
+        `pulumi-dovecot settings are invalid: ${problems.map((p) => p.text).join("; ")}. ${fix}`,
+        problems.map((p) => p.label),
+    );
+}
+
 /**
  * Reads the settings from the stack configuration, falling back to the environment for each key
  * that the configuration lacks, and validates them. Throws one SettingsError naming every problem.
+ * These are the default server's settings (see resolveServer for the named ones).
  */
 export function resolveSettings(
     config?: SettingsSource,
@@ -163,21 +187,124 @@ export function resolveSettings(
             missing,
         );
     }
-    const result = connectionSettingsSchema.safeParse(raw);
-    if (result.success) return result.data;
-    const problems = result.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? "apiKey") as SettingName;
-        const label =
-            name === "apiKey" && issue.message === "a credential is required"
-                ? `${describe("apiKey")} or ${describe("password")}`
-                : describe(name);
-        // zod's message for a refinement is ours; for type errors it names types, never values.
-        return { label, text: `${label}: ${issue.message}` };
-    });
-    throw new SettingsError(
-        `pulumi-dovecot settings are invalid: ${problems.map((p) => p.text).join("; ")}. Correct them with pulumi config set (use --secret for credentials) or the environment.`,
-        problems.map((p) => p.label),
+    return validate(
+        raw,
+        describe,
+        "Correct them with pulumi config set (use --secret for credentials) or the environment.",
     );
+}
+
+// ---- Named servers: `dovecot:servers.<name>.<setting>`, beside the default server above. ----
+
+/** The stack configuration key of the named servers, and its environment fallback (JSON text). */
+export const SERVERS_SOURCE = { config: "dovecot:servers", env: "DOVEADM_SERVERS" } as const;
+
+/** The name that stands for the top-level settings (the default server) wherever a server is named. */
+export const DEFAULT_SERVER = "default";
+
+/** A server name: what `server` inputs and `dovecot:servers.<name>` use. */
+export const serverNameSchema = z
+    .string({ error: "must be a string" })
+    .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/,
+        "must be a server name: letters, digits, '-' and '_', at most 63, starting with a letter or digit",
+    );
+
+/** Why `name` cannot be used in a server's key, or undefined. */
+function serverNameProblem(name: string): string | undefined {
+    if (name === DEFAULT_SERVER)
+        return `"${DEFAULT_SERVER}" stands for the top-level settings (dovecot:endpoint and the rest): set those instead, or choose another name`;
+    const result = serverNameSchema.safeParse(name);
+    return result.success ? undefined : result.error.issues[0]?.message;
+}
+
+/**
+ * The named servers' raw settings, by name, from `dovecot:servers` (JSON, as Pulumi passes structured
+ * configuration) or else DOVEADM_SERVERS. Only the shape is checked here; each server's settings are
+ * validated when a resource uses it (resolveServer). Throws a SettingsError for a malformed value.
+ */
+export function serverEntries(
+    config?: SettingsSource,
+    env: NodeJS.ProcessEnv = process.env,
+): Map<string, Record<string, unknown>> {
+    const fromConfig = config?.get(SERVERS_SOURCE.config);
+    const text = fromConfig !== undefined && fromConfig !== "" ? fromConfig : env[SERVERS_SOURCE.env];
+    const where = fromConfig !== undefined && fromConfig !== "" ? SERVERS_SOURCE.config : SERVERS_SOURCE.env;
+    const servers = new Map<string, Record<string, unknown>>();
+    if (text === undefined || text === "") return servers;
+    const example = `For example: pulumi config set --path '${SERVERS_SOURCE.config}.backend1.endpoint' http://10.0.0.11:8080`;
+    let value: unknown;
+    try {
+        value = JSON.parse(text);
+    } catch {
+        // The text may hold credentials: say where it is wrong, never what it holds.
+        throw new SettingsError(
+            `pulumi-dovecot settings are invalid: ${where} is not a JSON object of servers. Set each server's settings with --path. ${example}`,
+            [where],
+        );
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        throw new SettingsError(
+            `pulumi-dovecot settings are invalid: ${where} must map server names to their settings. ${example}`,
+            [where],
+        );
+    }
+    const problems: string[] = [];
+    for (const [name, entry] of Object.entries(value)) {
+        const nameProblem = serverNameProblem(name);
+        if (nameProblem) {
+            problems.push(`${where}.${name}: the name ${nameProblem}`);
+            continue;
+        }
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push(
+                `${where}.${name}: must hold the server's settings (endpoint, apiKey or password, ...)`,
+            );
+            continue;
+        }
+        const unknown = Object.keys(entry).filter((key) => !(key in SETTING_SOURCES));
+        if (unknown.length > 0) {
+            problems.push(
+                `${where}.${name}: unknown setting ${unknown.map((k) => JSON.stringify(k)).join(", ")} (the settings are ${Object.keys(SETTING_SOURCES).join(", ")})`,
+            );
+            continue;
+        }
+        servers.set(name, entry as Record<string, unknown>);
+    }
+    if (problems.length > 0) {
+        throw new SettingsError(
+            `pulumi-dovecot settings are invalid: ${problems.join("; ")}. ${example}`,
+            problems.map((p) => p.slice(0, p.indexOf(":"))),
+        );
+    }
+    return servers;
+}
+
+/** The validated settings of the named server `name`, whose raw settings are `entry`. */
+export function resolveServer(name: string, entry: Record<string, unknown>): ConnectionSettings {
+    const label = (setting: SettingName) => `${SERVERS_SOURCE.config}.${name}.${setting}`;
+    const raw: Record<string, unknown> = {};
+    for (const setting of Object.keys(SETTING_SOURCES)) {
+        const value = entry[setting];
+        // Structured config may hold a number or a boolean where the top-level settings hold text.
+        raw[setting] =
+            value === "" || value === null
+                ? undefined
+                : typeof value === "number" || typeof value === "boolean"
+                  ? String(value)
+                  : value;
+    }
+    if (raw.endpoint === undefined || (raw.apiKey === undefined && raw.password === undefined)) {
+        const missing = raw.endpoint === undefined ? [label("endpoint")] : [];
+        if (raw.apiKey === undefined && raw.password === undefined)
+            missing.push(`${label("apiKey")} or ${label("password")}`);
+        throw new SettingsError(
+            `pulumi-dovecot server ${JSON.stringify(name)} is not configured: set ${missing.join(", and ")}. ` +
+                `For example: pulumi config set --path '${label("endpoint")}' http://10.0.0.11:8080 && pulumi config set --secret --path '${label("apiKey")}' <key>`,
+            missing,
+        );
+    }
+    return validate(raw, label, "Correct them with pulumi config set --path (use --secret for credentials).");
 }
 
 /** The Authorization header value for the settings: the API key when set, else the doveadm password. */

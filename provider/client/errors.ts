@@ -10,6 +10,8 @@ export interface ErrorContext {
     user?: string;
     /** The mailbox (or mailboxes) the command was about. */
     mailbox?: string | readonly string[];
+    /** The configured server's name, when the program names servers (`dovecot:servers.<name>`). */
+    server?: string;
 }
 
 /** Options shared by every doveadm error. */
@@ -26,6 +28,7 @@ export interface DoveadmErrorOptions {
 
 function describeTarget(context: ErrorContext): string {
     const parts = [context.command];
+    if (context.server !== undefined) parts.push(`on server ${JSON.stringify(context.server)}`);
     if (context.user !== undefined) parts.push(`for user ${JSON.stringify(context.user)}`);
     const mailbox = context.mailbox;
     if (mailbox !== undefined) {
@@ -73,8 +76,8 @@ export class DoveadmError extends Error {
         this.hint = actualHint;
     }
 
-    /** The same failure reported for another request (a remembered fatal error, say). */
-    withContext(context: ErrorContext): DoveadmError {
+    /** The same failure reported for another request (a remembered fatal error, say), or other advice. */
+    withContext(context: ErrorContext, hint: string = this.hint): DoveadmError {
         const Kind = this.constructor as new (
             code: string,
             context: ErrorContext,
@@ -82,7 +85,7 @@ export class DoveadmError extends Error {
             hint: string,
             options?: DoveadmErrorOptions,
         ) => DoveadmError;
-        return new Kind(this.code, context, this.reason, this.hint, {
+        return new Kind(this.code, context, this.reason, hint, {
             exitCode: this.exitCode,
             httpStatus: this.httpStatus,
             cause: this,

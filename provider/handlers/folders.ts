@@ -19,11 +19,12 @@ import {
 } from "../client/errors";
 import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
-import { currentClient, currentSeparator } from "../connection";
+import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
+import { sameFolderOn, serverFailures, serverInput } from "./server";
 import { counterSchema, fromState, guidSchema } from "./state";
 
 /** The inputs of a FolderSet. */
@@ -53,8 +54,15 @@ export function folderSetInputShape(separator: string) {
             }),
         forceDestroy: z.boolean({ error: "must be true or false" }).default(false),
         adopt: z.boolean({ error: "must be true or false" }).default(false),
+        /** The configured server the user's mail is on (absent: the default server). */
+        server: serverInput,
     };
 }
+
+const serverOf = (props: unknown) => {
+    const server = (props as { server?: unknown } | undefined)?.server;
+    return typeof server === "string" ? server : undefined;
+};
 
 /** One declared folder. */
 export interface FolderSpec {
@@ -69,6 +77,7 @@ export interface FolderSetInputs {
     folders: FolderSpec[];
     forceDestroy: boolean;
     adopt: boolean;
+    server?: string;
 }
 
 /** One managed folder as last seen on the server. */
@@ -113,7 +122,7 @@ function recordedShape(separator: string) {
 }
 
 function recorded(method: string, id: string | undefined, props: unknown): FolderSetOutputs {
-    return fromState("FolderSet", method, id, props, recordedShape(currentSeparator()));
+    return fromState("FolderSet", method, id, props, recordedShape(separatorOf(serverOf(props))));
 }
 
 /** Every folder the set manages during one apply, by GUID, as it is on the server after each step. */
@@ -303,7 +312,7 @@ async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): P
 /** Applies `inputs` to the folders in `ledger`, updating it after every step that succeeds. */
 async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Ledger): Promise<void> {
     const { user } = inputs;
-    const separator = currentSeparator();
+    const separator = client.settings.separator;
     const before = await client.snapshot(user, 0);
     ledger.reconcile(before);
     const steps = plan(inputs, ledger, before, separator);
@@ -404,7 +413,7 @@ async function applyRecorded(
     previous: FolderSetOutputs | undefined,
     engineInputs: object,
 ): Promise<FolderSetOutputs> {
-    const client = currentClient();
+    const client = clientFor(inputs.server);
     const ledger = Ledger.from(previous);
     try {
         await apply(client, inputs, ledger);
@@ -426,17 +435,27 @@ async function applyRecorded(
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(folderSetInputShape(currentSeparator()), news);
+        return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, serverFailures);
     },
 
     async diff(id, oldProps, news: FolderSetInputs) {
         const olds = recorded("diff", id, oldProps);
         if (news.folders === (UNKNOWN as unknown)) return { changes: true, replaces: [] };
         let replaces: string[] = [];
-        if (olds.user !== news.user) {
+        if (olds.server !== news.server) {
+            // The same folders (by GUID) seen through another server (a proxy, say): nothing moves.
+            const same =
+                olds.user === news.user &&
+                (await sameFolderOn(
+                    news.server,
+                    news.user,
+                    olds.mailboxes.map((m) => m.guid),
+                ));
+            if (!same) replaces = ["server"];
+        } else if (olds.user !== news.user) {
             const same =
                 (news.user as unknown) !== UNKNOWN &&
-                (await sameAccount(currentClient(), olds.user, news.user));
+                (await sameAccount(clientFor(news.server), olds.user, news.user));
             if (!same) replaces = ["user"];
         }
         const declared = (folders: FolderSpec[]) =>
@@ -448,6 +467,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             .sort((a, b) => a.name.localeCompare(b.name));
         const changes =
             replaces.length > 0 ||
+            olds.server !== news.server ||
             olds.user !== news.user ||
             (olds.unconfirmed ?? []).length > 0 ||
             !isDeepStrictEqual(declared(news.folders), current) ||
@@ -466,7 +486,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         const olds = recorded("read", id, props);
         let snapshot: UserSnapshot;
         try {
-            snapshot = await currentClient().snapshot(olds.user);
+            snapshot = await clientFor(olds.server).snapshot(olds.user);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;
@@ -487,7 +507,13 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         return {
             id,
             props: { ...olds, folders, mailboxes },
-            inputs: { user: olds.user, folders, forceDestroy: olds.forceDestroy, adopt: olds.adopt },
+            inputs: {
+                user: olds.user,
+                folders,
+                forceDestroy: olds.forceDestroy,
+                adopt: olds.adopt,
+                ...(olds.server === undefined ? {} : { server: olds.server }),
+            },
         };
     },
 
@@ -500,7 +526,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         const olds = recorded("delete", id, props);
         const ledger = Ledger.from(olds);
         try {
-            await apply(currentClient(), { ...olds, folders: [] }, ledger);
+            await apply(clientFor(olds.server), { ...olds, folders: [] }, ledger);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
             throw error;

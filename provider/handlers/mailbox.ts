@@ -18,12 +18,13 @@ import {
 } from "../client/errors";
 import { isExists, mailboxNotEmpty } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
-import { currentClient, currentSeparator } from "../connection";
+import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
 import { ownedBy, ownedGuid } from "../ownership";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
+import { sameFolderOn, serverFailures, serverInput } from "./server";
 import { counterSchema, fromState, guidSchema } from "./state";
 
 const flag = (fallback: boolean) => z.boolean({ error: "must be true or false" }).default(fallback);
@@ -36,6 +37,8 @@ export function mailboxInputShape(separator: string) {
         subscribed: flag(true),
         forceDestroy: flag(false),
         adopt: flag(false),
+        /** The configured server the user's mail is on (absent: the default server). */
+        server: serverInput,
         /** Set by the Mailbox constructor: what the GUIDs of the folders it makes are derived from. */
         creator: z
             .string({ error: "must be a string" })
@@ -80,7 +83,8 @@ const idSchema = z
 
 /** The recorded outputs of a Mailbox, validated, and its id. */
 function recorded(method: string, id: string | undefined, props: unknown): MailboxOutputs {
-    const separator = currentSeparator();
+    const server = (props as { server?: unknown } | undefined)?.server;
+    const separator = separatorOf(typeof server === "string" ? server : undefined);
     if (id !== undefined) fromState("Mailbox", method, id, { id }, z.object({ id: idSchema }));
     return fromState("Mailbox", method, id, props, recordedShape(separator));
 }
@@ -92,6 +96,7 @@ function outputs(inputs: MailboxInputs, status: MailboxStatus): MailboxOutputs {
         subscribed: inputs.subscribed,
         forceDestroy: inputs.forceDestroy,
         adopt: inputs.adopt,
+        ...(inputs.server === undefined ? {} : { server: inputs.server }),
         // No `creator`: a mailbox with a GUID is known by it. Only a pending record keeps it (see
         // pendingOutputs), which is also what keeps the state of a thousand mailboxes small.
         guid: status.guid,
@@ -111,6 +116,7 @@ function inputsOf(props: MailboxOutputs): MailboxInputs {
         subscribed: props.subscribed,
         forceDestroy: props.forceDestroy,
         adopt: props.adopt,
+        ...(props.server === undefined ? {} : { server: props.server }),
         ...(props.creator === undefined ? {} : { creator: props.creator }),
     };
 }
@@ -177,9 +183,9 @@ function createError(error: unknown, user: string, name: string): unknown {
 /** The Mailbox provider's methods, using the process's configured client. */
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
-        const shape = mailboxInputShape(currentSeparator());
-        return checkInputs(shape, news, (inputs) => {
-            const failures: pulumi.dynamic.CheckFailure[] = [];
+        const separator = separatorOf(typeof news?.server === "string" ? news.server : undefined);
+        return checkInputs(mailboxInputShape(separator), news, (inputs) => {
+            const failures = serverFailures(inputs);
             const name = inputs.name;
             const oldName = olds?.name;
             if (typeof oldName === "string" && name !== UNKNOWN && typeof name === "string") {
@@ -189,7 +195,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                         property: "name",
                         reason: "INBOX cannot be renamed, and no mailbox can be renamed to INBOX; keep the name or manage another mailbox",
                     });
-                } else if (renamed && isWithin(name, oldName, currentSeparator())) {
+                } else if (renamed && isWithin(name, oldName, separator)) {
                     failures.push({
                         property: "name",
                         reason: `cannot rename ${JSON.stringify(oldName)} into its own subfolder ${JSON.stringify(name)}; create the new folder and move the messages instead`,
@@ -203,17 +209,26 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async diff(id, oldProps, news: MailboxInputs) {
         const olds = recorded("diff", id, oldProps);
         let replaces: string[] = [];
-        if (olds.user !== news.user) {
+        if (olds.server !== news.server) {
+            // Another server means another folder, unless that server shows this one (by its GUID):
+            // a backend and the proxy in front of it, say. Then only the recorded name changes.
+            const same =
+                olds.user === news.user &&
+                !pending(olds) &&
+                (await sameFolderOn(news.server, news.user, [olds.guid]));
+            if (!same) replaces = ["server"];
+        } else if (olds.user !== news.user) {
             // A new user means a new mailbox, unless the server resolves both names to one account
             // (say, a case-insensitive user database): then nothing is deleted, the spelling is updated.
             const same =
                 (news.user as unknown) !== UNKNOWN &&
-                (await sameAccount(currentClient(), olds.user, news.user));
+                (await sameAccount(clientFor(news.server), olds.user, news.user));
             if (!same) replaces = ["user"];
         }
         const changed =
             replaces.length > 0 ||
             pending(olds) ||
+            olds.server !== news.server ||
             olds.user !== news.user ||
             olds.name !== news.name ||
             olds.subscribed !== news.subscribed ||
@@ -224,7 +239,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: MailboxInputs) {
-        const client = currentClient();
+        const client = clientFor(inputs.server);
         const { user, name, creator } = inputs;
         const adopting = inputs.adopt || isInbox(name);
         let result: CreateResult;
@@ -268,7 +283,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         const guid = identity(id, recordedProps);
         // Pending, with no GUID to look for yet: keep the record so that the next `up` finishes it.
         if (guid === undefined) return { id, props: recordedProps, inputs: inputsOf(recordedProps) };
-        const client = currentClient();
+        const client = clientFor(recordedProps.server);
         let found: MailboxStatus | undefined;
         let subscribed: boolean;
         try {
@@ -294,12 +309,20 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
 
     async update(id, oldProps, news: MailboxInputs) {
         const olds = recorded("update", id, oldProps);
-        const client = currentClient();
-        const { user } = news;
-        const separator = currentSeparator();
+        const client = clientFor(news.server);
+        const { user, server } = news;
+        const separator = separatorOf(server);
         // What is known to be true on the server, updated after each step that succeeds, so that a
-        // failure half-way records exactly that (with the subscription left to fix next time).
-        let current: MailboxOutputs = { ...olds, user, forceDestroy: news.forceDestroy, adopt: news.adopt };
+        // failure half-way records exactly that (with the subscription left to fix next time). A new
+        // `server` here names the same folder (diff saw its GUID there).
+        const { server: _old, ...kept } = olds;
+        let current: MailboxOutputs = {
+            ...kept,
+            ...(server === undefined ? {} : { server }),
+            user,
+            forceDestroy: news.forceDestroy,
+            adopt: news.adopt,
+        };
         let changed = false;
         let status: MailboxStatus | undefined;
         try {
@@ -356,7 +379,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         if (isInbox(name)) return; // INBOX is never deleted: it is only forgotten.
         const guid = identity(id, recordedProps);
         try {
-            await currentClient().remove(user, {
+            await clientFor(recordedProps.server).remove(user, {
                 name,
                 guid,
                 // Pending and never finished: a mailbox under the name is the one its create made
@@ -433,7 +456,7 @@ async function renameMailbox(
     // A rename moves the children too, and Dovecot fails half-way on a child whose new name is too
     // long (after renaming the parent): check every name it will move before sending.
     const names = (await client.snapshot(user)).mailboxes.map((m) => m.name);
-    const problem = renameProblem(names, from, to, currentSeparator());
+    const problem = renameProblem(names, from, to, client.settings.separator);
     if (problem) {
         throw new DoveadmUsageError(
             "DOVEADM_RENAME_TOO_LONG",

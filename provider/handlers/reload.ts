@@ -7,24 +7,70 @@ import { DoveadmClient } from "../client/client";
 import { DoveadmError, DoveadmUnreachableError } from "../client/errors";
 import { checkInputs } from "../check";
 import { fromState } from "./state";
-import { currentClient } from "../connection";
+import { clientFor, unknownServer } from "../connection";
+import { DEFAULT_SERVER, serverNameSchema } from "../settings";
+import { PartialFailureError } from "./partial";
+import { onServer } from "./server";
 
 /** The inputs of a Reload. */
 export const reloadInputShape = {
     triggers: z.array(z.unknown(), { error: "must be an array" }).default([]),
+    /** The configured server to reload (absent, with no `servers`: the default server). */
+    server: serverNameSchema.optional(),
+    /** Several configured servers to reload, each one once per change. */
+    servers: z
+        .array(serverNameSchema, { error: "must be a list of server names" })
+        .min(1, "must name at least one server (or leave it out for the default server)")
+        .refine((names) => new Set(names).size === names.length, "must not name a server twice")
+        .optional(),
 };
 
 /** A Reload's inputs and outputs. */
 export interface ReloadProps {
     triggers: unknown[];
+    server?: string;
+    servers?: string[];
+    /** When the last reload finished (ISO 8601), on whichever server. */
     reloadedAt?: string;
+    /** When each server was last reloaded for the current triggers, by server name (`default` too). */
+    reloaded?: Record<string, string>;
 }
 
 /** The recorded outputs, as read back from Pulumi's state. */
 const recordedShape = z.object({
     triggers: z.array(z.unknown()).default([]),
+    server: serverNameSchema.optional(),
+    servers: z.array(serverNameSchema).optional(),
     reloadedAt: z.string().optional(),
+    reloaded: z.record(serverNameSchema, z.string()).optional(),
 });
+
+/** The servers a Reload reloads, by name (`default` for the top-level settings). */
+function targets(props: ReloadProps): string[] {
+    return props.servers ?? [props.server ?? DEFAULT_SERVER];
+}
+
+/**
+ * When each server was reloaded, as recorded. State written before servers could be named holds only
+ * `reloadedAt`, which was the default server's.
+ */
+function reloadedOf(props: z.output<typeof recordedShape>): Record<string, string> {
+    if (props.reloaded) return props.reloaded;
+    return props.reloadedAt ? { [DEFAULT_SERVER]: props.reloadedAt } : {};
+}
+
+/** The outputs for `inputs` and the reload times `reloaded` (only of the servers still listed). */
+function outputsOf(inputs: ReloadProps, reloaded: Record<string, string>): ReloadProps {
+    const kept = Object.fromEntries(targets(inputs).flatMap((n) => (reloaded[n] ? [[n, reloaded[n]]] : [])));
+    const times = Object.values(kept).sort();
+    return {
+        triggers: inputs.triggers,
+        ...(inputs.server === undefined ? {} : { server: inputs.server }),
+        ...(inputs.servers === undefined ? {} : { servers: inputs.servers }),
+        ...(times.length > 0 ? { reloadedAt: times[times.length - 1] } : {}),
+        reloaded: kept,
+    };
+}
 
 /** How long to wait for the API to answer after a reload. */
 export const RELOAD_SETTLE_TIMEOUT_MS = 30_000;
@@ -63,32 +109,121 @@ export async function reloadAndWait(
     }
 }
 
+/**
+ * Reloads each of `names` at once and waits for each to answer again. Returns when each one finished;
+ * a server that failed is left out, and its failure is in `failures` (the others are not undone).
+ */
+async function reloadEach(
+    names: string[],
+    named: boolean,
+): Promise<{ done: Record<string, string>; failures: unknown[] }> {
+    const done: Record<string, string> = {};
+    const failures: unknown[] = [];
+    await Promise.all(
+        names.map(async (name) => {
+            try {
+                await reloadAndWait(clientFor(name === DEFAULT_SERVER ? undefined : name));
+                done[name] = new Date().toISOString();
+            } catch (error) {
+                // Which server failed is the first thing to know when there are several.
+                failures.push(named ? onServer(error, name) : error);
+            }
+        }),
+    );
+    return { done, failures };
+}
+
+/** The error for the failed reloads; the engine shows its message. */
+function reloadFailure(failures: unknown[], done: Record<string, string>): unknown {
+    if (failures.length === 1 && Object.keys(done).length === 0) return failures[0];
+    const text = failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n");
+    const reloaded = Object.keys(done);
+    return new Error(
+        `${failures.length} reload(s) failed:\n${text}` +
+            (reloaded.length > 0
+                ? `\nReloaded, and not undone: ${reloaded.map((n) => JSON.stringify(n)).join(", ")}. The next \`pulumi up\` reloads only the servers that failed.`
+                : ""),
+    );
+}
+
+/**
+ * Reloads `names`, and returns the outputs with their times added to `reloaded`. When some fail, the
+ * resource is recorded with the ones that did (so the next `up` reloads only the others), unless
+ * none did and nothing was recorded before.
+ */
+async function reloadRecorded(
+    id: string,
+    inputs: ReloadProps,
+    names: string[],
+    reloaded: Record<string, string>,
+    engineInputs: object,
+    recordedBefore: boolean,
+): Promise<ReloadProps> {
+    const { done, failures } = await reloadEach(
+        names,
+        inputs.servers !== undefined || inputs.server !== undefined,
+    );
+    const outs = outputsOf(inputs, { ...reloaded, ...done });
+    if (failures.length === 0) return outs;
+    const error = reloadFailure(failures, done);
+    if (Object.keys(done).length === 0 && !recordedBefore) throw error;
+    throw new PartialFailureError(id, outs, error, engineInputs);
+}
+
 /** The Reload provider's methods. */
 export const reloadHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(reloadInputShape, news);
+        return checkInputs(reloadInputShape, news, (inputs) => {
+            const failures = [];
+            if (inputs.server !== undefined && inputs.servers !== undefined)
+                failures.push({
+                    property: "servers",
+                    reason: "set either server or servers, not both (servers may name one server)",
+                });
+            const names = Array.isArray(inputs.servers) ? (inputs.servers as unknown[]) : [inputs.server];
+            for (const name of names) {
+                const problem = typeof name === "string" ? unknownServer(name) : undefined;
+                if (problem)
+                    failures.push({ property: inputs.servers ? "servers" : "server", reason: problem });
+            }
+            return failures;
+        });
     },
 
     async diff(id, oldProps, news: ReloadProps) {
         const olds = fromState("Reload", "diff", id, oldProps, recordedShape);
-        return { changes: !isDeepStrictEqual(olds.triggers, news.triggers ?? []) };
+        const reloaded = reloadedOf(olds);
+        const changes =
+            !isDeepStrictEqual(olds.triggers, news.triggers ?? []) ||
+            !isDeepStrictEqual(targets(olds), targets(news)) ||
+            targets(news).some((name) => reloaded[name] === undefined);
+        return { changes };
     },
 
     async create(inputs: ReloadProps) {
-        await reloadAndWait(currentClient());
-        const reloadedAt = new Date().toISOString();
-        return { id: `reload-${reloadedAt}`, outs: { triggers: inputs.triggers, reloadedAt } };
+        const id = `reload-${new Date().toISOString()}`;
+        const outs = await reloadRecorded(id, inputs, targets(inputs), {}, inputs, false);
+        return { id, outs };
     },
 
     async read(id, props) {
         // A reload leaves nothing on the server to read back.
         const recordedProps = fromState("Reload", "read", id, props, recordedShape);
-        return { id, props: recordedProps, inputs: { triggers: recordedProps.triggers } };
+        const inputs = {
+            triggers: recordedProps.triggers,
+            ...(recordedProps.server === undefined ? {} : { server: recordedProps.server }),
+            ...(recordedProps.servers === undefined ? {} : { servers: recordedProps.servers }),
+        };
+        return { id, props: recordedProps, inputs };
     },
 
-    async update(_id, _olds: ReloadProps, news: ReloadProps) {
-        await reloadAndWait(currentClient());
-        return { outs: { triggers: news.triggers, reloadedAt: new Date().toISOString() } };
+    async update(id, oldProps, news: ReloadProps) {
+        const olds = fromState("Reload", "update", id, oldProps, recordedShape);
+        // New triggers: every server again. Otherwise only the servers that were added, or failed.
+        const retrigger = !isDeepStrictEqual(olds.triggers, news.triggers ?? []);
+        const reloaded = retrigger ? {} : reloadedOf(olds);
+        const names = targets(news).filter((name) => reloaded[name] === undefined);
+        return { outs: await reloadRecorded(id, news, names, reloaded, news, true) };
     },
 
     async delete() {

@@ -4,10 +4,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DoveadmNoUserError } from "../client/errors";
 import { checkInputs } from "../check";
-import { currentClient, currentSeparator } from "../connection";
+import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
+import { serverFailures, serverInput } from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a Subscription. */
@@ -15,6 +16,8 @@ export function subscriptionInputShape(separator: string) {
     return {
         user: z.string({ error: "must be a string" }).pipe(userSchema),
         mailbox: z.string({ error: "must be a string" }).pipe(mailboxNameSchema(separator)),
+        /** The configured server the user's mail is on (absent: the default server). */
+        server: serverInput,
     };
 }
 
@@ -22,38 +25,61 @@ export function subscriptionInputShape(separator: string) {
 export interface SubscriptionProps {
     user: string;
     mailbox: string;
+    server?: string;
 }
 
+/** The outputs (and inputs) recorded for a subscription: `server` only when one is named. */
+function recordOf(user: string, mailbox: string, server: string | undefined): SubscriptionProps {
+    return { user, mailbox, ...(server === undefined ? {} : { server }) };
+}
+
+const serverOf = (props: unknown) => {
+    const server = (props as { server?: unknown } | undefined)?.server;
+    return typeof server === "string" ? server : undefined;
+};
+
 function recorded(method: string, id: string | undefined, props: unknown): SubscriptionProps {
-    return fromState("Subscription", method, id, props, z.object(subscriptionInputShape(currentSeparator())));
+    const shape = subscriptionInputShape(separatorOf(serverOf(props)));
+    return fromState("Subscription", method, id, props, z.object(shape));
 }
 
 /** The Subscription provider's methods. */
 export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(subscriptionInputShape(currentSeparator()), news);
+        return checkInputs(subscriptionInputShape(separatorOf(serverOf(news))), news, serverFailures);
     },
 
     async diff(id, oldProps, news: SubscriptionProps) {
         const olds = recorded("diff", id, oldProps);
         const replaces: string[] = olds.mailbox !== news.mailbox ? ["mailbox"] : [];
+        // Another server is another subscription list. (Through a proxy it may be the same one: then
+        // the replacement subscribes, and deleting the old resource would unsubscribe it, so the old
+        // one goes first and the new one subscribes again.)
+        if (olds.server !== news.server) replaces.push("server");
         // A replacement subscribes the new entry, then unsubscribes the old one: if the server resolves
         // both user names to one account, that would end unsubscribed, so only the spelling is updated.
-        if (olds.user !== news.user && !(await sameAccount(currentClient(), olds.user, news.user)))
+        else if (
+            olds.user !== news.user &&
+            !(await sameAccount(clientFor(news.server), olds.user, news.user))
+        )
             replaces.push("user");
-        return { changes: replaces.length > 0 || olds.user !== news.user, replaces };
+        return {
+            changes: replaces.length > 0 || olds.user !== news.user,
+            replaces,
+            deleteBeforeReplace: replaces.includes("server"),
+        };
     },
 
     async create(inputs: SubscriptionProps) {
         try {
-            await currentClient().setSubscribed(inputs.user, inputs.mailbox, true);
+            await clientFor(inputs.server).setSubscribed(inputs.user, inputs.mailbox, true);
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
         return {
             id: `${inputs.user}:${inputs.mailbox}`,
-            outs: { user: inputs.user, mailbox: inputs.mailbox },
+            outs: recordOf(inputs.user, inputs.mailbox, inputs.server),
         };
     },
 
@@ -61,26 +87,30 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         const recordedProps = recorded("read", id, props);
         let subscribed: string[];
         try {
-            subscribed = (await currentClient().snapshot(recordedProps.user)).subscriptions;
+            subscribed = (await clientFor(recordedProps.server).snapshot(recordedProps.user)).subscriptions;
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
         if (!subscribed.includes(recordedProps.mailbox)) return {};
-        const outs = { user: recordedProps.user, mailbox: recordedProps.mailbox };
+        const outs = recordOf(recordedProps.user, recordedProps.mailbox, recordedProps.server);
         return { id, props: outs, inputs: outs };
     },
 
     async update(id, oldProps, news: SubscriptionProps) {
         // Only the spelling of the user changed, and the server resolves both to one account.
         recorded("update", id, oldProps);
-        return { outs: { user: news.user, mailbox: news.mailbox } };
+        return { outs: recordOf(news.user, news.mailbox, news.server) };
     },
 
     async delete(id, props) {
         const recordedProps = recorded("delete", id, props);
         try {
-            await currentClient().setSubscribed(recordedProps.user, recordedProps.mailbox, false);
+            await clientFor(recordedProps.server).setSubscribed(
+                recordedProps.user,
+                recordedProps.mailbox,
+                false,
+            );
         } catch (error) {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;

@@ -21,6 +21,12 @@ export interface FolderSetArgs {
     forceDestroy?: pulumi.Input<boolean>;
     /** Take over folders that already exist, with their messages. Default false. */
     adopt?: pulumi.Input<boolean>;
+    /**
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`).
+     * Absent: the default server (`dovecot:endpoint`). Changing it replaces the resource, unless the
+     * new server shows the same folders (a backend's proxy, say).
+     */
+    server?: pulumi.Input<string>;
 }
 
 /** One managed folder as last seen on the server. */
@@ -52,11 +58,20 @@ export class FolderSet extends pulumi.dynamic.Resource {
     declare readonly forceDestroy: pulumi.Output<boolean>;
     /** Whether existing folders may be taken over. */
     declare readonly adopt: pulumi.Output<boolean>;
+    /** The configured server's name; absent for the default server. */
+    declare readonly server: pulumi.Output<string | undefined>;
     /** The managed folders with their GUIDs. */
     declare readonly mailboxes: pulumi.Output<ManagedFolderOutput[]>;
 
     /** Declares a user's folder layout named `name` (the Pulumi resource name). */
     constructor(name: string, args: FolderSetArgs, opts?: pulumi.CustomResourceOptions) {
-        super(foldersProvider, name, { ...args, mailboxes: undefined }, opts, "dovecot", "FolderSet");
+        super(
+            foldersProvider,
+            name,
+            { server: undefined, ...args, mailboxes: undefined },
+            opts,
+            "dovecot",
+            "FolderSet",
+        );
     }
 }

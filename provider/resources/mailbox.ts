@@ -14,6 +14,12 @@ export interface MailboxArgs {
     forceDestroy?: pulumi.Input<boolean>;
     /** Take over a mailbox that already exists, with its messages, instead of failing. Default false. */
     adopt?: pulumi.Input<boolean>;
+    /**
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`).
+     * Absent: the default server (`dovecot:endpoint`). Changing it replaces the resource, unless the
+     * new server shows the same folder (a backend's proxy, say).
+     */
+    server?: pulumi.Input<string>;
 }
 
 /**
@@ -32,6 +38,8 @@ export class Mailbox extends pulumi.dynamic.Resource {
     declare readonly forceDestroy: pulumi.Output<boolean>;
     /** Whether an existing mailbox was (or may be) taken over. */
     declare readonly adopt: pulumi.Output<boolean>;
+    /** The configured server's name; absent for the default server. */
+    declare readonly server: pulumi.Output<string | undefined>;
     /** What the GUIDs of the folders this resource makes are derived from (stack, project, name). */
     declare readonly creator: pulumi.Output<string>;
     /** The mailbox GUID: 32 hex digits, kept across renames. Also the resource id. */
@@ -52,6 +60,7 @@ export class Mailbox extends pulumi.dynamic.Resource {
     /** Declares a mailbox named `name` (the Pulumi resource name) with the given arguments. */
     constructor(name: string, args: MailboxArgs, opts?: pulumi.CustomResourceOptions) {
         const props = {
+            server: undefined,
             ...args,
             // What the GUIDs of the folders this resource makes start with (see ownership.ts), so that
             // a run whose state was lost knows them. Not a secret; a change of it changes nothing.

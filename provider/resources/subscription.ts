@@ -7,6 +7,11 @@ export interface SubscriptionArgs {
     user: pulumi.Input<string>;
     /** The mailbox name to subscribe to; it need not exist (for example a shared folder). */
     mailbox: pulumi.Input<string>;
+    /**
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`).
+     * Absent: the default server (`dovecot:endpoint`). Changing it replaces the resource.
+     */
+    server?: pulumi.Input<string>;
 }
 
 /** One entry in a user's IMAP subscription list. Any change replaces it. */
@@ -15,9 +20,11 @@ export class Subscription extends pulumi.dynamic.Resource {
     declare readonly user: pulumi.Output<string>;
     /** The subscribed mailbox name. */
     declare readonly mailbox: pulumi.Output<string>;
+    /** The configured server's name; absent for the default server. */
+    declare readonly server: pulumi.Output<string | undefined>;
 
     /** Declares a subscription named `name` (the Pulumi resource name). */
     constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(subscriptionProvider, name, { ...args }, opts, "dovecot", "Subscription");
+        super(subscriptionProvider, name, { server: undefined, ...args }, opts, "dovecot", "Subscription");
     }
 }

@@ -373,9 +373,15 @@ export class PulumiProject {
         }
     }
 
-    /** `pulumi config set [--secret] key value`, the value passed on stdin so it is not in `ps`. */
-    async setConfig(key: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
+    /** `pulumi config set [--path] [--secret] key value`, the value passed on stdin so it is not in `ps`. */
+    async setConfig(
+        key: string,
+        value: string,
+        options: { secret?: boolean; path?: boolean } = {},
+    ): Promise<void> {
         const args = ["config", "set", key, "--stack", this.stack, "--non-interactive"];
+        // With --path, `ns:a.b.c` sets a value inside the structured value `ns:a`.
+        if (options.path) args.push("--path");
         if (options.secret) args.push("--secret");
         else args.push("--plaintext");
         await this.pulumi(args, { input: value });
