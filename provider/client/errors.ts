@@ -262,8 +262,8 @@ const EXIT_CODES: Record<number, ExitCodeEntry> = {
     75: {
         code: "DOVEADM_TEMPORARY",
         kind: DoveadmTemporaryError,
-        reason: "the server reported a temporary failure (exit 75): usually a busy mailbox lock, but Dovecot also answers 75 when its user lookup failed (for example a user database its auth process cannot read) or when the mail storage refused an operation for good (for example a name too long for the file system)",
-        hint: "Look at the server's log (doveadm log errors) for the cause: if it was a lock, run again once other work on this user is done; if the user lookup failed, fix the user database (its file permissions, its connection) and run again.",
+        reason: "the server reported a temporary failure (exit 75): usually a busy mailbox lock, but Dovecot also answers 75 when its user lookup failed (for example a user database its auth process cannot read) or when the mail storage refused an operation for good (for example a name too long for the file system), and a Dovecot 2.4 proxy answers 75 when the user's backend cannot be reached",
+        hint: "Look at the server's log (doveadm log errors) for the cause: if it was a lock, run again once other work on this user is done; if the user lookup failed, fix the user database (its file permissions, its connection) and run again; behind a proxy, check that the user's backend is running (the proxy's log names it).",
     },
     76: {
         code: "DOVEADM_PROTOCOL",

@@ -502,7 +502,7 @@ export class Transport {
             context,
             timedOut
                 ? `no answer from ${origin} within ${this.options.timeoutMs} ms${outcome}`
-                : `the connection to ${origin} closed without an answer (${code})${outcome}; the server's log may show a crashed doveadm process`,
+                : `the connection to ${origin} closed without an answer (${code})${outcome}; the server's log may show a crashed doveadm process (a Dovecot 2.3 proxy closes the connection this way when the user's backend cannot be reached)`,
             write
                 ? "Run again: pulumi-dovecot re-reads the server's state before repeating a change. If it persists, raise dovecot:timeoutMs or check the server's load and log."
                 : "Run again; if it persists, raise dovecot:timeoutMs or check the server's load and log.",
