@@ -66,7 +66,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         return {
             changes: replaces.length > 0 || olds.user !== news.user,
             replaces,
-            deleteBeforeReplace: replaces.includes("server"),
+            ...(replaces.includes("server") ? { deleteBeforeReplace: true } : {}),
         };
     },
 
