@@ -2,7 +2,8 @@
 # Installs everything the tests, the demo and the benchmark need that the repo cannot carry, so that
 # `npm test` works on a fresh clone (it runs this first, as pretest). Each step is skipped when its
 # result is already there, so it costs a second once everything is installed:
-# - Dovecot 2.3 from Debian (started per test by the harness, never as a system service);
+# - Dovecot 2.3 from Debian with Pigeonhole (Sieve) (started per test by the harness, never as a system
+#   service);
 # - the npm packages, which include Node 24 (used by every npm script);
 # - the Pulumi CLI and its Node.js language host, built once per machine (scripts/install-pulumi.sh);
 # - with DOVECOT_VERSION=2.4, a Debian 13 root holding Dovecot 2.4 (scripts/install-dovecot24.sh).
@@ -10,13 +11,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "install-deps: $*" >&2; }
 
-if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null || [ ! -x /usr/lib/dovecot/imap ]; then
-  log "installing dovecot-core and dovecot-imapd from Debian"
+# dovecot-core also holds dovecot-lda and the acl and quota plugins; dovecot-sieve is Pigeonhole (the
+# Sieve plugin for LDA and doveadm's sieve commands), which the plugin tests need.
+packages=()
+if ! command -v dovecot >/dev/null || ! command -v doveadm >/dev/null || [ ! -x /usr/lib/dovecot/imap ] ||
+  [ ! -x /usr/lib/dovecot/dovecot-lda ]; then
+  packages+=(dovecot-core dovecot-imapd)
+fi
+if [ ! -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ] ||
+  [ ! -f /usr/lib/dovecot/modules/doveadm/lib10_doveadm_sieve_plugin.so ]; then
+  packages+=(dovecot-sieve)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+  log "installing ${packages[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   # The packages try to start the system service; there is none to start here, and we do not want one.
-  apt-get install -y -qq dovecot-core dovecot-imapd >&2 || true
+  apt-get install -y -qq "${packages[@]}" >&2 || true
   command -v dovecot >/dev/null || { log "dovecot did not install"; exit 1; }
+  [ -f /usr/lib/dovecot/modules/lib90_sieve_plugin.so ] || { log "dovecot-sieve did not install"; exit 1; }
 fi
 
 if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] ||

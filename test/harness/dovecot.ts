@@ -17,6 +17,10 @@
 // A sandbox can also play one part of a proxied fleet (see `doveadmListener` and `proxyTo`): backends
 // that hold the mail and accept doveadm commands on a doveadm protocol TCP listener, and a proxy whose
 // passdb sends each user's mail commands to that user's backend.
+//
+// With `plugins`, a sandbox also runs Sieve (delivery through `dovecot-lda`: `deliverLda`), ACLs with a
+// shared namespace, METADATA and quota, so the doveadm sieve*, acl*, mailboxMetadata* and quota*
+// commands work (test/integration/plugins-harness.test.ts records what they answer on 2.3 and 2.4).
 import { execFile, spawn } from "node:child_process";
 import { REPO_ROOT } from "./repo";
 import { randomBytes } from "node:crypto";
@@ -79,6 +83,16 @@ export interface SandboxOptions {
      * `proxy=y host=<host> port=<port>`; a user not listed is served by this server itself.
      */
     proxyTo?: ProxyRoute[];
+    /**
+     * Load the plugins behind Sieve, ACLs, METADATA and quota, each in the version's own syntax (see
+     * `pluginLines` and `pluginLines24`): Pigeonhole Sieve with per-user scripts in the home (`~/sieve`,
+     * active one linked at `~/.dovecot.sieve`) run by `dovecot-lda` (see `Sandbox.deliverLda`); the
+     * `acl` plugin (vfile: a `dovecot-acl` file per mailbox) and `imap_acl`, with a shared namespace
+     * `shared/<owner>/` whose listing comes from a shared-mailboxes dictionary in the sandbox folder;
+     * `mail_attribute_dict` in the user's home (a file dict) for METADATA; and the `quota` plugin
+     * (`imap_quota` too) with a 10 MB storage limit per user, counted by the `count` driver.
+     */
+    plugins?: boolean;
 }
 
 /** Where a proxy sandbox sends some users' mail commands. */
@@ -140,6 +154,13 @@ export interface Sandbox {
     status(user: string, mailbox: string): Promise<{ guid: string; messages: number } | undefined>;
     /** Delivers `count` small messages into a mailbox with `doveadm save`. */
     deliver(user: string, mailbox: string, count: number): Promise<void>;
+    /**
+     * Delivers one raw message (RFC 5322 text; LF line ends are fine) to a user with `dovecot-lda -d`
+     * and the sandbox's config, as a mail server's local delivery would: with `plugins`, the user's
+     * active Sieve script decides where it goes (else INBOX). Rejects on a non-zero exit (67: unknown
+     * user, 75: temporary failure) with LDA's stderr.
+     */
+    deliverLda(user: string, message: string): Promise<void>;
     /** Stops the server process but keeps its files, so it can be started again. */
     stopServer(): Promise<void>;
     /** Starts the server again after stopServer(), on the same ports. */
@@ -323,9 +344,104 @@ function configText(
             : [`  inet_listener doveadm {`, `    address = 127.0.0.1`, `    port = ${doveadmPort}`, `  }`]),
         `}`,
         ...proxyPortLines(options),
+        ...(options.plugins ? pluginLines(dir) : []),
         ...(options.extraConfig ?? []),
         "",
     ].join("\n");
+}
+
+/** The folder, writable by the mail user, that holds the shared-mailboxes dictionary. */
+function sharedDictDir(dir: string): string {
+    return path.join(dir, "shared");
+}
+
+/**
+ * The 2.3 settings behind `SandboxOptions.plugins`. `%%` in the shared namespace is expanded for the
+ * owner of the shared mailboxes, `%` (and `~`) for the user who looks at them; the shared namespace
+ * keeps the looker's index of the owner's mail in the looker's own Maildir.
+ */
+function pluginLines(dir: string): string[] {
+    return [
+        `mail_plugins = $mail_plugins acl quota`,
+        `protocol imap {`,
+        `  mail_plugins = $mail_plugins imap_acl imap_quota`,
+        `  imap_metadata = yes`,
+        `}`,
+        `protocol lda {`,
+        `  mail_plugins = $mail_plugins sieve`,
+        `}`,
+        `lda_mailbox_autocreate = yes`,
+        `mail_attribute_dict = file:%h/dovecot-attributes`,
+        `namespace shared {`,
+        `  type = shared`,
+        `  separator = /`,
+        `  prefix = shared/%%u/`,
+        `  location = maildir:%%h/Maildir:INDEX=~/Maildir/shared/%%u`,
+        `  subscriptions = no`,
+        `  list = children`,
+        `}`,
+        `plugin {`,
+        `  acl = vfile`,
+        `  acl_shared_dict = file:${sharedDictDir(dir)}/shared-mailboxes`,
+        `  quota = count:User quota`,
+        `  quota_rule = *:storage=10M`,
+        `  quota_vsizes = yes`,
+        `  sieve = file:~/sieve;active=~/.dovecot.sieve`,
+        `}`,
+    ];
+}
+
+/** pluginLines in 2.4 syntax. */
+function pluginLines24(dir: string): string[] {
+    return [
+        `mail_plugins {`,
+        `  acl = yes`,
+        `  quota = yes`,
+        `}`,
+        `protocol imap {`,
+        `  mail_plugins {`,
+        `    imap_acl = yes`,
+        `    imap_quota = yes`,
+        `  }`,
+        `  imap_metadata = yes`,
+        `}`,
+        `protocol lda {`,
+        `  mail_plugins {`,
+        `    sieve = yes`,
+        `  }`,
+        `}`,
+        `lda_mailbox_autocreate = yes`,
+        `mail_attribute {`,
+        `  dict file {`,
+        `    path = %{home}/dovecot-attributes`,
+        `  }`,
+        `}`,
+        `namespace shared {`,
+        `  type = shared`,
+        `  separator = /`,
+        `  prefix = shared/$user/`,
+        `  mail_driver = maildir`,
+        `  mail_path = %{owner_home}/Maildir`,
+        `  mail_index_path = ~/Maildir/shared/%{owner_user}`,
+        `  subscriptions = no`,
+        `  list = children`,
+        `}`,
+        `acl_driver = vfile`,
+        `acl_sharing_map {`,
+        `  dict file {`,
+        `    path = ${sharedDictDir(dir)}/shared-mailboxes`,
+        `  }`,
+        `}`,
+        `quota "User quota" {`,
+        `  driver = count`,
+        `  storage_size = 10M`,
+        `}`,
+        `sieve_script personal {`,
+        `  driver = file`,
+        `  path = ~/sieve`,
+        `  active_path = ~/.dovecot.sieve`,
+        `}`,
+    ];
 }
 
 /** The same server as configText's in Dovecot 2.4's config syntax. */
@@ -393,6 +509,7 @@ function configText24(
             : [`  inet_listener doveadm {`, `    listen = 127.0.0.1`, `    port = ${doveadmPort}`, `  }`]),
         `}`,
         ...proxyPortLines(options),
+        ...(options.plugins ? pluginLines24(dir) : []),
         ...(options.extraConfig ?? []).map(extraLine24),
         "",
     ].join("\n");
@@ -526,6 +643,11 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         }
     }
     writeUsers();
+    if (options.plugins) {
+        // The mail processes (running as the mail user) write the shared-mailboxes dictionary.
+        mkdirSync(sharedDictDir(dir), { recursive: true });
+        chownSync(sharedDictDir(dir), MAIL_UID, MAIL_UID);
+    }
     writeFileSync(
         configPath,
         configText(version, dir, imapPort, httpPort, doveadmPort, apiKey, password, options),
@@ -675,6 +797,26 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
                     timeout: 30_000,
                 });
                 rmSync(file);
+            }
+        },
+        deliverLda: async (user, message) => {
+            const file = path.join(dir, `lda-${randomBytes(4).toString("hex")}.eml`);
+            writeFileSync(file, message);
+            try {
+                const [lda, ldaArgs] = dovecotCommand(version, dir, "/usr/lib/dovecot/dovecot-lda", [
+                    "-c",
+                    configPath,
+                    "-d",
+                    userName(user),
+                    "-f",
+                    "sender@example.org",
+                ]);
+                await run("sh", ["-c", `f=$0; exec "$@" < "$f"`, file, lda, ...ldaArgs], { timeout: 30_000 });
+            } catch (error) {
+                const e = error as { code?: number; stderr?: string };
+                throw new Error(`dovecot-lda -d ${userName(user)} exited ${e.code}: ${e.stderr ?? ""}`);
+            } finally {
+                rmSync(file, { force: true });
             }
         },
         stopServer,
