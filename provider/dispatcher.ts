@@ -15,15 +15,21 @@ import { folderSetHandler } from "./handlers/folders";
 import { mailboxHandler } from "./handlers/mailbox";
 import { reloadHandler } from "./handlers/reload";
 import { subscriptionHandler } from "./handlers/subscription";
+import { sieveHandler } from "./handlers/sieve";
+import { aclHandler } from "./handlers/acl";
+import { metadataHandler } from "./handlers/metadata";
 
 /** The resource kinds this package provides. */
-export type ResourceKind = "mailbox" | "subscription" | "reload" | "folders";
+export type ResourceKind = "mailbox" | "subscription" | "reload" | "folders" | "sieve" | "acl" | "metadata";
 
 const handlers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
     mailbox: mailboxHandler,
     subscription: subscriptionHandler,
     reload: reloadHandler,
     folders: folderSetHandler,
+    sieve: sieveHandler,
+    acl: aclHandler,
+    metadata: metadataHandler,
 };
 
 /**

@@ -4,12 +4,20 @@ export { Mailbox, MailboxArgs } from "./resources/mailbox";
 export { Subscription, SubscriptionArgs } from "./resources/subscription";
 export { Reload, ReloadArgs } from "./resources/reload";
 export { FolderSet, FolderSetArgs, FolderArgs, ManagedFolderOutput } from "./resources/folders";
+export { SieveScript, SieveScriptArgs } from "./resources/sieve";
+export { MailboxAcl, MailboxAclArgs } from "./resources/acl";
+export { MailboxMetadata, MailboxMetadataArgs } from "./resources/metadata";
+export * from "./lookups";
 export {
     DoveadmClient,
     MailboxStatus,
     ClientHooks,
     STATUS_FIELDS,
     REQUIRED_DOVEADM_COMMANDS,
+    AclEntry,
+    QuotaUsage,
+    SieveScriptInfo,
+    ACL_RIGHTS,
 } from "./client/client";
 export * from "./client/errors";
 export { RetryPolicy, DEFAULT_RETRY_POLICY } from "./client/retry";

@@ -6,6 +6,8 @@ import { createHash } from "node:crypto";
 import { ConnectionSettings, authorizationHeader } from "../settings";
 import { CommandTarget, MailboxStatus, UserSnapshot, listCommands, reload } from "./commands";
 import { DoveadmError } from "./errors";
+import * as plugins from "./plugins";
+import { AclEntry, QuotaUsage, SieveScriptInfo } from "./plugins";
 import { credentialForms } from "./redact";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "./retry";
 import {
@@ -20,6 +22,7 @@ import { CommandInfo, Transport, resetGates } from "./transport";
 
 export { MailboxStatus, REQUIRED_DOVEADM_COMMANDS, STATUS_FIELDS, UserSnapshot } from "./commands";
 export { CreateOrder, CreateResult, RemoveOrder, RemoveResult } from "./scheduler";
+export { AclEntry, QuotaUsage, SieveScriptInfo, ACL_RIGHTS } from "./plugins";
 
 /** Hooks for observing the client (counting requests in benchmarks and tests). */
 export interface ClientHooks {
@@ -149,6 +152,98 @@ export class DoveadmClient {
     /** The commands the server offers; also a cheap check that the API answers. */
     commands(): Promise<CommandInfo[]> {
         return listCommands(this.target);
+    }
+
+    // ---- Plugins (Sieve, ACL, METADATA, quota): each alone in its user's turn. ----
+
+    /** The user's Sieve scripts and which one is active. */
+    sieveList(user: string): Promise<SieveScriptInfo[]> {
+        return this.scheduler.inTurn(user, "sieveList", () => plugins.sieveList(this.target, user));
+    }
+
+    /** The text of one Sieve script, or undefined when the user has none of that name. */
+    sieveGet(user: string, name: string): Promise<string | undefined> {
+        return this.scheduler.inTurn(user, "sieveGet", () => plugins.sieveGet(this.target, user, name));
+    }
+
+    /** Stores a Sieve script (exit 65 if it does not compile: nothing is stored then); `activate` makes it active. */
+    sievePut(user: string, name: string, script: string, options: { activate: boolean }): Promise<void> {
+        return this.scheduler.inTurn(user, "sievePut", () =>
+            plugins.sievePut(this.target, user, name, script, options),
+        );
+    }
+
+    /** Makes a Sieve script the user's active one. */
+    sieveActivate(user: string, name: string): Promise<void> {
+        return this.scheduler.inTurn(user, "sieveActivate", () =>
+            plugins.sieveActivate(this.target, user, name),
+        );
+    }
+
+    /** Leaves the user with no active Sieve script. */
+    sieveDeactivate(user: string): Promise<void> {
+        return this.scheduler.inTurn(user, "sieveDeactivate", () =>
+            plugins.sieveDeactivate(this.target, user),
+        );
+    }
+
+    /** Renames a Sieve script (an active one stays active). */
+    sieveRename(user: string, from: string, to: string): Promise<void> {
+        return this.scheduler.inTurn(user, "sieveRename", () =>
+            plugins.sieveRename(this.target, user, from, to),
+        );
+    }
+
+    /** Deletes a Sieve script; the active one only with `ignoreActive`. */
+    sieveDelete(user: string, name: string, options: { ignoreActive: boolean }): Promise<void> {
+        return this.scheduler.inTurn(user, "sieveDelete", () =>
+            plugins.sieveDelete(this.target, user, name, options),
+        );
+    }
+
+    /** A mailbox's ACL entries. */
+    aclGet(user: string, mailbox: string): Promise<AclEntry[]> {
+        return this.scheduler.inTurn(user, "aclGet", () => plugins.aclGet(this.target, user, mailbox));
+    }
+
+    /** Sets one identifier's rights on a mailbox. */
+    aclSet(user: string, mailbox: string, id: string, rights: readonly string[]): Promise<void> {
+        return this.scheduler.inTurn(user, "aclSet", () =>
+            plugins.aclSet(this.target, user, mailbox, id, rights),
+        );
+    }
+
+    /** Removes one identifier's entry from a mailbox's ACL. */
+    aclDelete(user: string, mailbox: string, id: string): Promise<void> {
+        return this.scheduler.inTurn(user, "aclDelete", () =>
+            plugins.aclDelete(this.target, user, mailbox, id),
+        );
+    }
+
+    /** One METADATA entry's value, "" when unset; mailbox "" is the user level. */
+    metadataGet(user: string, mailbox: string, key: string): Promise<string> {
+        return this.scheduler.inTurn(user, "metadataGet", () =>
+            plugins.metadataGet(this.target, user, mailbox, key),
+        );
+    }
+
+    /** Sets one METADATA entry. */
+    metadataSet(user: string, mailbox: string, key: string, value: string): Promise<void> {
+        return this.scheduler.inTurn(user, "metadataSet", () =>
+            plugins.metadataSet(this.target, user, mailbox, key, value),
+        );
+    }
+
+    /** Removes one METADATA entry. */
+    metadataUnset(user: string, mailbox: string, key: string): Promise<void> {
+        return this.scheduler.inTurn(user, "metadataUnset", () =>
+            plugins.metadataUnset(this.target, user, mailbox, key),
+        );
+    }
+
+    /** The user's quota usage and limits. */
+    quotaGet(user: string): Promise<QuotaUsage[]> {
+        return this.scheduler.inTurn(user, "quotaGet", () => plugins.quotaGet(this.target, user));
     }
 
     // ---- The raw commands, each alone in its user's turn, for users' own scripts. ----

@@ -93,7 +93,7 @@ const statusRowSchema = z.object({
 const listRowSchema = z.object({ mailbox: z.string().min(1, "must not be empty") });
 
 /** Drops parameters that are undefined, false or null (see the top of this file). */
-function params(values: Record<string, unknown>): Record<string, unknown> {
+export function params(values: Record<string, unknown>): Record<string, unknown> {
     const result: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(values)) {
         if (value === undefined || value === false || value === null) continue;
@@ -103,7 +103,7 @@ function params(values: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Parses each row with `schema`, or fails with an error naming the command and the bad field. */
-function parseRows<T>(rows: ResponseRow[], schema: z.ZodType<T>, context: ErrorContext): T[] {
+export function parseRows<T>(rows: ResponseRow[], schema: z.ZodType<T>, context: ErrorContext): T[] {
     return rows.map((row) => {
         const result = schema.safeParse(row);
         if (result.success) return result.data;
@@ -122,7 +122,7 @@ function parseRows<T>(rows: ResponseRow[], schema: z.ZodType<T>, context: ErrorC
  * handlers check every user before it gets here; this is the last line before the wire, since doveadm
  * runs a mail command for every user its `user` matches.
  */
-function checkUser(user: string, context: ErrorContext): void {
+export function checkUser(user: string, context: ErrorContext): void {
     const problem = typeof user === "string" ? userProblem(user) : "must be a string";
     if (problem) {
         throw new DoveadmUsageError(

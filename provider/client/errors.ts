@@ -10,6 +10,8 @@ export interface ErrorContext {
     user?: string;
     /** The mailbox (or mailboxes) the command was about. */
     mailbox?: string | readonly string[];
+    /** What else the command was about, as it reads in a message: `Sieve script "filters"`, say. */
+    item?: string;
     /** The configured server's name, when the program names servers (`dovecot:servers.<name>`). */
     server?: string;
 }
@@ -40,6 +42,7 @@ function describeTarget(context: ErrorContext): string {
             parts.push(`on mailboxes ${shown.join(", ")}${more}`);
         }
     }
+    if (context.item !== undefined) parts.push(`(${context.item})`);
     return parts.join(" ");
 }
 

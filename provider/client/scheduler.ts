@@ -262,6 +262,19 @@ export class Scheduler {
         );
     }
 
+    /**
+     * Runs `work` (a plugin command: Sieve, ACL, METADATA, quota) in the user's turn, alone, so it
+     * never holds the user's lock while another of the user's commands waits for it.
+     */
+    inTurn<T>(user: string, label: string, work: () => Promise<T>): Promise<T> {
+        return this.queue(user).enqueue(`turn:${label}:${++this.turns}`, work, async (batch) => {
+            for (const op of batch as Array<Settleable<() => Promise<T>, T>>)
+                await op.input().then(op.resolve, op.reject);
+        });
+    }
+
+    private turns = 0;
+
     /** Renames a mailbox and its children; nothing of the user's passes it in the queue. */
     rename(user: string, from: string, to: string, guid?: string): Promise<void> {
         return this.exclusive(user, { command: "mailboxRename", from, to, guid });

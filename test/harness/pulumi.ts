@@ -216,12 +216,22 @@ export type Layout =
 /** One resource of the generic test program. */
 export interface ResourceSpec {
     /** A resource of this package, or `Noop`: a dynamic resource whose create returns its inputs (the engine's floor). */
-    kind: "Mailbox" | "Subscription" | "Reload" | "FolderSet" | "Noop";
+    kind:
+        | "Mailbox"
+        | "Subscription"
+        | "Reload"
+        | "FolderSet"
+        | "SieveScript"
+        | "MailboxAcl"
+        | "MailboxMetadata"
+        | "Noop";
     /** The Pulumi resource name. */
     name: string;
     args: Record<string, unknown>;
     /** Leave it out of the stack's outputs (the benchmark: a real program does not export a thousand resources). */
     noExport?: boolean;
+    /** Names of resources declared before this one that it depends on (`dependsOn`). */
+    dependsOn?: string[];
 }
 
 /** Options for a scratch project. */
@@ -256,13 +266,16 @@ const noopProvider = {
     },
 };
 class Noop extends require("@pulumi/pulumi").dynamic.Resource {
-    constructor(name, args) {
-        super(noopProvider, name, args, {}, "bench", "Noop");
+    constructor(name, args, opts) {
+        super(noopProvider, name, args, opts || {}, "bench", "Noop");
     }
 }
+const declared = {};
 for (const spec of specs) {
     const Kind = spec.kind === "Noop" ? Noop : dovecot[spec.kind];
-    const resource = new Kind(spec.name, spec.args);
+    const opts = spec.dependsOn ? { dependsOn: spec.dependsOn.map((name) => declared[name]) } : undefined;
+    const resource = new Kind(spec.name, spec.args, opts);
+    declared[spec.name] = resource;
     if (!spec.noExport) exports[spec.name] = resource;
 }
 `;

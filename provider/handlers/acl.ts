@@ -1,0 +1,157 @@
+// CRUD for one entry of one mailbox's ACL: the rights one identifier (a user, a group, anyone) has on
+// a folder of its owner, which is how a folder is shared. The entry is known by what the server keeps
+// (mailbox and identifier), so refresh sees rights changed or removed out of band.
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DoveadmConflictError, DoveadmNoUserError, DoveadmNotFoundError } from "../client/errors";
+import { aclIdentifierProblem, aclRightsProblem, normalizeRights } from "../client/plugins";
+import { checkInputs } from "../check";
+import { clientFor, separatorOf } from "../connection";
+import { mailboxNameSchema, userSchema } from "../names";
+import { unknownUser } from "./no-user";
+import { serverFailures, serverInput } from "./server";
+import { fromState } from "./state";
+
+/** The inputs of a MailboxAcl. */
+export function aclInputShape(separator: string) {
+    return {
+        user: z.string({ error: "must be a string" }).pipe(userSchema),
+        mailbox: z.string({ error: "must be a string" }).pipe(mailboxNameSchema(separator)),
+        identifier: z.string({ error: "must be a string" }).superRefine((id, ctx) => {
+            const problem = aclIdentifierProblem(id);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+        rights: z
+            .array(z.string({ error: "must be right names" }), { error: "must be a list of right names" })
+            .superRefine((rights, ctx) => {
+                const problem = aclRightsProblem(rights);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .transform(normalizeRights),
+        adopt: z.boolean({ error: "must be true or false" }).default(false),
+        server: serverInput,
+    };
+}
+
+/** A MailboxAcl's inputs and outputs. */
+export type AclProps = z.output<z.ZodObject<ReturnType<typeof aclInputShape>>>;
+
+const serverOf = (props: unknown) => {
+    const server = (props as { server?: unknown } | undefined)?.server;
+    return typeof server === "string" ? server : undefined;
+};
+
+function recorded(method: string, id: string | undefined, props: unknown): AclProps {
+    return fromState("MailboxAcl", method, id, props, z.object(aclInputShape(separatorOf(serverOf(props)))));
+}
+
+function outputs(props: AclProps): AclProps {
+    const { server, ...rest } = props;
+    return { ...rest, ...(server === undefined ? {} : { server }) };
+}
+
+/** Translates a failure into the error a user can act on. */
+function aclError(error: unknown): unknown {
+    if (error instanceof DoveadmNoUserError) return unknownUser(error, "MailboxAcl");
+    if (error instanceof DoveadmNotFoundError) {
+        return new DoveadmNotFoundError(
+            "DOVEADM_MAILBOX_NOT_FOUND",
+            error.context,
+            "the mailbox does not exist (exit 68)",
+            "Create the mailbox first: declare it with a Mailbox (or a FolderSet) and pass its `name` output to this MailboxAcl, so that it is created before its ACL.",
+            { exitCode: 68 },
+        );
+    }
+    return error;
+}
+
+/** The entry of `identifier` on the mailbox, or undefined. */
+async function entryOf(props: AclProps) {
+    const entries = await clientFor(props.server).aclGet(props.user, props.mailbox);
+    return entries.find((e) => e.id === props.identifier && !e.global);
+}
+
+/** The MailboxAcl provider's methods. */
+export const aclHandler: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return checkInputs(aclInputShape(separatorOf(serverOf(news))), news, serverFailures);
+    },
+
+    async diff(id, oldProps, news: AclProps) {
+        const olds = recorded("diff", id, oldProps);
+        const replaces = (["user", "mailbox", "identifier", "server"] as const).filter(
+            (k) => olds[k] !== news[k],
+        );
+        const changes =
+            replaces.length > 0 ||
+            olds.rights.join(" ") !== (news.rights ?? []).join(" ") ||
+            olds.adopt !== news.adopt;
+        // The old entry goes first: on the same account (another spelling, a proxy) the new one would
+        // otherwise be removed with it.
+        return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async create(inputs: AclProps) {
+        try {
+            const existing = await entryOf(inputs);
+            if (existing && !inputs.adopt && existing.rights.join(" ") !== inputs.rights.join(" ")) {
+                throw new DoveadmConflictError(
+                    "DOVEADM_ACL_EXISTS",
+                    {
+                        command: "aclSet",
+                        user: inputs.user,
+                        mailbox: inputs.mailbox,
+                        item: `ACL identifier ${JSON.stringify(inputs.identifier)}`,
+                    },
+                    `the mailbox already gives ${inputs.identifier} the rights "${existing.rights.join(" ")}", set by someone else`,
+                    "Set adopt: true on this MailboxAcl to replace them with the declared rights, or remove the entry from the other program that declares it.",
+                    { exitCode: 65 },
+                );
+            }
+            await clientFor(inputs.server).aclSet(
+                inputs.user,
+                inputs.mailbox,
+                inputs.identifier,
+                inputs.rights,
+            );
+        } catch (error) {
+            throw aclError(error);
+        }
+        return { id: `${inputs.user}/${inputs.mailbox}/${inputs.identifier}`, outs: outputs(inputs) };
+    },
+
+    async read(id, props) {
+        const olds = recorded("read", id, props);
+        let entry;
+        try {
+            entry = await entryOf(olds);
+        } catch (error) {
+            // The mailbox is gone, and its ACL with it.
+            if (error instanceof DoveadmNotFoundError) return {};
+            throw aclError(error);
+        }
+        if (!entry) return {};
+        const outs = outputs({ ...olds, rights: entry.rights });
+        return { id, props: outs, inputs: outs };
+    },
+
+    async update(_id, _oldProps, news: AclProps) {
+        try {
+            await clientFor(news.server).aclSet(news.user, news.mailbox, news.identifier, news.rights);
+        } catch (error) {
+            throw aclError(error);
+        }
+        return { outs: outputs(news) };
+    },
+
+    async delete(id, props) {
+        const olds = recorded("delete", id, props);
+        try {
+            await clientFor(olds.server).aclDelete(olds.user, olds.mailbox, olds.identifier);
+        } catch (error) {
+            // The mailbox is gone (deleted with its ACL): nothing is left to remove.
+            if (error instanceof DoveadmNotFoundError) return;
+            throw aclError(error);
+        }
+    },
+};

@@ -1,0 +1,155 @@
+// CRUD for one METADATA entry (RFC 5464) of a mailbox, or of the user with an empty mailbox name.
+// Dovecot answers an unset entry as the empty value, so a value must not be empty: an entry that reads
+// empty is one that is not set.
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DoveadmConflictError, DoveadmNoUserError, DoveadmNotFoundError } from "../client/errors";
+import { metadataKeyProblem } from "../client/plugins";
+import { UNKNOWN, checkInputs } from "../check";
+import { clientFor, separatorOf } from "../connection";
+import { mailboxNameSchema, userSchema } from "../names";
+import { unknownUser } from "./no-user";
+import { serverFailures, serverInput } from "./server";
+import { fromState } from "./state";
+
+/** The inputs of a MailboxMetadata. */
+export function metadataInputShape(separator: string) {
+    return {
+        user: z.string({ error: "must be a string" }).pipe(userSchema),
+        /** The mailbox; "" for the user-level entry. */
+        mailbox: z
+            .string({ error: "must be a string" })
+            .default("")
+            .pipe(z.union([z.literal(""), mailboxNameSchema(separator)])),
+        key: z.string({ error: "must be a string" }),
+        value: z
+            .string({ error: "must be a string" })
+            .min(
+                1,
+                "must not be empty (Dovecot reads an empty value as no entry: remove the MailboxMetadata instead)",
+            )
+            .max(65_536, "must be at most 64 KiB"),
+        adopt: z.boolean({ error: "must be true or false" }).default(false),
+        server: serverInput,
+    };
+}
+
+/** A MailboxMetadata's inputs and outputs. */
+export type MetadataProps = z.output<z.ZodObject<ReturnType<typeof metadataInputShape>>>;
+
+const serverOf = (props: unknown) => {
+    const server = (props as { server?: unknown } | undefined)?.server;
+    return typeof server === "string" ? server : undefined;
+};
+
+function recorded(method: string, id: string | undefined, props: unknown): MetadataProps {
+    const shape = metadataInputShape(separatorOf(serverOf(props)));
+    const record = fromState("MailboxMetadata", method, id, props, z.object(shape));
+    const problem = metadataKeyProblem(record.key, record.mailbox === "");
+    // The key is checked again here, as state is input too (a bad key kills the server's process).
+    if (problem)
+        fromState("MailboxMetadata", method, id, props, z.object({ key: z.never({ error: problem }) }));
+    return record;
+}
+
+function outputs(props: MetadataProps): MetadataProps {
+    const { server, ...rest } = props;
+    return { ...rest, ...(server === undefined ? {} : { server }) };
+}
+
+function metadataError(error: unknown): unknown {
+    if (error instanceof DoveadmNoUserError) return unknownUser(error, "MailboxMetadata");
+    if (error instanceof DoveadmNotFoundError) {
+        return new DoveadmNotFoundError(
+            "DOVEADM_MAILBOX_NOT_FOUND",
+            error.context,
+            "the mailbox does not exist (exit 68)",
+            "Create the mailbox first: declare it with a Mailbox (or a FolderSet) and pass its `name` output to this MailboxMetadata, so that it is created before its metadata.",
+            { exitCode: 68 },
+        );
+    }
+    return error;
+}
+
+/** The MailboxMetadata provider's methods. */
+export const metadataHandler: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return checkInputs(metadataInputShape(separatorOf(serverOf(news))), news, (inputs) => {
+            const failures = serverFailures(inputs);
+            const { key, mailbox } = inputs;
+            if (typeof key === "string" && key !== UNKNOWN && mailbox !== UNKNOWN) {
+                const problem = metadataKeyProblem(key, mailbox === "" || mailbox === undefined);
+                if (problem) failures.push({ property: "key", reason: `key ${problem}` });
+            }
+            return failures;
+        });
+    },
+
+    async diff(id, oldProps, news: MetadataProps) {
+        const olds = recorded("diff", id, oldProps);
+        const replaces = (["user", "mailbox", "key", "server"] as const).filter(
+            (k) => olds[k] !== (news[k] ?? (k === "mailbox" ? "" : undefined)),
+        );
+        const changes = replaces.length > 0 || olds.value !== news.value || olds.adopt !== news.adopt;
+        return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async create(inputs: MetadataProps) {
+        const client = clientFor(inputs.server);
+        const { user, mailbox, key } = inputs;
+        try {
+            const existing = await client.metadataGet(user, mailbox, key);
+            if (existing !== "" && existing !== inputs.value && !inputs.adopt) {
+                throw new DoveadmConflictError(
+                    "DOVEADM_METADATA_EXISTS",
+                    {
+                        command: "mailboxMetadataSet",
+                        user,
+                        mailbox: mailbox === "" ? undefined : mailbox,
+                        item: `METADATA key ${JSON.stringify(key)}`,
+                    },
+                    "the entry already holds another value, set by someone else",
+                    "Set adopt: true on this MailboxMetadata to replace it with the declared value, or remove it from the other program that declares it.",
+                    { exitCode: 65 },
+                );
+            }
+            await client.metadataSet(user, mailbox, key, inputs.value);
+        } catch (error) {
+            throw metadataError(error);
+        }
+        return { id: `${user}/${mailbox}/${key}`, outs: outputs(inputs) };
+    },
+
+    async read(id, props) {
+        const olds = recorded("read", id, props);
+        let value: string;
+        try {
+            value = await clientFor(olds.server).metadataGet(olds.user, olds.mailbox, olds.key);
+        } catch (error) {
+            if (error instanceof DoveadmNotFoundError) return {}; // the mailbox is gone, with its metadata
+            throw metadataError(error);
+        }
+        if (value === "") return {};
+        const outs = outputs({ ...olds, value });
+        return { id, props: outs, inputs: outs };
+    },
+
+    async update(_id, _oldProps, news: MetadataProps) {
+        try {
+            await clientFor(news.server).metadataSet(news.user, news.mailbox, news.key, news.value);
+        } catch (error) {
+            throw metadataError(error);
+        }
+        return { outs: outputs(news) };
+    },
+
+    async delete(id, props) {
+        const olds = recorded("delete", id, props);
+        try {
+            await clientFor(olds.server).metadataUnset(olds.user, olds.mailbox, olds.key);
+        } catch (error) {
+            if (error instanceof DoveadmNotFoundError) return;
+            throw metadataError(error);
+        }
+    },
+};
