@@ -135,7 +135,9 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
         return { id, props: outs, inputs: outs };
     },
 
-    async update(_id, _oldProps, news: AclProps) {
+    async update(id, oldProps, news: AclProps) {
+        // The recorded state is input too: checked before anything is sent.
+        recorded("update", id, oldProps);
         try {
             await clientFor(news.server).aclSet(news.user, news.mailbox, news.identifier, news.rights);
         } catch (error) {

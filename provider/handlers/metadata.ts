@@ -134,7 +134,9 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         return { id, props: outs, inputs: outs };
     },
 
-    async update(_id, _oldProps, news: MetadataProps) {
+    async update(id, oldProps, news: MetadataProps) {
+        // The recorded state is input too: checked before anything is sent.
+        recorded("update", id, oldProps);
         try {
             await clientFor(news.server).metadataSet(news.user, news.mailbox, news.key, news.value);
         } catch (error) {

@@ -33,6 +33,18 @@ const folderSetProps = {
     mailboxes: [{ name: "Shared", declaredName: "Shared", guid: GUID, subscribed: true, messages: 0 }],
 };
 const subscriptionProps = { user: ALICE, mailbox: "Shared" };
+const sieveProps = { user: ALICE, name: "filters", script: "keep;\n", active: true, adopt: false };
+const aclProps = { user: ALICE, mailbox: "Shared", identifier: "anyone", rights: ["lookup"], adopt: false };
+const metadataProps = { user: ALICE, mailbox: "Shared", key: "/private/comment", value: "x", adopt: false };
+type Kind = "mailbox" | "folders" | "subscription" | "sieve" | "acl" | "metadata";
+const validProps: Record<Kind, Record<string, unknown>> = {
+    mailbox: mailboxProps,
+    folders: folderSetProps,
+    subscription: subscriptionProps,
+    sieve: sieveProps,
+    acl: aclProps,
+    metadata: metadataProps,
+};
 
 describe("state read back from Pulumi is validated in every provider method", () => {
     let sandbox: Sandbox;
@@ -52,7 +64,7 @@ describe("state read back from Pulumi is validated in every provider method", ()
         await sandbox.stop();
     });
 
-    const cases: Array<[string, "mailbox" | "folders" | "subscription", Record<string, unknown>]> = [
+    const cases: Array<[string, Kind, Record<string, unknown>]> = [
         ["a Mailbox whose user is a pattern", "mailbox", { ...mailboxProps, user: "*" }],
         ["a Mailbox whose user is a ?-pattern", "mailbox", { ...mailboxProps, user: "?lice@example.org" }],
         ["a Mailbox whose name holds a wildcard", "mailbox", { ...mailboxProps, name: "Sha*" }],
@@ -65,6 +77,13 @@ describe("state read back from Pulumi is validated in every provider method", ()
             { ...folderSetProps, mailboxes: [{ ...folderSetProps.mailboxes[0], name: "a//b" }] },
         ],
         ["a Subscription whose user is a pattern", "subscription", { ...subscriptionProps, user: "*" }],
+        ["a SieveScript whose user is a pattern", "sieve", { ...sieveProps, user: "*" }],
+        ["a SieveScript whose name holds a '/'", "sieve", { ...sieveProps, name: "../x" }],
+        ["a MailboxAcl whose user is a pattern", "acl", { ...aclProps, user: "*" }],
+        ["a MailboxAcl whose identifier is a pattern", "acl", { ...aclProps, identifier: "user=*" }],
+        ["a MailboxAcl with an unknown right", "acl", { ...aclProps, rights: ["fly"] }],
+        ["a MailboxMetadata whose user is a pattern", "metadata", { ...metadataProps, user: "*" }],
+        ["a MailboxMetadata whose key is not one", "metadata", { ...metadataProps, key: "comment" }],
     ];
 
     it.each(cases)(
@@ -72,12 +91,7 @@ describe("state read back from Pulumi is validated in every provider method", ()
         async (_what, kind, props) => {
             proxy.reset();
             const id = kind === "mailbox" ? GUID : "some-id";
-            const news =
-                kind === "subscription"
-                    ? subscriptionProps
-                    : kind === "folders"
-                      ? folderSetProps
-                      : mailboxProps;
+            const news = validProps[kind];
             for (const attempt of [
                 call(kind, "read", id, props),
                 call(kind, "update", id, props, news),
