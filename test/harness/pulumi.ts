@@ -215,7 +215,10 @@ export type Layout =
 
 /** One resource of the generic test program. */
 export interface ResourceSpec {
-    /** A resource of this package, or `Noop`: a dynamic resource whose create returns its inputs (the engine's floor). */
+    /**
+     * A resource of this package; `Noop`, a dynamic resource whose create returns its inputs (the
+     * engine's floor); or `Lookup`, args `{ fn, args }`: the output of the lookup `<fn>Output(args)`.
+     */
     kind:
         | "Mailbox"
         | "Subscription"
@@ -224,6 +227,7 @@ export interface ResourceSpec {
         | "SieveScript"
         | "MailboxAcl"
         | "MailboxMetadata"
+        | "Lookup"
         | "Noop";
     /** The Pulumi resource name. */
     name: string;
@@ -272,6 +276,11 @@ class Noop extends require("@pulumi/pulumi").dynamic.Resource {
 }
 const declared = {};
 for (const spec of specs) {
+    // A lookup: the value of dovecot[<fn>Output](args), exported under the spec's name.
+    if (spec.kind === "Lookup") {
+        exports[spec.name] = dovecot[spec.args.fn + "Output"](spec.args.args);
+        continue;
+    }
     const Kind = spec.kind === "Noop" ? Noop : dovecot[spec.kind];
     const opts = spec.dependsOn ? { dependsOn: spec.dependsOn.map((name) => declared[name]) } : undefined;
     const resource = new Kind(spec.name, spec.args, opts);

@@ -118,6 +118,37 @@ describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
         expect(outputs.filters?.active).toBe(true);
     });
 
+    it("lookups in the program read the server with the stack's settings, and record nothing", async () => {
+        project.setResources([
+            ...setup(),
+            { kind: "Lookup", name: "quota", args: { fn: "getQuota", args: { user: ALICE } } },
+            { kind: "Lookup", name: "folders", args: { fn: "listMailboxes", args: { user: ALICE } } },
+            { kind: "Lookup", name: "scripts", args: { fn: "listSieveScripts", args: { user: ALICE } } },
+            {
+                kind: "Lookup",
+                name: "work",
+                args: { fn: "getMailboxStatus", args: { user: ALICE, mailbox: "Work" } },
+            },
+        ]);
+        const result = await project.up();
+        expect(result.code).toBe(0);
+        const outputs = (await project.outputs()) as Record<string, unknown>;
+        const quota = outputs.quota as Array<{ type: string; limit?: number; value: number }>;
+        expect(quota.find((q) => q.type === "STORAGE")?.limit).toBe(10240);
+        expect(quota.find((q) => q.type === "MESSAGE")?.value).toBe(2);
+        const folders = outputs.folders as Array<{ name: string; messages: number }>;
+        expect(folders.map((f) => f.name).sort()).toEqual(await sandbox.listMailboxes(ALICE));
+        expect(outputs.scripts).toEqual([{ name: "filters", active: true }]);
+        expect((outputs.work as { guid: string }).guid).toBe((await sandbox.status(ALICE, "Work"))?.guid);
+        // Nothing but the stack's outputs: no resource, and no setting, in the state.
+        const exported = await project.exportText();
+        expect(exported).not.toContain(sandbox.apiKey);
+        expect(exported).not.toContain(Buffer.from(sandbox.apiKey).toString("base64"));
+        expect((await project.stateResources()).length).toBe(5);
+        project.setResources(setup());
+        await project.up();
+    });
+
     it("preview right after up shows no changes", async () => {
         expect(changedSteps(await project.preview())).toEqual([]);
     });
