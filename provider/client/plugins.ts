@@ -285,6 +285,21 @@ export function aclDelete(target: CommandTarget, user: string, mailbox: string, 
 const valueRow = z.object({ value: z.string() });
 
 /**
+ * The context of a METADATA command, after checking its key: where, and the parameters every one of
+ * them takes (the user level is the empty mailbox name, which needs allowEmptyMailboxName).
+ */
+function metadataTarget(command: string, user: string, mailbox: string, key: string) {
+    const context = {
+        command,
+        user,
+        mailbox: mailbox === "" ? undefined : mailbox,
+        item: `METADATA key ${JSON.stringify(key)}`,
+    };
+    refuse(context, "key", metadataKeyProblem(key, mailbox === ""));
+    return { context, values: { user, mailbox, key, allowEmptyMailboxName: mailbox === "" } };
+}
+
+/**
  * One METADATA entry's value; an empty mailbox name is the user-level entry. Dovecot answers an
  * unset entry as the empty value, so an empty string means "not set".
  */
@@ -294,19 +309,13 @@ export function metadataGet(
     mailbox: string,
     key: string,
 ): Promise<string> {
-    const context = {
-        command: "mailboxMetadataGet",
-        user,
-        mailbox: mailbox === "" ? undefined : mailbox,
-        item: `METADATA key ${JSON.stringify(key)}`,
-    };
-    refuse(context, "key", metadataKeyProblem(key, mailbox === ""));
+    const { context, values } = metadataTarget("mailboxMetadataGet", user, mailbox, key);
     return send(
         target,
         user,
         read(
             "mailboxMetadataGet",
-            { user, mailbox, key, allowEmptyMailboxName: mailbox === "" },
+            values,
             context,
             (rows) => parseRows(rows, valueRow, context)[0]?.value ?? "",
         ),
@@ -321,22 +330,8 @@ export function metadataSet(
     key: string,
     value: string,
 ): Promise<void> {
-    const context = {
-        command: "mailboxMetadataSet",
-        user,
-        mailbox: mailbox === "" ? undefined : mailbox,
-        item: `METADATA key ${JSON.stringify(key)}`,
-    };
-    refuse(context, "key", metadataKeyProblem(key, mailbox === ""));
-    return send(
-        target,
-        user,
-        write(
-            "mailboxMetadataSet",
-            { user, mailbox, key, value, allowEmptyMailboxName: mailbox === "" },
-            context,
-        ),
-    );
+    const { context, values } = metadataTarget("mailboxMetadataSet", user, mailbox, key);
+    return send(target, user, write("mailboxMetadataSet", { ...values, value }, context));
 }
 
 /** Removes one METADATA entry. */
@@ -346,18 +341,8 @@ export function metadataUnset(
     mailbox: string,
     key: string,
 ): Promise<void> {
-    const context = {
-        command: "mailboxMetadataUnset",
-        user,
-        mailbox: mailbox === "" ? undefined : mailbox,
-        item: `METADATA key ${JSON.stringify(key)}`,
-    };
-    refuse(context, "key", metadataKeyProblem(key, mailbox === ""));
-    return send(
-        target,
-        user,
-        write("mailboxMetadataUnset", { user, mailbox, key, allowEmptyMailboxName: mailbox === "" }, context),
-    );
+    const { context, values } = metadataTarget("mailboxMetadataUnset", user, mailbox, key);
+    return send(target, user, write("mailboxMetadataUnset", values, context));
 }
 
 // ---- Quota ----

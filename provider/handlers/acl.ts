@@ -9,7 +9,7 @@ import { checkInputs } from "../check";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { unknownUser } from "./no-user";
-import { serverFailures, serverInput } from "./server";
+import { serverFailures, serverInput, serverOf } from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a MailboxAcl. */
@@ -35,11 +35,6 @@ export function aclInputShape(separator: string) {
 
 /** A MailboxAcl's inputs and outputs. */
 export type AclProps = z.output<z.ZodObject<ReturnType<typeof aclInputShape>>>;
-
-const serverOf = (props: unknown) => {
-    const server = (props as { server?: unknown } | undefined)?.server;
-    return typeof server === "string" ? server : undefined;
-};
 
 function recorded(method: string, id: string | undefined, props: unknown): AclProps {
     return fromState("MailboxAcl", method, id, props, z.object(aclInputShape(separatorOf(serverOf(props)))));

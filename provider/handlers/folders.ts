@@ -24,7 +24,7 @@ import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from 
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { sameFolderOn, serverFailures, serverInput } from "./server";
+import { sameFolderOn, serverFailures, serverInput, serverOf } from "./server";
 import { counterSchema, fromState, guidSchema } from "./state";
 
 /** The inputs of a FolderSet. */
@@ -58,11 +58,6 @@ export function folderSetInputShape(separator: string) {
         server: serverInput,
     };
 }
-
-const serverOf = (props: unknown) => {
-    const server = (props as { server?: unknown } | undefined)?.server;
-    return typeof server === "string" ? server : undefined;
-};
 
 /** One declared folder. */
 export interface FolderSpec {

@@ -24,7 +24,7 @@ import { ownedBy, ownedGuid } from "../ownership";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { sameFolderOn, serverFailures, serverInput } from "./server";
+import { sameFolderOn, serverFailures, serverInput, serverOf } from "./server";
 import { counterSchema, fromState, guidSchema } from "./state";
 
 const flag = (fallback: boolean) => z.boolean({ error: "must be true or false" }).default(fallback);
@@ -83,8 +83,7 @@ const idSchema = z
 
 /** The recorded outputs of a Mailbox, validated, and its id. */
 function recorded(method: string, id: string | undefined, props: unknown): MailboxOutputs {
-    const server = (props as { server?: unknown } | undefined)?.server;
-    const separator = separatorOf(typeof server === "string" ? server : undefined);
+    const separator = separatorOf(serverOf(props));
     if (id !== undefined) fromState("Mailbox", method, id, { id }, z.object({ id: idSchema }));
     return fromState("Mailbox", method, id, props, recordedShape(separator));
 }
@@ -183,7 +182,7 @@ function createError(error: unknown, user: string, name: string): unknown {
 /** The Mailbox provider's methods, using the process's configured client. */
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
-        const separator = separatorOf(typeof news?.server === "string" ? news.server : undefined);
+        const separator = separatorOf(serverOf(news));
         return checkInputs(mailboxInputShape(separator), news, (inputs) => {
             const failures = serverFailures(inputs);
             const name = inputs.name;

@@ -9,7 +9,7 @@ import { UNKNOWN, checkInputs } from "../check";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { unknownUser } from "./no-user";
-import { serverFailures, serverInput } from "./server";
+import { serverFailures, serverInput, serverOf } from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a MailboxMetadata. */
@@ -36,11 +36,6 @@ export function metadataInputShape(separator: string) {
 
 /** A MailboxMetadata's inputs and outputs. */
 export type MetadataProps = z.output<z.ZodObject<ReturnType<typeof metadataInputShape>>>;
-
-const serverOf = (props: unknown) => {
-    const server = (props as { server?: unknown } | undefined)?.server;
-    return typeof server === "string" ? server : undefined;
-};
 
 function recorded(method: string, id: string | undefined, props: unknown): MetadataProps {
     const shape = metadataInputShape(separatorOf(serverOf(props)));

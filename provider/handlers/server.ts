@@ -22,6 +22,12 @@ export function serverFailures(inputs: Record<string, unknown>): pulumi.dynamic.
     return problem ? [{ property: "server", reason: problem }] : [];
 }
 
+/** The `server` recorded in (or given with) a resource's properties, when it is a string. */
+export function serverOf(props: unknown): string | undefined {
+    const server = (props as { server?: unknown } | undefined)?.server;
+    return typeof server === "string" ? server : undefined;
+}
+
 /** The name a resource's server is known by in messages and outputs. */
 export function serverName(server: string | undefined): string {
     return server ?? DEFAULT_SERVER;

@@ -8,7 +8,7 @@ import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
-import { serverFailures, serverInput } from "./server";
+import { serverFailures, serverInput, serverOf } from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a Subscription. */
@@ -32,11 +32,6 @@ export interface SubscriptionProps {
 function recordOf(user: string, mailbox: string, server: string | undefined): SubscriptionProps {
     return { user, mailbox, ...(server === undefined ? {} : { server }) };
 }
-
-const serverOf = (props: unknown) => {
-    const server = (props as { server?: unknown } | undefined)?.server;
-    return typeof server === "string" ? server : undefined;
-};
 
 function recorded(method: string, id: string | undefined, props: unknown): SubscriptionProps {
     const shape = subscriptionInputShape(separatorOf(serverOf(props)));
