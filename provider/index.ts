@@ -18,7 +18,13 @@ export {
     QuotaUsage,
     SieveScriptInfo,
     ACL_RIGHTS,
+    CreateOrder,
+    CreateResult,
+    RemoveOrder,
+    RemoveResult,
+    UserSnapshot,
 } from "./client/client";
+export { CommandInfo } from "./client/transport";
 export * from "./client/errors";
 export { RetryPolicy, DEFAULT_RETRY_POLICY } from "./client/retry";
 export {
@@ -30,5 +36,8 @@ export {
     SETTING_SOURCES,
     SERVERS_SOURCE,
     DEFAULT_SERVER,
+    SettingName,
+    SettingSource,
+    SettingsSource,
 } from "./settings";
 export { mailboxNameProblem, userProblem, isInbox } from "./names";

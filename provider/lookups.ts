@@ -12,17 +12,21 @@ import { SettingsError } from "./settings";
 
 /** Which user, on which configured server (absent: the default one). */
 export interface UserLookupArgs {
+    /** The user, as the server's user database knows them (`alice@example.org`). */
     user: string;
+    /** The configured server (a name under `dovecot:servers`); absent: the default server. */
     server?: string;
 }
 
 /** A mailbox and its user, on which configured server. */
 export interface MailboxLookupArgs extends UserLookupArgs {
+    /** The mailbox's full name, levels joined by the server's separator. */
     mailbox: string;
 }
 
 /** A mailbox as `listMailboxes` reports it: its status and whether the user is subscribed to it. */
 export interface MailboxInfo extends MailboxStatus {
+    /** Whether the user is subscribed to it. */
     subscribed: boolean;
 }
 

@@ -4,8 +4,27 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
 
+/** The names of the connection settings. */
+export type SettingName =
+    | "endpoint"
+    | "apiKey"
+    | "password"
+    | "caCert"
+    | "insecureSkipVerify"
+    | "timeoutMs"
+    | "maxConcurrency"
+    | "separator";
+
+/** Where a setting is read from. */
+export interface SettingSource {
+    /** Its stack configuration key, such as `dovecot:endpoint`. */
+    readonly config: string;
+    /** Its environment variable, read when the configuration lacks the key, such as `DOVEADM_ENDPOINT`. */
+    readonly env: string;
+}
+
 /** The settings, each with its stack configuration key and environment variable. */
-export const SETTING_SOURCES = {
+export const SETTING_SOURCES: Readonly<Record<SettingName, SettingSource>> = {
     endpoint: { config: "dovecot:endpoint", env: "DOVEADM_ENDPOINT" },
     apiKey: { config: "dovecot:apiKey", env: "DOVEADM_API_KEY" },
     password: { config: "dovecot:password", env: "DOVEADM_PASSWORD" },
@@ -14,9 +33,7 @@ export const SETTING_SOURCES = {
     timeoutMs: { config: "dovecot:timeoutMs", env: "DOVEADM_TIMEOUT_MS" },
     maxConcurrency: { config: "dovecot:maxConcurrency", env: "DOVEADM_MAX_CONCURRENCY" },
     separator: { config: "dovecot:separator", env: "DOVEADM_SEPARATOR" },
-} as const;
-
-type SettingName = keyof typeof SETTING_SOURCES;
+};
 
 /** `true`/`false` in any letter case (also yes/no, 1/0), as a boolean or as the text config holds. */
 const booleanText = z.union([z.boolean(), z.string()]).transform((value, ctx) => {
@@ -106,8 +123,32 @@ export const connectionSettingsSchema = z
         message: "a credential is required",
     });
 
-/** Validated connection settings. */
-export type ConnectionSettings = z.output<typeof connectionSettingsSchema>;
+/** Validated connection settings of one server. */
+export interface ConnectionSettings {
+    /** The API URL, ending in `/doveadm/v1`. */
+    endpoint: string;
+    /** The `doveadm_api_key` (sent as `X-Dovecot-API`), when set. */
+    apiKey?: string;
+    /** The `doveadm_password` (HTTP Basic as user `doveadm`), when set and no API key is. */
+    password?: string;
+    /** PEM of the CA (or CAs) that signed an https endpoint's certificate. */
+    caCert?: string;
+    /** Accept any certificate (test servers only). */
+    insecureSkipVerify: boolean;
+    /** The per-request timeout in milliseconds. */
+    timeoutMs: number;
+    /** Requests in flight at once to this endpoint. */
+    maxConcurrency: number;
+    /** The mailbox hierarchy separator of the server's namespace. */
+    separator: string;
+}
+
+/** The schema's output is exactly ConnectionSettings (a compile-time check both ways). */
+const settingsMatch: [ConnectionSettings, z.output<typeof connectionSettingsSchema>] = [
+    {} as z.output<typeof connectionSettingsSchema>,
+    {} as ConnectionSettings,
+];
+void settingsMatch;
 
 /** A source of named settings, such as Pulumi's dynamic provider Config. */
 export interface SettingsSource {
@@ -197,7 +238,7 @@ export function resolveSettings(
 // ---- Named servers: `dovecot:servers.<name>.<setting>`, beside the default server above. ----
 
 /** The stack configuration key of the named servers, and its environment fallback (JSON text). */
-export const SERVERS_SOURCE = { config: "dovecot:servers", env: "DOVEADM_SERVERS" } as const;
+export const SERVERS_SOURCE: SettingSource = { config: "dovecot:servers", env: "DOVEADM_SERVERS" };
 
 /** The name that stands for the top-level settings (the default server) wherever a server is named. */
 export const DEFAULT_SERVER = "default";

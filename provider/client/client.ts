@@ -47,6 +47,10 @@ export class DoveadmClient {
     private readonly target: CommandTarget;
     private readonly scheduler: Scheduler;
 
+    /**
+     * A client for the server these settings describe (resolveSettings or resolveServer makes them).
+     * @param settings the server's validated settings, kept as `settings`
+     */
     constructor(
         readonly settings: ConnectionSettings,
         hooks: ClientHooks = {},

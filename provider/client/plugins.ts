@@ -132,7 +132,9 @@ async function send<T>(target: CommandTarget, user: string, request: Request<T>)
 
 /** One of a user's Sieve scripts. */
 export interface SieveScriptInfo {
+    /** The script's name. */
     name: string;
+    /** Whether it is the user's active script. */
     active: boolean;
 }
 

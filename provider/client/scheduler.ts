@@ -81,6 +81,7 @@ export const LOOK_MAX_AGE_EMPTY_DELETES_MS = 60_000;
 
 /** One mailbox to create. */
 export interface CreateOrder {
+    /** The mailbox's full name. */
     name: string;
     /** The GUID to give the new mailbox; without one the server picks it. */
     guid?: string;
@@ -92,6 +93,7 @@ export interface CreateOrder {
 
 /** A created (or taken) mailbox. */
 export interface CreateResult {
+    /** The mailbox's status, read back in the same request. */
     status: MailboxStatus;
     /** True when an existing mailbox was taken instead of created. */
     existed: boolean;
@@ -117,6 +119,7 @@ export interface RemoveOrder {
 
 /** What a delete found: the mailbox it deleted, or nothing when it was gone already. */
 export interface RemoveResult {
+    /** The mailbox deleted, as last seen; undefined when there was none to delete. */
     deleted?: MailboxStatus;
 }
 

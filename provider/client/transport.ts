@@ -33,7 +33,12 @@ export interface CommandInfo {
     /** The command name, for example `mailboxCreate`. */
     command: string;
     /** Its parameters with their wire types. */
-    parameters: Array<{ name: string; type: string }>;
+    parameters: Array<{
+        /** The parameter's name, for example `mailbox`. */
+        name: string;
+        /** Its wire type: `string`, `boolean`, `integer`, `array`. */
+        type: string;
+    }>;
 }
 
 /** One doveadm command to send, and how to read and retry it. */

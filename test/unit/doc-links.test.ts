@@ -1,0 +1,60 @@
+// Every link in the repository's Markdown that points inside the repository resolves: the file exists,
+// and an anchor names a heading of that file (as GitHub makes anchors from headings). Links to the web
+// are not followed (tests reach loopback only). The API reference (docs/api/, by `npm run docs`, which
+// `npm test` runs first) counts as a file of the repository.
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { REPO_ROOT } from "../harness/repo";
+
+function markdownFiles(dir: string): string[] {
+    return readdirSync(dir).flatMap((entry) => {
+        if (["node_modules", ".cache", "dist", ".git", "docs"].includes(entry)) return [];
+        const full = path.join(dir, entry);
+        if (statSync(full).isDirectory()) return markdownFiles(full);
+        return entry.endsWith(".md") ? [full] : [];
+    });
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+    return heading
+        .trim()
+        .toLowerCase()
+        .replace(/[`*_]/g, "")
+        .replace(/[^\p{L}\p{N} -]/gu, "")
+        .replace(/ /g, "-");
+}
+
+function anchorsOf(file: string): Set<string> {
+    const text = readFileSync(file, "utf8").replace(/```[\s\S]*?```/g, "");
+    return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchorOf(m[1] ?? "")));
+}
+
+describe("links in the Markdown files", () => {
+    const files = markdownFiles(REPO_ROOT);
+
+    it("finds the README among them", () => {
+        expect(files).toContain(path.join(REPO_ROOT, "README.md"));
+    });
+
+    it.each(files.map((f) => [path.relative(REPO_ROOT, f), f]))(
+        "%s links only to what exists",
+        (_name, file) => {
+            const text = readFileSync(file, "utf8").replace(/```[\s\S]*?```/g, "");
+            const broken: string[] = [];
+            for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+                const target = match[1] ?? "";
+                if (/^[a-z]+:/i.test(target)) continue; // the web, mail: not followed
+                const [filePart, anchor] = target.split("#", 2);
+                const linked = filePart ? path.resolve(path.dirname(file), filePart) : file;
+                if (!existsSync(linked)) {
+                    broken.push(`${target} (no such file)`);
+                    continue;
+                }
+                if (anchor && linked.endsWith(".md") && !anchorsOf(linked).has(anchor))
+                    broken.push(`${target} (no such heading)`);
+            }
+            expect(broken).toEqual([]);
+        },
+    );
+});
