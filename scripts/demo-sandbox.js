@@ -13,7 +13,7 @@ const { startDovecot } = require("../.cache/build/test/harness/dovecot.js");
 const { imapMailboxes, imapLsub } = require("../.cache/build/test/harness/imap.js");
 
 const USERS = ["alice", "bob", "carol"];
-const SNIPPET = path.resolve(__dirname, "..", "examples", "folders", "conf.d", "90-example.conf");
+const SNIPPET = path.resolve(__dirname, "..", "examples", "typescript", "conf.d", "90-example.conf");
 
 function portAnswers(port) {
     return new Promise((resolve) => {
