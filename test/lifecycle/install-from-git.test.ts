@@ -33,6 +33,9 @@ describe("installing from a git URL", () => {
         project = path.join(root, "project");
         execFileSync("mkdir", ["-p", project, path.join(root, "state")]);
         env = pulumiEnv(path.join(root, "state"));
+        // As a user's shell has it: `npm test --ignore-scripts` (how CI runs the second pass) exports
+        // npm_config_ignore_scripts, which would stop npm running the package's `prepare`.
+        delete env.npm_config_ignore_scripts;
     });
     afterAll(async () => {
         rmSync(root, { recursive: true, force: true });
@@ -53,7 +56,13 @@ describe("installing from a git URL", () => {
         );
         await run(
             "npm",
-            ["install", "--no-audit", "--no-fund", `git+file://${REPO_ROOT}#${commit}`],
+            [
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts=false",
+                `git+file://${REPO_ROOT}#${commit}`,
+            ],
             540_000,
         );
         const installed = path.join(project, "node_modules", "pulumi-dovecot");
