@@ -103,8 +103,15 @@ describe("creates that survive a lost checkpoint", () => {
                 env: { PULUMI_SKIP_CHECKPOINTS: "true" },
             });
             expect(killed).toBe(true);
-            // The server finishes the commands that were under way when the CLI died: read the folders
-            // once two readings half a second apart agree (a read during a create sees it half made).
+            // The server finishes the commands that were under way when the CLI died. Read nothing until
+            // its log has been quiet for a second: a `mailbox status` of a folder whose create is still
+            // running can give it a GUID of its own (seen once on 2.4: the next up then rightly refused
+            // the folder as someone else's). Then read the folders until two readings agree.
+            for (let quiet = 0, length = -1, i = 0; quiet < 2 && i < 30; i++) {
+                quiet = sandbox.log().length === length ? quiet + 1 : 0;
+                length = sandbox.log().length;
+                await new Promise((resolve) => setTimeout(resolve, 500));
+            }
             let before = await guids(sandbox, ALICE, "Killed/");
             for (let i = 0; i < 20; i++) {
                 await new Promise((resolve) => setTimeout(resolve, 500));
