@@ -3,13 +3,12 @@
 // (mailbox and identifier), so refresh sees rights changed or removed out of band.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmConflictError, DoveadmNoUserError, DoveadmNotFoundError } from "../client/errors";
+import { DoveadmConflictError, DoveadmNotFoundError } from "../client/errors";
 import { aclIdentifierProblem, aclRightsProblem, normalizeRights } from "../client/plugins";
 import { checkInputs } from "../check";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
-import { unknownUser } from "./no-user";
-import { serverFailures, serverInput, serverOf } from "./server";
+import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a MailboxAcl. */
@@ -40,24 +39,9 @@ function recorded(method: string, id: string | undefined, props: unknown): AclPr
     return fromState("MailboxAcl", method, id, props, z.object(aclInputShape(separatorOf(serverOf(props)))));
 }
 
-function outputs(props: AclProps): AclProps {
-    const { server, ...rest } = props;
-    return { ...rest, ...(server === undefined ? {} : { server }) };
-}
-
 /** Translates a failure into the error a user can act on. */
 function aclError(error: unknown): unknown {
-    if (error instanceof DoveadmNoUserError) return unknownUser(error, "MailboxAcl");
-    if (error instanceof DoveadmNotFoundError) {
-        return new DoveadmNotFoundError(
-            "DOVEADM_MAILBOX_NOT_FOUND",
-            error.context,
-            "the mailbox does not exist (exit 68)",
-            "Create the mailbox first: declare it with a Mailbox (or a FolderSet) and pass its `name` output to this MailboxAcl, so that it is created before its ACL.",
-            { exitCode: 68 },
-        );
-    }
-    return error;
+    return mailboxItemError(error, "MailboxAcl", "ACL");
 }
 
 /** The entry of `identifier` on the mailbox, or undefined. */
@@ -112,7 +96,7 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw aclError(error);
         }
-        return { id: `${inputs.user}/${inputs.mailbox}/${inputs.identifier}`, outs: outputs(inputs) };
+        return { id: `${inputs.user}/${inputs.mailbox}/${inputs.identifier}`, outs: withNamedServer(inputs) };
     },
 
     async read(id, props) {
@@ -126,7 +110,7 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
             throw aclError(error);
         }
         if (!entry) return {};
-        const outs = outputs({ ...olds, rights: entry.rights });
+        const outs = withNamedServer({ ...olds, rights: entry.rights });
         return { id, props: outs, inputs: outs };
     },
 
@@ -138,7 +122,7 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw aclError(error);
         }
-        return { outs: outputs(news) };
+        return { outs: withNamedServer(news) };
     },
 
     async delete(id, props) {

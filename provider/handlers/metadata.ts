@@ -3,13 +3,12 @@
 // empty is one that is not set.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmConflictError, DoveadmNoUserError, DoveadmNotFoundError } from "../client/errors";
+import { DoveadmConflictError, DoveadmNotFoundError } from "../client/errors";
 import { metadataKeyProblem } from "../client/plugins";
 import { UNKNOWN, checkInputs } from "../check";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
-import { unknownUser } from "./no-user";
-import { serverFailures, serverInput, serverOf } from "./server";
+import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a MailboxMetadata. */
@@ -38,32 +37,16 @@ export function metadataInputShape(separator: string) {
 export type MetadataProps = z.output<z.ZodObject<ReturnType<typeof metadataInputShape>>>;
 
 function recorded(method: string, id: string | undefined, props: unknown): MetadataProps {
-    const shape = metadataInputShape(separatorOf(serverOf(props)));
-    const record = fromState("MailboxMetadata", method, id, props, z.object(shape));
-    const problem = metadataKeyProblem(record.key, record.mailbox === "");
-    // The key is checked again here, as state is input too (a bad key kills the server's process).
-    if (problem)
-        fromState("MailboxMetadata", method, id, props, z.object({ key: z.never({ error: problem }) }));
-    return record;
-}
-
-function outputs(props: MetadataProps): MetadataProps {
-    const { server, ...rest } = props;
-    return { ...rest, ...(server === undefined ? {} : { server }) };
+    // The key is checked here too, as state is input like any other (a bad key kills the server's process).
+    const shape = z.object(metadataInputShape(separatorOf(serverOf(props)))).superRefine((record, ctx) => {
+        const problem = metadataKeyProblem(record.key, record.mailbox === "");
+        if (problem) ctx.addIssue({ code: "custom", path: ["key"], message: problem });
+    });
+    return fromState("MailboxMetadata", method, id, props, shape);
 }
 
 function metadataError(error: unknown): unknown {
-    if (error instanceof DoveadmNoUserError) return unknownUser(error, "MailboxMetadata");
-    if (error instanceof DoveadmNotFoundError) {
-        return new DoveadmNotFoundError(
-            "DOVEADM_MAILBOX_NOT_FOUND",
-            error.context,
-            "the mailbox does not exist (exit 68)",
-            "Create the mailbox first: declare it with a Mailbox (or a FolderSet) and pass its `name` output to this MailboxMetadata, so that it is created before its metadata.",
-            { exitCode: 68 },
-        );
-    }
-    return error;
+    return mailboxItemError(error, "MailboxMetadata", "metadata");
 }
 
 /** The MailboxMetadata provider's methods. */
@@ -112,7 +95,7 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw metadataError(error);
         }
-        return { id: `${user}/${mailbox}/${key}`, outs: outputs(inputs) };
+        return { id: `${user}/${mailbox}/${key}`, outs: withNamedServer(inputs) };
     },
 
     async read(id, props) {
@@ -125,7 +108,7 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
             throw metadataError(error);
         }
         if (value === "") return {};
-        const outs = outputs({ ...olds, value });
+        const outs = withNamedServer({ ...olds, value });
         return { id, props: outs, inputs: outs };
     },
 
@@ -137,7 +120,7 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw metadataError(error);
         }
-        return { outs: outputs(news) };
+        return { outs: withNamedServer(news) };
     },
 
     async delete(id, props) {

@@ -3,10 +3,11 @@
 // credentials) stay in the stack configuration.
 import type * as pulumi from "@pulumi/pulumi";
 import { MailboxStatus } from "../client/client";
-import { DoveadmError } from "../client/errors";
+import { DoveadmError, DoveadmNoUserError, DoveadmNotFoundError } from "../client/errors";
 import { UNKNOWN } from "../check";
 import { clientFor, unknownServer } from "../connection";
 import { DEFAULT_SERVER, SERVERS_SOURCE, SETTING_SOURCES, serverNameSchema } from "../settings";
+import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
 
 /** The `server` input: a server name, with "default" (the top-level settings) recorded as absent. */
@@ -26,6 +27,30 @@ export function serverFailures(inputs: Record<string, unknown>): pulumi.dynamic.
 export function serverOf(props: unknown): string | undefined {
     const server = (props as { server?: unknown } | undefined)?.server;
     return typeof server === "string" ? server : undefined;
+}
+
+/** `props` as recorded: `server` only when one is named (the default server is recorded as absent). */
+export function withNamedServer<T extends { server?: string }>(props: T): T {
+    const { server, ...rest } = props;
+    return { ...rest, ...(server === undefined ? {} : { server }) } as T;
+}
+
+/**
+ * A failure of a resource that belongs to a mailbox (an ACL entry, a METADATA entry), explained: an
+ * unknown user, or a mailbox that is not there yet (exit 68).
+ */
+export function mailboxItemError(error: unknown, kind: string, what: string): unknown {
+    if (error instanceof DoveadmNoUserError) return unknownUser(error, kind);
+    if (error instanceof DoveadmNotFoundError) {
+        return new DoveadmNotFoundError(
+            "DOVEADM_MAILBOX_NOT_FOUND",
+            error.context,
+            "the mailbox does not exist (exit 68)",
+            `Create the mailbox first: declare it with a Mailbox (or a FolderSet) and pass its \`name\` output to this ${kind}, so that it is created before its ${what}.`,
+            { exitCode: 68 },
+        );
+    }
+    return error;
 }
 
 /** The name a resource's server is known by in messages and outputs. */

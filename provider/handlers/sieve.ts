@@ -11,7 +11,7 @@ import { clientFor } from "../connection";
 import { userSchema } from "../names";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { serverFailures, serverInput, serverName } from "./server";
+import { serverFailures, serverInput, serverName, withNamedServer } from "./server";
 import { fromState } from "./state";
 
 const scriptName = z.string({ error: "must be a string" }).superRefine((name, ctx) => {
@@ -39,12 +39,6 @@ const recordedShape = z.object(sieveInputShape);
 
 function recorded(method: string, id: string | undefined, props: unknown): SieveProps {
     return fromState("SieveScript", method, id, props, recordedShape);
-}
-
-/** The outputs recorded for `props` (`server` only when one is named). */
-function outputs(props: SieveProps): SieveProps {
-    const { server, ...rest } = props;
-    return { ...rest, ...(server === undefined ? {} : { server }) };
 }
 
 /**
@@ -144,7 +138,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
         await put(inputs);
         // Declared inactive: a script taken over that was active is deactivated, as declared.
         if (!inputs.active && existing?.active) await client.sieveDeactivate(inputs.user);
-        return { id: `${inputs.user}/${inputs.name}`, outs: outputs(inputs) };
+        return { id: `${inputs.user}/${inputs.name}`, outs: withNamedServer(inputs) };
     },
 
     async read(id, props) {
@@ -162,7 +156,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             throw error;
         }
         if (script === undefined) return {};
-        const outs = outputs({ ...olds, script, active });
+        const outs = withNamedServer({ ...olds, script, active });
         const { adopt: _adopt, ...inputs } = outs;
         return { id, props: outs, inputs: { ...inputs, adopt: olds.adopt } };
     },
@@ -192,7 +186,12 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             } catch (error) {
                 // A rename that went through stays: record it, so the state says where the script is.
                 if (olds.name !== news.name && error instanceof DoveadmError) {
-                    throw new PartialFailureError(id, outputs({ ...olds, name: news.name }), error, news);
+                    throw new PartialFailureError(
+                        id,
+                        withNamedServer({ ...olds, name: news.name }),
+                        error,
+                        news,
+                    );
                 }
                 throw error;
             }
@@ -202,7 +201,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             const current = (await client.sieveList(user)).find((s) => s.name === news.name);
             if (current?.active) await client.sieveDeactivate(user);
         }
-        return { outs: outputs(news) };
+        return { outs: withNamedServer(news) };
     },
 
     async delete(id, props) {
