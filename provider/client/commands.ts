@@ -163,33 +163,48 @@ function exists(target: CommandTarget, user: string, name: string, guid?: string
         ...status,
         parse: (rows) => status.parse(rows).some((s) => guid === undefined || s.guid === guid),
         absent: { value: false },
+        recovered: undefined,
     };
 }
 
 /** A read that says whether `name` is no mailbox now. */
 function gone(target: CommandTarget, user: string, name: string): Request<boolean> {
-    return { ...statusOf(target, user, [name]), parse: () => false, absent: { value: true } };
+    return {
+        ...statusOf(target, user, [name]),
+        parse: () => false,
+        absent: { value: true },
+        recovered: undefined,
+    };
 }
+
+/**
+ * What a create's answer says: `created` (the server answered success), or `unconfirmed` (the answer
+ * was lost, and reading the server back found the name taken: by this create, or by another writer at
+ * the same moment, which nothing can tell apart without a GUID).
+ */
+export type CreateOutcome = "created" | "unconfirmed";
 
 /**
  * The request that creates mailboxes; with `guid`, the (single) new mailbox gets that GUID. Beware:
  * on Dovecot 2.3 a create with a `guid` for a name that already exists is refused (65) but still
- * writes that GUID into the existing mailbox; only send one for a name just seen not to exist.
+ * writes that GUID into the existing mailbox (see Scheduler.runCreates for how that is avoided).
  */
 export function createRequest(
     target: CommandTarget,
     user: string,
     names: string[],
     guid?: string,
-): Request<void> {
+): Request<CreateOutcome> {
     return {
         command: "mailboxCreate",
         params: params({ user, mailbox: names, guid }),
         context: { command: "mailboxCreate", user, mailbox: names },
         write: true,
         repeatable: false,
-        parse: () => undefined,
+        parse: () => "created",
         verify: names.map((name) => exists(target, user, name, guid)),
+        // With a GUID the reads found exactly this create's mailbox; without one, only the name.
+        recovered: () => (guid === undefined ? "unconfirmed" : "created"),
     };
 }
 
@@ -203,6 +218,27 @@ export async function mailboxCreate(
     const request = createRequest(target, user, names, options.guid);
     checkUser(user, request.context);
     await target.transport.run(request);
+}
+
+/** The Dovecot versions whose differences the provider handles. */
+export type DovecotVersion = "2.3" | "2.4";
+
+/** What the provider needs to know of a server beyond the commands every version shares. */
+export interface ServerProfile {
+    /**
+     * The server's Dovecot version: "2.4" when its `mailboxCreate` takes `noUserdbLookup` (new in 2.4),
+     * else "2.3". It decides the limits of what the server accepts, and whether a create that carries
+     * a GUID may be sent for a name not yet made (on 2.3 it would rewrite an existing mailbox's GUID).
+     */
+    version: DovecotVersion;
+}
+
+/** The server's profile, read from its command list (`GET /doveadm/v1`). */
+export async function serverProfile(target: CommandTarget): Promise<ServerProfile> {
+    const commands = await target.transport.commands();
+    const create = commands.find((c) => c.command === "mailboxCreate");
+    const v24 = create?.parameters.some((p) => p.name === "noUserdbLookup") ?? false;
+    return { version: v24 ? "2.4" : "2.3" };
 }
 
 /**
@@ -238,6 +274,29 @@ export async function mailboxDelete(
     await target.transport.run(request);
 }
 
+/**
+ * The request that renames a mailbox and its children (subscriptions are left to the caller); with
+ * `guid`, a lost answer is verified against the GUID under the new name.
+ */
+export function renameRequest(
+    target: CommandTarget,
+    user: string,
+    from: string,
+    to: string,
+    guid?: string,
+): Request<void> {
+    return {
+        command: "mailboxRename",
+        params: params({ user, mailbox: from, newName: to }),
+        context: { command: "mailboxRename", user, mailbox: [from, to] },
+        write: true,
+        repeatable: false,
+        parse: () => undefined,
+        // Done when the new name holds the mailbox and the old one is gone.
+        verify: [exists(target, user, to, guid), gone(target, user, from)],
+    };
+}
+
 /** Renames a mailbox and its children. Subscriptions are left to the caller. */
 export async function mailboxRename(
     target: CommandTarget,
@@ -246,18 +305,9 @@ export async function mailboxRename(
     to: string,
     options: { guid?: string } = {},
 ): Promise<void> {
-    const context = { command: "mailboxRename", user, mailbox: [from, to] };
-    checkUser(user, context);
-    await target.transport.run({
-        command: "mailboxRename",
-        params: params({ user, mailbox: from, newName: to }),
-        context,
-        write: true,
-        repeatable: false,
-        parse: () => undefined,
-        // Done when the new name holds the mailbox and the old one is gone.
-        verify: [exists(target, user, to, options.guid), gone(target, user, from)],
-    });
+    const request = renameRequest(target, user, from, to, options.guid);
+    checkUser(user, request.context);
+    await target.transport.run(request);
 }
 
 /** The request that subscribes to (or unsubscribes from) mailboxes, which need not exist. Repeatable. */
@@ -319,8 +369,9 @@ export function runBatch(
 
 /**
  * Gives a mailbox a new GUID (`mailboxUpdate`). Used only to undo Dovecot 2.3's rewrite of another
- * writer's mailbox GUID by a refused create (see Scheduler.runCreates); not in
- * REQUIRED_DOVEADM_COMMANDS, since a server that refuses it only loses that repair.
+ * writer's mailbox GUID by a refused create, which can happen only through a 2.4 proxy in front of a
+ * 2.3 backend (see Scheduler.runCreates); not in REQUIRED_DOVEADM_COMMANDS, since a server that
+ * refuses it only loses that repair.
  */
 export async function mailboxUpdateGuid(
     target: CommandTarget,

@@ -26,6 +26,9 @@ import {
     mailboxStatus,
     mailboxSubscription,
     mailboxUpdateGuid,
+    renameRequest,
+    serverProfile,
+    ServerProfile,
     statusAll,
     runBatch,
     statusOfNames,
@@ -33,6 +36,7 @@ import {
     subscriptionRequest,
     userSnapshot,
 } from "./commands";
+import { MAX_MAILBOX_NAME_BYTES, modifiedUtf7Length } from "../names";
 import { Request } from "./transport";
 import { Settleable, UserQueue } from "./queue";
 
@@ -402,11 +406,51 @@ export class Scheduler {
         return queue;
     }
 
+    /** The server's profile (its version), asked once; a failure is asked again next time. */
+    profile(): Promise<ServerProfile> {
+        this.profileCache ??= serverProfile(this.target).catch((error: unknown) => {
+            this.profileCache = undefined;
+            throw error;
+        });
+        return this.profileCache;
+    }
+
+    private profileCache?: Promise<ServerProfile>;
+
     /**
-     * Looks first (the user's snapshot: a name that exists must never be sent, since a create with a
-     * GUID rewrites an existing mailbox's GUID on Dovecot 2.3), then sends in one request one create
-     * per new name (each fails alone), the subscriptions, and a status of the new names, which the
-     * server runs after the creates: no separate read-back.
+     * Set when a refused create rewrote another writer's GUID although the profile said 2.4: a 2.4
+     * proxy in front of a 2.3 backend. Creates go the 2.3 way from then on.
+     */
+    private createsRewriteGuids = false;
+
+    /**
+     * Whether a create may carry its GUID: only where a refused create leaves an existing mailbox's
+     * GUID alone (Dovecot 2.4). When the version cannot be learned, the way that is safe everywhere.
+     */
+    private async guidsInCreates(): Promise<boolean> {
+        if (this.createsRewriteGuids) return false;
+        try {
+            return (await this.profile()).version === "2.4";
+        } catch (error) {
+            if (error instanceof DoveadmError && error.fatal) throw error;
+            return false;
+        }
+    }
+
+    /**
+     * Looks first (the user's snapshot: nothing is sent for a name that exists), then sends in one
+     * request what makes each new mailbox (each fails alone, so a failure is pinned on exactly its
+     * mailbox), the subscriptions, and a status of the new names, which the server runs after the
+     * creates: no separate read-back.
+     *
+     * A create is atomic, "make it unless it exists", but on Dovecot 2.3 a create that carries a GUID
+     * and is refused because the name exists still writes that GUID into the existing mailbox; and
+     * another writer may make the name between any look and the create, since the server runs each
+     * command of a request on its own, other requests' commands between them. So on 2.3 a mailbox that
+     * gets a GUID is created under a new name of its own (see `temporaryName`), which nobody else can
+     * have made, then renamed into place: a rename is refused, touching nothing, when the name exists.
+     * The temporary mailbox of a refused rename is deleted in the same request (empty, by that name).
+     * On 2.4 the create carries the GUID itself.
      */
     private async runCreates(
         user: string,
@@ -427,22 +471,40 @@ export class Scheduler {
             } else if (creates.some((c) => c.input.name === name)) later.push(op);
             else creates.push(op);
         }
+        const tagged = creates.filter((op) => op.input.guid !== undefined);
+        const direct = tagged.length > 0 && (await this.guidsInCreates());
+        const separator = this.target.separator;
         const requests: Array<Request<unknown>> = [];
         const add = (request: Request<unknown>) => requests.push(request) - 1;
-        // The names that get a GUID are read once more just before their creates, in the same
-        // request: if another writer made one since the look, Dovecot 2.3 will write this create's
-        // GUID into it, and this shows the GUID to put back.
-        const tagged = creates.filter((op) => op.input.guid !== undefined).map((op) => op.input.name);
-        const beforeAt = tagged.length > 0 ? add(statusOfNamesRequest(this.target, user, tagged)) : -1;
-        // A create with a GUID is one command per name (doveadm takes a GUID for one name only); those
-        // without go as one array-form command, cheaper on the server, whose failure is pinned below.
-        const plain = creates.filter((op) => op.input.guid === undefined).map((op) => op.input.name);
-        const plainAt = plain.length > 1 ? add(createRequest(this.target, user, plain)) : -1;
-        const createAt = creates.map((op) =>
-            plainAt >= 0 && op.input.guid === undefined
-                ? plainAt
-                : add(createRequest(this.target, user, [op.input.name], op.input.guid)),
-        );
+        // Only to catch a 2.3 backend behind a 2.4 proxy: the GUIDs under the names just before the
+        // creates, to put back one that a refused create rewrote.
+        const beforeAt = direct
+            ? add(
+                  statusOfNamesRequest(
+                      this.target,
+                      user,
+                      tagged.map((op) => op.input.name),
+                  ),
+              )
+            : -1;
+        /** Where each create's outcome is: its create, and on 2.3 its rename into place. */
+        const steps = new Map<Op, { createAt: number; renameAt?: number; temporary?: string }>();
+        const temporaries: string[] = [];
+        for (const op of creates) {
+            const { name, guid } = op.input;
+            if (guid === undefined || direct) {
+                steps.set(op, { createAt: add(createRequest(this.target, user, [name], guid)) });
+                continue;
+            }
+            const temporary = temporaryName(name, guid, separator);
+            temporaries.push(temporary);
+            const createAt = add(createRequest(this.target, user, [temporary], guid));
+            const renameAt = add(renameRequest(this.target, user, temporary, name, guid));
+            steps.set(op, { createAt, renameAt, temporary });
+        }
+        // Gone when renamed; left only by a refused rename (deleted here, being empty), or an earlier
+        // failure of the request (then nothing was made).
+        if (temporaries.length > 0) add(deleteRequest(this.target, user, temporaries, true));
         const subscribeAt = new Map<Op, number>();
         for (const op of [...creates, ...takes.map((t) => t.op)]) {
             if (op.input.subscribed === undefined) continue;
@@ -451,10 +513,7 @@ export class Scheduler {
         const names = creates.map((op) => op.input.name);
         const statusAt = names.length > 0 ? add(statusOfNamesRequest(this.target, user, names)) : -1;
         const results = requests.length > 0 ? await runBatch(this.target, user, requests) : [];
-        const statusResult = statusAt >= 0 ? results[statusAt] : [];
-        const byName = (result: unknown) =>
-            new Map((Array.isArray(result) ? (result as MailboxStatus[]) : []).map((m) => [m.name, m]));
-        const readBack = byName(statusResult);
+        const readBack = byName(statusAt >= 0 ? results[statusAt] : []);
         const before = byName(beforeAt >= 0 ? results[beforeAt] : []);
         const subscriptionError = (op: Op) => {
             const at = subscribeAt.get(op);
@@ -462,35 +521,47 @@ export class Scheduler {
         };
         const made = new Map<string, MailboxStatus>();
         const missing: Op[] = [];
-        for (const [i, op] of creates.entries()) {
+        const resolveMade = (op: Op, status: MailboxStatus) => {
+            made.set(op.input.name, status);
+            op.resolve({ status, existed: false, subscriptionError: subscriptionError(op) });
+        };
+        for (const op of creates) {
             const { name, guid } = op.input;
-            let result = results[createAt[i] as number];
+            const step = steps.get(op) as { createAt: number; renameAt?: number; temporary?: string };
+            const created = results[step.createAt];
+            // The outcome that decides: the rename into place when there is one (its create failing
+            // first makes it fail too), else the create.
+            const result =
+                step.renameAt !== undefined && !(created instanceof DoveadmError)
+                    ? results[step.renameAt]
+                    : created;
             const now = readBack.get(name);
-            // Only a refusal the server answered: after a lost answer nothing is sent again unverified.
-            if (createAt[i] === plainAt && result instanceof DoveadmError && result.exitCode !== undefined) {
-                // The array form goes on past a name that fails and reports one error for all: a name
-                // that exists now was made by it (the look saw it absent); the others are sent alone.
-                if (now) result = undefined;
-                else {
-                    result = await mailboxCreate(this.target, user, [name]).then(
-                        () => undefined,
-                        (error: unknown) => error,
-                    );
-                    if (!(result instanceof DoveadmError) && result !== undefined) throw result;
-                }
-            }
-            if (result instanceof DoveadmError) {
-                if (!isExitCode(result, 65)) op.reject(result);
-                else if (now && guid !== undefined && now.guid === guid) {
+            if (result === "unconfirmed") {
+                // The answer was lost and the name is taken now: by this create, or by another writer
+                // at that very moment, which nothing tells apart without a GUID. Taken as made only
+                // while empty (no one's messages can be lost), with the GUID it has.
+                if (now && now.messages === 0) resolveMade(op, now);
+                else if (now && op.input.take?.(now)) takes.push({ op, status: now });
+                else if (now) op.reject(mailboxExists(user, name));
+                else missing.push(op);
+            } else if (result instanceof DoveadmError) {
+                // A failure of the temporary mailbox's create is the mailbox's own (quota, say).
+                const failure =
+                    result === created && step.temporary !== undefined
+                        ? result.withContext({ ...result.context, mailbox: name })
+                        : result;
+                if (!isExitCode(failure, 65)) op.reject(failure);
+                else if (direct && now && guid !== undefined && now.guid === guid) {
+                    // The server wrote this create's GUID into another writer's mailbox while refusing
+                    // it, as only 2.3 does: a 2.3 backend behind this 2.4 endpoint. Put it back.
+                    this.createsRewriteGuids = true;
                     const original = before.get(name)?.guid;
                     const own = original !== undefined && original !== guid ? original : undefined;
                     op.reject(raced(user, name, guid, own, await this.retag(user, name, own)));
                 } else if (now && op.input.take?.(now)) takes.push({ op, status: now });
                 else op.reject(mailboxExists(user, name));
-            } else if (now) {
-                made.set(name, now);
-                op.resolve({ status: now, existed: false, subscriptionError: subscriptionError(op) });
-            } else missing.push(op);
+            } else if (now) resolveMade(op, now);
+            else missing.push(op);
         }
         if (missing.length > 0) {
             // The read-back did not show them (its own command failed): ask once more, alone.
@@ -501,10 +572,8 @@ export class Scheduler {
             );
             for (const op of missing) {
                 const status = again.get(op.input.name);
-                if (status) {
-                    made.set(op.input.name, status);
-                    op.resolve({ status, existed: false, subscriptionError: subscriptionError(op) });
-                } else op.reject(notVisible(user, op.input.name));
+                if (status) resolveMade(op, status);
+                else op.reject(notVisible(user, op.input.name));
             }
         }
         // A subscription is set whether or not its create succeeded (subscriptions need no mailbox).
@@ -522,8 +591,11 @@ export class Scheduler {
             (op.input.subscribed ? subscribed : unsubscribed).push(op.input.name);
         }
         // A create refused because the name exists shows the snapshot was behind: look again next time.
-        const stale = createAt.some((at) => at !== plainAt && isExitCode(results[at], 65));
-        const uncertain = stale || results.some((r) => r instanceof DoveadmUnknownOutcomeError);
+        const stale = [...steps.values()].some((step) =>
+            isExitCode(results[step.renameAt ?? step.createAt], 65),
+        );
+        const uncertain =
+            stale || results.some((r) => r instanceof DoveadmUnknownOutcomeError || r === "unconfirmed");
         this.remember(user, { added: [...made.values()], subscribed, unsubscribed }, uncertain);
     }
 
@@ -636,6 +708,23 @@ function settleByName(batch: Array<Settleable<string, void>>, name: string, erro
         if (error === undefined) op.resolve();
         else op.reject(error);
     }
+}
+
+/**
+ * The name under which a mailbox that gets `guid` is created on Dovecot 2.3 before it is renamed into
+ * place as `name`: beside it (same parent, so the same namespace), or at the top when that would be
+ * too long. Nobody else makes a mailbox so named (it holds the GUID chosen for this create).
+ */
+export function temporaryName(name: string, guid: string, separator: string): string {
+    const leaf = `pulumi-dovecot-${guid}`;
+    const cut = name.lastIndexOf(separator);
+    const beside = cut < 0 ? leaf : `${name.slice(0, cut + 1)}${leaf}`;
+    return modifiedUtf7Length(beside) <= MAX_MAILBOX_NAME_BYTES ? beside : leaf;
+}
+
+/** The statuses of a batch result (a read's list, or anything else for none), by name. */
+function byName(result: unknown): Map<string, MailboxStatus> {
+    return new Map((Array.isArray(result) ? (result as MailboxStatus[]) : []).map((m) => [m.name, m]));
 }
 
 /** The error in a batch result, if it is one. */

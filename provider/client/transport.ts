@@ -59,6 +59,11 @@ export interface Request<T> {
     absent?: { value: T };
     /** For a write: reads that each say whether the write took effect; all true means it did. */
     verify?: ReadonlyArray<Request<boolean>>;
+    /**
+     * For a write with `verify`: the result when its answer was lost and the reads found it done,
+     * when that must be told apart from an answered success (the default is `parse([])`).
+     */
+    recovered?: () => T;
 }
 
 /** Observers of the transport, for counting requests in benchmarks and tests. */
@@ -228,7 +233,10 @@ export class Transport {
                               { cause: error },
                           );
                       }
-                      return { done: true as const, value: request.parse([]) };
+                      return {
+                          done: true as const,
+                          value: request.recovered ? request.recovered() : request.parse([]),
+                      };
                   }
                 : undefined,
             onRetry: this.hooks.onRetry,

@@ -1,10 +1,12 @@
 // Two writers declaring the same folder of the same user at the same time: one makes it, the other is
 // refused and says that another owner exists. The GUID each records is one it read back from the
 // server, and the loser's refused create never rewrites the winner's GUID (Dovecot 2.3 would, if the
-// create carried one), so the winner keeps managing its folder.
+// create carried one: there a create carries none, and only a mailbox the client has just made gets
+// its GUID afterwards), so the winner keeps managing its folder.
 import { creatorOf, ownedBy } from "../../provider/ownership";
+import { randomBytes } from "node:crypto";
 import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
-import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
+import { FaultProxy, FaultRule, startFaultProxy } from "../harness/fault-proxy";
 import { checkAndCreate, configure, rejection } from "../harness/providers";
 import { PulumiProject, ResourceSpec } from "../harness/pulumi";
 
@@ -28,8 +30,8 @@ describe("another writer makes the folder between the look and the create", () =
 
     /** Makes the next create meet `name` made (with a message) by another writer just before it. */
     const anotherWriterBeforeCreate = (name: string) => {
-        const other: { guid?: string } = {};
-        proxy.setRules([
+        const other: { guid?: string; rules: FaultRule[] } = { rules: [] };
+        other.rules = [
             {
                 command: "mailboxCreate",
                 times: 1,
@@ -42,9 +44,11 @@ describe("another writer makes the folder between the look and the create", () =
                     },
                 },
             },
-        ]);
+        ];
+        proxy.setRules(other.rules);
         return other;
     };
+    const rulesOf = (other: { rules: FaultRule[] }) => other.rules;
 
     it.each([["Mailbox"], ["FolderSet"]])(
         "a %s is refused, names the other owner, and leaves the other's GUID alone",
@@ -78,70 +82,171 @@ describe("another writer makes the folder between the look and the create", () =
         expect(error.message).toContain(`"${name}"`);
         const now = await sandbox.status(ALICE, name);
         expect(now?.messages).toBe(1);
-        // Whatever the server did with the GUID the create carried, the mailbox is not taken for
-        // this resource's: a second create is refused as well, and the messages stay.
-        if (ownedBy(creator, ALICE, now?.guid ?? "")) throw new Error(`still tagged: ${error.message}`);
-        // 2.3 wrote the create's GUID into it, and pulumi-dovecot put the other writer's back.
-        if (dovecotVersion() === "2.3") expect(error.message).toMatch(/same moment[\s\S]*put its own GUID/);
+        // The refused create touched nothing of the other writer's mailbox (on 2.3 it carried no
+        // GUID), so it is not taken for this resource's: a second create is refused as well.
+        if (ownedBy(creator, ALICE, now?.guid ?? "")) throw new Error(`tagged: ${error.message}`);
+        expect(error.message).toMatch(/this stack did not create it/);
         expect(now?.guid).toBe(other.guid);
+        // No GUID was ever put back (nothing was rewritten), on either version.
+        expect(proxy.count("mailboxUpdate")).toBe(0);
         const again = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
         expect(again?.message).toMatch(/this stack did not create it/);
         expect((await sandbox.status(ALICE, name))?.messages).toBe(1);
+    });
+
+    it("a create whose request meets another writer's tagged folder between its commands leaves that folder's GUID alone", async () => {
+        // The other writer is a stack that made the folder with a GUID of its own choosing (as every
+        // Mailbox does), between two commands of this create's request: the case no look can rule out.
+        const name = "Race/Between";
+        const creator = creatorOf("Mailbox", "race", "test", "between");
+        const theirs = randomBytes(16).toString("hex");
+        let ran = false;
+        proxy.setRules([
+            {
+                command: "mailboxCreate",
+                times: 1,
+                action: {
+                    kind: "split",
+                    between: async (command) => {
+                        if (command !== "mailboxCreate" || ran) return;
+                        ran = true;
+                        await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "-g", theirs, name]);
+                        await sandbox.deliver(ALICE, name, 1);
+                    },
+                },
+            },
+        ]);
+        const error = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
+        expect(ran).toBe(true);
+        expect(error?.message).toMatch(/this stack did not create it[\s\S]*adopt: true/);
+        // The winner's GUID is the one it recorded, and its message is there.
+        expect(await sandbox.status(ALICE, name)).toEqual({ guid: theirs, messages: 1 });
+        proxy.reset();
+    });
+
+    it("behind an endpoint that says it is 2.4 (a 2.4 proxy in front of a 2.3 backend), a rewritten GUID is put back and creates go the safe way from then on", async () => {
+        // The endpoint's command list says 2.4 whatever the server is.
+        const auth = { authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}` };
+        const listing = (await (
+            await fetch(`${sandbox.endpoint}/doveadm/v1`, { headers: auth })
+        ).json()) as Array<{
+            command: string;
+            parameters: Array<{ name: string; type: string }>;
+        }>;
+        for (const command of listing)
+            if (command.command === "mailboxCreate")
+                command.parameters.push({ name: "noUserdbLookup", type: "boolean" });
+        const says24 = {
+            command: "GET",
+            action: { kind: "reply" as const, body: () => JSON.stringify(listing) },
+        };
+        await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
+        const creator = creatorOf("Mailbox", "race", "test", "proxied");
+        for (const [round, name] of ["Race/Proxied", "Race/Proxied2"].entries()) {
+            const other = anotherWriterBeforeCreate(name);
+            proxy.setRules([says24, ...rulesOf(other)]);
+            const error = await rejection(checkAndCreate("mailbox", { user: ALICE, name, creator }));
+            expect(error?.message).toMatch(/adopt: true/);
+            expect(await sandbox.status(ALICE, name)).toEqual({ guid: other.guid, messages: 1 });
+            // Only a 2.3 server rewrites the GUID, and only the first time: after that the creates
+            // carry none, so there is nothing to put back.
+            const rewritten = dovecotVersion() === "2.3" && round === 0;
+            expect(proxy.count("mailboxUpdate")).toBe(rewritten ? 1 : 0);
+            if (rewritten) expect(error.message).toMatch(/same moment[\s\S]*put its own GUID/);
+            else expect(error.message).toMatch(/this stack did not create it/);
+            proxy.reset();
+        }
+        await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
     });
 });
 
 describe("two stacks run pulumi up on the same folder at the same time", () => {
     let sandbox: Sandbox;
+    let proxy: FaultProxy;
     const projects: PulumiProject[] = [];
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: ["alice"] });
+        proxy = await startFaultProxy({ target: sandbox.endpoint });
         for (const name of ["writer-a", "writer-b"]) {
             projects.push(await PulumiProject.create({ server: sandbox, name }));
         }
     });
     afterAll(async () => {
         for (const project of projects) project.cleanup();
+        await proxy?.close();
         await sandbox?.stop();
     });
+
+    /** Checks that exactly one of the two owns `folder`, with the GUID the server has, then clears it. */
+    const exactlyOneOwns = async (
+        folder: string,
+        results: Array<{ code: number | null; output: string }>,
+    ) => {
+        const guid = (await sandbox.status(ALICE, folder))?.guid;
+        expect(guid).toMatch(/^[0-9a-f]{32}$/);
+        const owners: PulumiProject[] = [];
+        for (const [i, project] of projects.entries()) {
+            const recorded = await project.stateResource("shared");
+            if (results[i]?.code === 0) {
+                owners.push(project);
+                expect(recorded?.id).toBe(guid);
+                expect(recorded?.outputs?.guid).toBe(guid);
+            } else {
+                expect(results[i]?.output).toMatch(/already exists, and this stack did not create it/);
+                expect(recorded).toBeUndefined();
+            }
+        }
+        expect(owners).toHaveLength(1);
+        // The owner still finds its folder on refresh; the state and the server agree.
+        const owner = owners[0] as PulumiProject;
+        expect((await owner.refresh({ allowFailure: true })).code).toBe(0);
+        expect((await owner.stateResource("shared"))?.outputs?.guid).toBe(guid);
+        // Clear both for the next round (the owner deletes its folder; the other has nothing).
+        for (const project of projects) project.setResources([]);
+        for (const project of projects) await project.up();
+        expect(await sandbox.status(ALICE, folder)).toBeUndefined();
+    };
+    const declare = (folder: string) => {
+        const spec: ResourceSpec = { kind: "Mailbox", name: "shared", args: { user: ALICE, name: folder } };
+        for (const project of projects) project.setResources([spec]);
+    };
 
     it("exactly one owns it; its state has the GUID the server has; the other says who is in the way", async () => {
         for (const round of [1, 2, 3]) {
             const folder = `Both/${round}`;
-            const spec: ResourceSpec = {
-                kind: "Mailbox",
-                name: "shared",
-                args: { user: ALICE, name: folder },
-            };
-            for (const project of projects) project.setResources([spec]);
-            const results = await Promise.all(projects.map((p) => p.up({ allowFailure: true })));
-            const guid = (await sandbox.status(ALICE, folder))?.guid;
-            expect(guid).toMatch(/^[0-9a-f]{32}$/);
-            const owners: PulumiProject[] = [];
-            for (const [i, project] of projects.entries()) {
-                const recorded = await project.stateResource("shared");
-                if (results[i]?.code === 0) {
-                    owners.push(project);
-                    expect(recorded?.id).toBe(guid);
-                    expect(recorded?.outputs?.guid).toBe(guid);
-                } else {
-                    // On 2.3 the loser may meet the winner's folder inside its own create's request; its
-                    // GUID is then put back (the winner's state still matches the server, above).
-                    expect(results[i]?.output).toMatch(
-                        /already exists, and this stack did not create it|same moment[\s\S]*put its own GUID/,
-                    );
-                    expect(recorded).toBeUndefined();
-                }
-            }
-            expect(owners).toHaveLength(1);
-            // The owner still finds its folder on refresh; the state and the server agree.
-            const owner = owners[0] as PulumiProject;
-            expect((await owner.refresh({ allowFailure: true })).code).toBe(0);
-            expect((await owner.stateResource("shared"))?.outputs?.guid).toBe(guid);
-            // Clear both for the next round (the owner deletes its folder; the other has nothing).
-            for (const project of projects) project.setResources([]);
-            for (const project of projects) await project.up();
-            expect(await sandbox.status(ALICE, folder)).toBeUndefined();
+            declare(folder);
+            await exactlyOneOwns(
+                folder,
+                await Promise.all(projects.map((p) => p.up({ allowFailure: true }))),
+            );
         }
+    });
+
+    it("the other stack's whole pulumi up runs between two commands of this stack's create request: the winner keeps its GUID", async () => {
+        // writer-b goes through the proxy, which runs writer-a's `pulumi up` (a create that carries
+        // writer-a's own GUID) after writer-b's look and just before writer-b's create command.
+        const [a, b] = projects as [PulumiProject, PulumiProject];
+        await b.setConfig("dovecot:endpoint", proxy.endpoint);
+        const folder = "Both/Between";
+        declare(folder);
+        let first: { code: number | null; output: string } | undefined;
+        proxy.setRules([
+            {
+                command: "mailboxCreate",
+                times: 1,
+                action: {
+                    kind: "split",
+                    between: async (command) => {
+                        if (command === "mailboxCreate" && !first) first = await a.up({ allowFailure: true });
+                    },
+                },
+            },
+        ]);
+        const second = await b.up({ allowFailure: true });
+        expect(first?.code).toBe(0);
+        expect(second.code).not.toBe(0);
+        await exactlyOneOwns(folder, [first as { code: number | null; output: string }, second]);
+        await b.setConfig("dovecot:endpoint", sandbox.endpoint);
     });
 });

@@ -12,7 +12,13 @@
 //   with a slow server) and answer if the client is still there;
 // - `reply`: answer HTTP 200 with a body made from the request (an echo of its headers, say, as a
 //   misconfigured proxy does, or a well-formed but empty doveadm answer), without forwarding;
-// - `before`: run a hook (another writer acting on the server, say), then forward.
+// - `before`: run a hook (another writer acting on the server, say), then forward;
+// - `hold`: keep the request, unanswered, until a promise the test controls settles, then forward it
+//   (answering the client if it is still there) or drop it unsent: a slow server whose timing the
+//   test decides by events, never by a clock;
+// - `split`: forward the request's commands one per request, in order, running a hook before each
+//   (another writer acting between two commands of one request, which the server allows, since it
+//   runs each command on its own), and answer with their answers joined as one.
 // With `tls`, it terminates TLS itself (node:https) and forwards in plain HTTP.
 import * as http from "node:http";
 import * as https from "node:https";
@@ -26,7 +32,15 @@ export type FaultAction =
     | { kind: "status"; status: number }
     | { kind: "delay"; ms: number }
     | { kind: "reply"; body: (request: RequestView) => string; contentType?: string }
-    | { kind: "before"; run: (request: RequestView) => Promise<void> };
+    | { kind: "before"; run: (request: RequestView) => Promise<void> }
+    | { kind: "split"; between: (command: string, index: number) => Promise<void> }
+    | {
+          kind: "hold";
+          /** Settles when the request may go on: `forward` it, or `drop` it unsent. */
+          until: Promise<"forward" | "drop">;
+          /** Called once a forwarded request has had the server's answer. */
+          forwarded?: () => void;
+      };
 
 /** What a `reply` or `before` action sees of a request. */
 export interface RequestView {
@@ -41,7 +55,10 @@ export interface RequestView {
 
 /** One rule: requests whose doveadm command matches get the action, at most `times` times. */
 export interface FaultRule {
-    /** A command name (`mailboxCreate`), a pattern, or `*` for every request (GET included). */
+    /**
+     * A command name (`mailboxCreate`), a pattern, `GET` for the command list (`GET /doveadm/v1`), or
+     * `*` for every request (GET included).
+     */
     command: string | RegExp;
     action: FaultAction;
     /** How many matching requests get the fault; default: all of them. */
@@ -94,8 +111,9 @@ interface LiveRule extends FaultRule {
     applied: number;
 }
 
-function matches(rule: FaultRule, commands: string[]): boolean {
+function matches(rule: FaultRule, commands: string[], method: string): boolean {
     if (rule.command === "*") return true;
+    if (rule.command === "GET") return method === "GET";
     return commands.some((c) =>
         typeof rule.command === "string" ? c === rule.command : rule.command.test(c),
     );
@@ -170,7 +188,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                 requests.push(record);
                 let action: FaultAction | undefined;
                 for (const rule of rules) {
-                    if (!matches(rule, commands)) continue;
+                    if (!matches(rule, commands, req.method ?? "GET")) continue;
                     rule.seen++;
                     if (rule.seen <= (rule.skip ?? 0)) continue;
                     if (rule.applied >= (rule.times ?? Infinity)) continue;
@@ -227,6 +245,35 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                     case "delay":
                         await new Promise((resolve) => setTimeout(resolve, action.ms));
                         return pass();
+                    case "hold": {
+                        const decision = await action.until;
+                        if (decision === "drop") {
+                            req.socket.destroy();
+                            return;
+                        }
+                        await pass();
+                        action.forwarded?.();
+                        return;
+                    }
+                    case "split": {
+                        const entries = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+                        const answers: unknown[] = [];
+                        try {
+                            for (const [index, entry] of entries.entries()) {
+                                await action.between(commands[index] ?? "?", index);
+                                const one = Buffer.from(JSON.stringify([entry]));
+                                const answer = await forward("POST", req.url ?? "/", req.headers, one);
+                                if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
+                                answers.push(...(JSON.parse(answer.body.toString("utf8")) as unknown[]));
+                            }
+                        } catch {
+                            req.socket.destroy();
+                            return;
+                        }
+                        res.writeHead(200, { "content-type": "application/json", connection: "close" });
+                        res.end(JSON.stringify(answers));
+                        return;
+                    }
                     case "reply":
                     case "before": {
                         const view: RequestView = {
