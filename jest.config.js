@@ -7,6 +7,9 @@ module.exports = {
     testMatch: ["**/*.test.ts"],
     transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
     testTimeout: 60_000,
+    // Every process a test starts is marked, and the run fails if one outlives the suite.
+    globalSetup: "<rootDir>/test/harness/global-setup.ts",
+    globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
     maxWorkers: 2,
     verbose: true,
 };

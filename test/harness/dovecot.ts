@@ -22,6 +22,7 @@
 // shared namespace, METADATA and quota, so the doveadm sieve*, acl*, mailboxMetadata* and quota*
 // commands work (test/integration/plugins-harness.test.ts records what they answer on 2.3 and 2.4).
 import { execFile, spawn } from "node:child_process";
+import { registerSandbox } from "./processes";
 import { REPO_ROOT } from "./repo";
 import { randomBytes } from "node:crypto";
 import {
@@ -234,14 +235,15 @@ export function dovecot24Root(): string {
 // host folder $2 at the same path inside the root. /proc is needed by Dovecot (/dev/fd and friends);
 // the tmpfs on the root's /tmp both gives the mount point a place that vanishes with the namespace and
 // keeps the root's own /tmp clean. A folder outside /tmp gets a (persistent, empty) mount point in the
-// root.
+// root. The bind is recursive, so a file system mounted below the sandbox folder before the server starts
+// (test/harness/small-disk.ts) is seen inside too.
 const IN_ROOT_SCRIPT = [
     "set -e",
     "root=$1 dir=$2; shift 2",
     'mount -t proc proc "$root/proc"',
     'mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"',
     'mkdir -p "$root$dir"',
-    'mount --bind "$dir" "$root$dir"',
+    'mount --rbind "$dir" "$root$dir"',
     'exec chroot "$root" "$@"',
 ].join("\n");
 
@@ -652,6 +654,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
         configPath,
         configText(version, dir, imapPort, httpPort, doveadmPort, apiKey, password, options),
     );
+    registerSandbox(configPath);
 
     const doveadmResult = async (args: string[]) => {
         try {

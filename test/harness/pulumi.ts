@@ -19,6 +19,7 @@ import {
 } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { MARK, killMarked, newMark } from "./processes";
 
 export { REPO_ROOT };
 
@@ -61,7 +62,10 @@ export function pulumiBinDir(): string {
     return dir;
 }
 
-/** The environment every pulumi command runs with. */
+/**
+ * The environment every pulumi command runs with. Each call carries a new mark (see processes.ts), so
+ * what the command leaves running can be found and stopped when it ends.
+ */
 export function pulumiEnv(stateDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env };
     // Settings must come from the stack configuration under test, never from the caller's shell.
@@ -79,6 +83,7 @@ export function pulumiEnv(stateDir: string, extra: Record<string, string> = {}):
         PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
         PULUMI_HOME: path.join(REPO_ROOT, ".cache", "pulumi-home"),
         PULUMI_BACKEND_URL: `file://${stateDir}`,
+        [MARK]: newMark(),
         ...extra,
     };
 }
@@ -107,7 +112,11 @@ export interface RunOptions {
     env?: Record<string, string>;
 }
 
-/** Runs a command in `cwd`; kills its process group when `timeoutMs` passes. */
+/**
+ * Runs a command in `cwd`; kills its process group when `timeoutMs` passes. When it ends, whatever it
+ * left running under its environment's mark (provider plugins, which Pulumi starts in process groups of
+ * their own) is killed.
+ */
 export function runCommand(
     command: string,
     args: string[],
@@ -140,10 +149,13 @@ export function runCommand(
             clearTimeout(timer);
             reject(error);
         });
-        child.on("close", (code) => {
+        child.on("close", (code) => void closed(code));
+        const closed = async (code: number | null) => {
             clearTimeout(timer);
-            // Leftover children (a provider process) die with the command.
+            // Leftover children die with the command: its own group, then anything else it started.
             killGroup("SIGKILL");
+            const mark = env[MARK];
+            if (mark !== undefined) await killMarked(mark);
             const result: CommandResult = {
                 args,
                 code,
@@ -161,7 +173,7 @@ export function runCommand(
                     ),
                 );
             } else resolve(result);
-        });
+        };
         child.stdin.end(options.input ?? "");
     });
 }
@@ -426,12 +438,8 @@ export class PulumiProject {
         options: { env?: Record<string, string>; timeoutMs?: number } = {},
     ): Promise<boolean> {
         const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack];
-        const child = spawn("pulumi", args, {
-            cwd: this.dir,
-            env: this.env(options.env),
-            detached: true,
-            stdio: "ignore",
-        });
+        const env = this.env(options.env);
+        const child = spawn("pulumi", args, { cwd: this.dir, env, detached: true, stdio: "ignore" });
         const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
         let finished = false;
         void ended.then(() => (finished = true));
@@ -450,6 +458,8 @@ export class PulumiProject {
             // it ended already
         }
         await ended;
+        // The language host and the provider, in process groups of their own, as a crash leaves them.
+        await killMarked(env[MARK] as string);
         return killed;
     }
 

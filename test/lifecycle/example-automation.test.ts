@@ -3,6 +3,7 @@
 // compiled there with the example's own tsconfig, and its functions called in this process (the
 // Automation API drives the real `pulumi` CLI) against a sandbox Dovecot, checked with doveadm.
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { MARK, killMarked } from "../harness/processes";
 import {
     DIST_PROVIDER,
     REPO_ROOT,
@@ -43,6 +44,8 @@ describe("examples/automation: provisioning folders with the Automation API", ()
     let stateDir: string;
     let example: ExampleModule;
     let savedEnv: NodeJS.ProcessEnv;
+    /** The mark of the processes the Automation API starts for this test (see processes.ts). */
+    let mark: string | undefined;
     let output = "";
     const options = () => ({
         onOutput: (text: string) => (output += text),
@@ -102,12 +105,15 @@ describe("examples/automation: provisioning folders with the Automation API", ()
         });
         for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
         Object.assign(process.env, env);
+        mark = env[MARK];
         delete process.env.DOVECOT_ACCOUNTS_WORKDIR;
 
         example = require(path.join(app, "dist", "provision.js")) as ExampleModule;
     }, 15 * 60_000);
 
     afterAll(async () => {
+        // The Automation API's pulumi commands have ended; anything they left is stopped.
+        if (mark !== undefined) await killMarked(mark);
         if (savedEnv) {
             for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
             Object.assign(process.env, savedEnv);
