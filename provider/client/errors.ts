@@ -323,7 +323,7 @@ export function errorForHttpStatus(status: number, context: ErrorContext, endpoi
                 "DOVEADM_AUTH",
                 context,
                 `the server at ${endpoint} rejected the credentials (HTTP 401)`,
-                "Check dovecot:apiKey (or dovecot:password) against doveadm_api_key (or doveadm_password) on the server.",
+                "Check dovecot:apiKey (or dovecot:password) against doveadm_api_key (or doveadm_password) on the server. If they were changed since the last `pulumi up`: `pulumi refresh` and `pulumi destroy` use the settings that run recorded, so run `pulumi up` first, or run them with --run-program.",
                 { httpStatus: status },
             );
         case 400:

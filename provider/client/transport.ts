@@ -370,8 +370,9 @@ export class Transport {
         try {
             parsed = answerSchema.parse(JSON.parse(withCommas(text)));
         } catch {
-            // The body may be anything, an echo of the request included: quote it only redacted.
-            const excerpt = redact(text.slice(0, 2000), this.options.credentialForms ?? []).slice(0, 200);
+            // The body may be anything, an echo of the request included: quote it only redacted, and
+            // redacted whole before any cut, since a cut through a credential leaves a part no form matches.
+            const excerpt = this.redacted(text, 200);
             throw new DoveadmProtocolError(
                 "DOVEADM_BAD_RESPONSE",
                 context,
@@ -426,10 +427,19 @@ export class Transport {
                 return new DoveadmProtocolError(
                     "DOVEADM_UNKNOWN_ERROR_TYPE",
                     context,
-                    `the server reported an error of type ${JSON.stringify(type.slice(0, 40))}`,
-                    "Check the server's log.",
+                    `the server reported an error of type ${JSON.stringify(this.redacted(type, 60))}`,
+                    `Check that dovecot:endpoint (${this.url}) points at the doveadm HTTP listener, and the server's log.`,
                 );
         }
+    }
+
+    /**
+     * Server text fit to quote in a message: every form of the credential removed from the whole text
+     * first (see redact.ts), then cut to `max` characters.
+     */
+    private redacted(text: string, max: number): string {
+        const clean = redact(text, this.options.credentialForms ?? []);
+        return clean.length > max ? `${clean.slice(0, max)}…` : clean;
     }
 
     private async exchange(

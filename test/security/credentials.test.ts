@@ -2,7 +2,7 @@
 // the backend), not in the CLI's output or its verbose engine log, not in any error message, whether
 // the run succeeds, meets a stopped server, or is refused for a wrong key. Both the API key and the
 // doveadm password are configured (as secrets), and every spelling of them is searched for.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
 import { resolveSettings } from "../../provider/settings";
@@ -118,6 +118,71 @@ describe("credentials never leak", () => {
         const config = readProjectFile(project, `Pulumi.${project.stack}.yaml`);
         expect(config).toContain("secure:");
         expectClean(config, "Pulumi.test.yaml");
+        for (const text of outputs) expectClean(text, "a command's output");
+    });
+
+    it("refresh and destroy use the settings recorded at the last up; after a key rotation, up (or --run-program) takes the new one", async () => {
+        // What the README says about rotating a key, measured: the engine hands refresh and destroy the
+        // provider settings recorded in the state by the last `pulumi up`.
+        const rotated = `rotated-${sandbox.apiKey.slice(0, 6)}-key`;
+        secrets.push(rotated, Buffer.from(rotated).toString("base64"));
+        const useKey = async (key: string) => {
+            const config = readFileSync(sandbox.configPath, "utf8").replace(
+                /^doveadm_api_key = .*$/m,
+                `doveadm_api_key = ${key}`,
+            );
+            writeFileSync(sandbox.configPath, config);
+            await sandbox.doveadm(["reload"]);
+            const auth = { authorization: `X-Dovecot-API ${Buffer.from(key).toString("base64")}` };
+            for (let i = 0; i < 100; i++) {
+                const answer = await fetch(`${sandbox.endpoint}/doveadm/v1`, { headers: auth }).catch(
+                    () => undefined,
+                );
+                if (answer?.status === 200) return;
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            throw new Error("the server did not take the new key");
+        };
+        // Removed from the configuration: refresh still reaches the server with the recorded settings.
+        await project.pulumi(["config", "rm", "dovecot:endpoint", "--stack", project.stack]);
+        const unconfigured = await project.refresh({ allowFailure: true });
+        outputs.push(unconfigured.output);
+        expect(unconfigured.code).toBe(0);
+        await project.setConfig("dovecot:endpoint", sandbox.endpoint);
+
+        await useKey(rotated);
+        try {
+            await project.setConfig("dovecot:apiKey", rotated, { secret: true });
+            const stale = await project.refresh({ allowFailure: true });
+            outputs.push(stale.output);
+            expect(stale.code).not.toBe(0);
+            expect(stale.output).toContain("HTTP 401");
+            expect(stale.output).toContain("--run-program");
+            const current = await project.pulumi(
+                [
+                    "refresh",
+                    "--yes",
+                    "--skip-preview",
+                    "--non-interactive",
+                    "--stack",
+                    project.stack,
+                    "--run-program",
+                ],
+                { allowFailure: true },
+            );
+            outputs.push(current.output);
+            expect(current.code).toBe(0);
+            const up = await project.up();
+            outputs.push(up.output);
+            const after = await project.refresh();
+            outputs.push(after.output);
+            expect(after.code).toBe(0);
+        } finally {
+            // Back to the sandbox's own key, for the tests after this one.
+            await useKey(sandbox.apiKey);
+            await project.setConfig("dovecot:apiKey", sandbox.apiKey, { secret: true });
+            await project.up();
+        }
         for (const text of outputs) expectClean(text, "a command's output");
     });
 

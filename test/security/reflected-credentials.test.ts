@@ -76,6 +76,99 @@ describe("credentials reflected by the endpoint never reach a message", () => {
         ).toContain("c2VjcmV0");
     });
 
+    /**
+     * Every 8-character piece of every form of `secret` that `text` holds: a credential cut in two is
+     * still half a credential.
+     */
+    const pieces = (text: string, secret: string) => {
+        const found: string[] = [];
+        for (const form of forms(secret))
+            for (let i = 0; i + 8 <= form.length; i++)
+                if (text.includes(form.slice(i, i + 8))) found.push(form.slice(i, i + 8));
+        return found;
+    };
+
+    /** Runs `pulumi up` of one Mailbox against the proxy with `key`; returns everything it left to read. */
+    const upThroughCli = async (key: string, name: string) => {
+        const project = await PulumiProject.create({
+            server: { endpoint: proxy.endpoint, apiKey: key },
+            name,
+            resources: [{ kind: "Mailbox", name: "box", args: { user: ALICE, name: "Box" } }],
+        });
+        try {
+            const up = await project.up({ allowFailure: true });
+            expect(up.code).not.toBe(0);
+            return {
+                output: up.output,
+                texts: [
+                    up.output,
+                    await project.exportText(),
+                    ...filesUnder(project.stateDir).map((f) => readFileSync(f, "utf8")),
+                ],
+            };
+        } finally {
+            project.cleanup();
+        }
+    };
+
+    it.each([
+        ["a 14-character key", "k3y-0f-14-chrs"],
+        ["a 36-character key", "a-36-character-key-of-the-doveadm-ap"],
+    ])(
+        "a doveadm-shaped error whose type echoes the Authorization header, %s, through the CLI: no piece of the key anywhere",
+        async (_what, key) => {
+            expect(key.length === 14 || key.length === 36).toBe(true);
+            proxy.setRules([
+                {
+                    command: "*",
+                    action: {
+                        kind: "reply",
+                        body: (request) =>
+                            JSON.stringify(
+                                request.tags.map((tag) => [
+                                    "error",
+                                    { type: String(request.headers.authorization), exitCode: 0 },
+                                    tag,
+                                ]),
+                            ),
+                    },
+                },
+            ]);
+            const { output, texts } = await upThroughCli(key, "echoed-type");
+            // The error is the server's odd type, quoted, less the credential.
+            expect(output).toMatch(/reported an error of type "X-Dovecot-API \[credential removed\]"/);
+            for (const text of texts) expect(pieces(text, key)).toEqual([]);
+        },
+    );
+
+    it.each([
+        // The header as sent (the base64 of the key); a page that decodes it and shows the key itself.
+        [
+            "the Authorization header",
+            (key: string) => `X-Dovecot-API ${Buffer.from(key).toString("base64")}`,
+            1970,
+        ],
+        ["the decoded key", (key: string) => key, 1979],
+    ])(
+        "a plain-text echo of %s crossing the 2,000th character, through the CLI: no piece of the key anywhere",
+        async (_what, shown, at) => {
+            const key = "k3y.w1th!punct$and%36+characters&ok!";
+            expect(key.length).toBe(36);
+            // A long opaque token (which collapses when quoted), then the echo, straddling character
+            // 2,000 of the body.
+            const body = `${"T".repeat(at)} ${shown(key)} and more`;
+            const cut = body.slice(0, 2000);
+            expect(forms(key).some((form) => cut.includes(form))).toBe(false);
+            expect(pieces(cut, key).length).toBeGreaterThan(0);
+            proxy.setRules([
+                { command: "*", action: { kind: "reply", contentType: "text/plain", body: () => body } },
+            ]);
+            const { output, texts } = await upThroughCli(key, "echoed-text");
+            expect(output).toMatch(/not a doveadm response/);
+            for (const text of texts) expect(pieces(text, key)).toEqual([]);
+        },
+    );
+
     it("through the pulumi CLI: not in the output, the state, its backups or history", async () => {
         proxy.setRules([{ command: "*", action: { kind: "reply", body: echo, contentType: "text/html" } }]);
         const project = await PulumiProject.create({
