@@ -32,6 +32,88 @@ export interface ClientHooks {
     onRetry?: (error: DoveadmError, attempt: number, delayMs: number) => void;
 }
 
+/**
+ * The plugin commands of one user, sent as they are called: for use inside that user's turn (see
+ * DoveadmClient.inUserTurn), where nothing else of the user's runs meanwhile.
+ */
+export class UserCommands {
+    constructor(
+        private readonly target: CommandTarget,
+        /** The user every command is about. */
+        readonly user: string,
+    ) {}
+
+    /** The user's Sieve scripts and which one is active. */
+    sieveList(): Promise<SieveScriptInfo[]> {
+        return plugins.sieveList(this.target, this.user);
+    }
+
+    /** The text of one Sieve script, or undefined when the user has none of that name. */
+    sieveGet(name: string): Promise<string | undefined> {
+        return plugins.sieveGet(this.target, this.user, name);
+    }
+
+    /** Stores a Sieve script (exit 65 if it does not compile: nothing is stored then); `activate` makes it active. */
+    sievePut(name: string, script: string, options: { activate: boolean }): Promise<void> {
+        return plugins.sievePut(this.target, this.user, name, script, options);
+    }
+
+    /** Makes a Sieve script the user's active one. */
+    sieveActivate(name: string): Promise<void> {
+        return plugins.sieveActivate(this.target, this.user, name);
+    }
+
+    /** Leaves the user with no active Sieve script. */
+    sieveDeactivate(): Promise<void> {
+        return plugins.sieveDeactivate(this.target, this.user);
+    }
+
+    /** Renames a Sieve script (an active one stays active). */
+    sieveRename(from: string, to: string): Promise<void> {
+        return plugins.sieveRename(this.target, this.user, from, to);
+    }
+
+    /** Deletes a Sieve script; the active one only with `ignoreActive`. */
+    sieveDelete(name: string, options: { ignoreActive: boolean }): Promise<void> {
+        return plugins.sieveDelete(this.target, this.user, name, options);
+    }
+
+    /** A mailbox's ACL entries. */
+    aclGet(mailbox: string): Promise<AclEntry[]> {
+        return plugins.aclGet(this.target, this.user, mailbox);
+    }
+
+    /** Sets one identifier's rights on a mailbox. */
+    aclSet(mailbox: string, id: string, rights: readonly string[]): Promise<void> {
+        return plugins.aclSet(this.target, this.user, mailbox, id, rights);
+    }
+
+    /** Removes one identifier's entry from a mailbox's ACL. */
+    aclDelete(mailbox: string, id: string): Promise<void> {
+        return plugins.aclDelete(this.target, this.user, mailbox, id);
+    }
+
+    /** One METADATA entry's value, "" when unset; mailbox "" is the user level. */
+    metadataGet(mailbox: string, key: string): Promise<string> {
+        return plugins.metadataGet(this.target, this.user, mailbox, key);
+    }
+
+    /** Sets one METADATA entry. */
+    metadataSet(mailbox: string, key: string, value: string): Promise<void> {
+        return plugins.metadataSet(this.target, this.user, mailbox, key, value);
+    }
+
+    /** Removes one METADATA entry. */
+    metadataUnset(mailbox: string, key: string): Promise<void> {
+        return plugins.metadataUnset(this.target, this.user, mailbox, key);
+    }
+
+    /** The user's quota usage and limits. */
+    quotaGet(): Promise<QuotaUsage[]> {
+        return plugins.quotaGet(this.target, this.user);
+    }
+}
+
 /** One scheduler per endpoint, credential and settings, shared by every client of the process. */
 const schedulers = new Map<string, Scheduler>();
 
@@ -158,96 +240,84 @@ export class DoveadmClient {
         return listCommands(this.target);
     }
 
-    // ---- Plugins (Sieve, ACL, METADATA, quota): each alone in its user's turn. ----
+    // ---- Plugins (Sieve, ACL, METADATA, quota), in the user's turn. ----
+
+    /**
+     * Runs `work` in the user's turn: nothing else of the user's runs until it is done, so what it
+     * reads stays true while it writes (a list, then a put; a get, then a set).
+     */
+    inUserTurn<T>(user: string, label: string, work: (commands: UserCommands) => Promise<T>): Promise<T> {
+        return this.scheduler.inTurn(user, label, () => work(new UserCommands(this.target, user)));
+    }
 
     /** The user's Sieve scripts and which one is active. */
     sieveList(user: string): Promise<SieveScriptInfo[]> {
-        return this.scheduler.inTurn(user, "sieveList", () => plugins.sieveList(this.target, user));
+        return this.inUserTurn(user, "sieveList", (c) => c.sieveList());
     }
 
     /** The text of one Sieve script, or undefined when the user has none of that name. */
     sieveGet(user: string, name: string): Promise<string | undefined> {
-        return this.scheduler.inTurn(user, "sieveGet", () => plugins.sieveGet(this.target, user, name));
+        return this.inUserTurn(user, "sieveGet", (c) => c.sieveGet(name));
     }
 
     /** Stores a Sieve script (exit 65 if it does not compile: nothing is stored then); `activate` makes it active. */
     sievePut(user: string, name: string, script: string, options: { activate: boolean }): Promise<void> {
-        return this.scheduler.inTurn(user, "sievePut", () =>
-            plugins.sievePut(this.target, user, name, script, options),
-        );
+        return this.inUserTurn(user, "sievePut", (c) => c.sievePut(name, script, options));
     }
 
     /** Makes a Sieve script the user's active one. */
     sieveActivate(user: string, name: string): Promise<void> {
-        return this.scheduler.inTurn(user, "sieveActivate", () =>
-            plugins.sieveActivate(this.target, user, name),
-        );
+        return this.inUserTurn(user, "sieveActivate", (c) => c.sieveActivate(name));
     }
 
     /** Leaves the user with no active Sieve script. */
     sieveDeactivate(user: string): Promise<void> {
-        return this.scheduler.inTurn(user, "sieveDeactivate", () =>
-            plugins.sieveDeactivate(this.target, user),
-        );
+        return this.inUserTurn(user, "sieveDeactivate", (c) => c.sieveDeactivate());
     }
 
     /** Renames a Sieve script (an active one stays active). */
     sieveRename(user: string, from: string, to: string): Promise<void> {
-        return this.scheduler.inTurn(user, "sieveRename", () =>
-            plugins.sieveRename(this.target, user, from, to),
-        );
+        return this.inUserTurn(user, "sieveRename", (c) => c.sieveRename(from, to));
     }
 
     /** Deletes a Sieve script; the active one only with `ignoreActive`. */
     sieveDelete(user: string, name: string, options: { ignoreActive: boolean }): Promise<void> {
-        return this.scheduler.inTurn(user, "sieveDelete", () =>
-            plugins.sieveDelete(this.target, user, name, options),
-        );
+        return this.inUserTurn(user, "sieveDelete", (c) => c.sieveDelete(name, options));
     }
 
     /** A mailbox's ACL entries. */
     aclGet(user: string, mailbox: string): Promise<AclEntry[]> {
-        return this.scheduler.inTurn(user, "aclGet", () => plugins.aclGet(this.target, user, mailbox));
+        return this.inUserTurn(user, "aclGet", (c) => c.aclGet(mailbox));
     }
 
     /** Sets one identifier's rights on a mailbox. */
     aclSet(user: string, mailbox: string, id: string, rights: readonly string[]): Promise<void> {
-        return this.scheduler.inTurn(user, "aclSet", () =>
-            plugins.aclSet(this.target, user, mailbox, id, rights),
-        );
+        return this.inUserTurn(user, "aclSet", (c) => c.aclSet(mailbox, id, rights));
     }
 
     /** Removes one identifier's entry from a mailbox's ACL. */
     aclDelete(user: string, mailbox: string, id: string): Promise<void> {
-        return this.scheduler.inTurn(user, "aclDelete", () =>
-            plugins.aclDelete(this.target, user, mailbox, id),
-        );
+        return this.inUserTurn(user, "aclDelete", (c) => c.aclDelete(mailbox, id));
     }
 
     /** One METADATA entry's value, "" when unset; mailbox "" is the user level. */
     metadataGet(user: string, mailbox: string, key: string): Promise<string> {
-        return this.scheduler.inTurn(user, "metadataGet", () =>
-            plugins.metadataGet(this.target, user, mailbox, key),
-        );
+        return this.inUserTurn(user, "metadataGet", (c) => c.metadataGet(mailbox, key));
     }
 
     /** Sets one METADATA entry. */
     metadataSet(user: string, mailbox: string, key: string, value: string): Promise<void> {
-        return this.scheduler.inTurn(user, "metadataSet", () =>
-            plugins.metadataSet(this.target, user, mailbox, key, value),
-        );
+        return this.inUserTurn(user, "metadataSet", (c) => c.metadataSet(mailbox, key, value));
     }
 
     /** Removes one METADATA entry. */
     metadataUnset(user: string, mailbox: string, key: string): Promise<void> {
-        return this.scheduler.inTurn(user, "metadataUnset", () =>
-            plugins.metadataUnset(this.target, user, mailbox, key),
-        );
+        return this.inUserTurn(user, "metadataUnset", (c) => c.metadataUnset(mailbox, key));
     }
 
     /** The user's quota usage and limits. */
     quotaGet(user: string): Promise<QuotaUsage[]> {
-        return this.scheduler.inTurn(user, "quotaGet", () => plugins.quotaGet(this.target, user));
+        return this.inUserTurn(user, "quotaGet", (c) => c.quotaGet());
     }
 
     // ---- The raw commands, each alone in its user's turn, for users' own scripts. ----

@@ -6,6 +6,8 @@ import { z } from "zod";
 import { DoveadmConflictError, DoveadmNotFoundError } from "../client/errors";
 import { aclIdentifierProblem, aclRightsProblem, normalizeRights } from "../client/plugins";
 import { checkInputs } from "../check";
+import { claim, known, targetOf } from "../claims";
+import { UserCommands } from "../client/client";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
@@ -45,15 +47,33 @@ function aclError(error: unknown): unknown {
 }
 
 /** The entry of `identifier` on the mailbox, or undefined. */
-async function entryOf(props: AclProps) {
-    const entries = await clientFor(props.server).aclGet(props.user, props.mailbox);
+async function entryOf(commands: UserCommands, props: AclProps) {
+    const entries = await commands.aclGet(props.mailbox);
     return entries.find((e) => e.id === props.identifier && !e.global);
 }
 
 /** The MailboxAcl provider's methods. */
 export const aclHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(aclInputShape(separatorOf(serverOf(news))), news, serverFailures);
+        return checkInputs(aclInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+            const failures = serverFailures(inputs);
+            const { user, mailbox, identifier, server } = inputs;
+            if (failures.length > 0 || !known(user, mailbox, identifier, server)) return failures;
+            const [u, m, id] = [user, mailbox, identifier] as string[];
+            return claim({ kind: "MailboxAcl", name }, [
+                {
+                    what: `the ACL entry of ${JSON.stringify(id)} on the folder ${JSON.stringify(m)} of user ${JSON.stringify(u)}`,
+                    key: targetOf(
+                        "acl",
+                        server as string | undefined,
+                        u as string,
+                        m as string,
+                        id as string,
+                    ),
+                    property: "identifier",
+                },
+            ]);
+        });
     },
 
     async diff(id, oldProps, news: AclProps) {
@@ -72,27 +92,25 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: AclProps) {
         try {
-            const existing = await entryOf(inputs);
-            if (existing && !inputs.adopt && existing.rights.join(" ") !== inputs.rights.join(" ")) {
-                throw new DoveadmConflictError(
-                    "DOVEADM_ACL_EXISTS",
-                    {
-                        command: "aclSet",
-                        user: inputs.user,
-                        mailbox: inputs.mailbox,
-                        item: `ACL identifier ${JSON.stringify(inputs.identifier)}`,
-                    },
-                    `the mailbox already gives ${inputs.identifier} the rights "${existing.rights.join(" ")}", set by someone else`,
-                    "Set adopt: true on this MailboxAcl to replace them with the declared rights, or remove the entry from the other program that declares it.",
-                    { exitCode: 65 },
-                );
-            }
-            await clientFor(inputs.server).aclSet(
-                inputs.user,
-                inputs.mailbox,
-                inputs.identifier,
-                inputs.rights,
-            );
+            // The look and the write in one turn of the user's: nothing of the user's runs between.
+            await clientFor(inputs.server).inUserTurn(inputs.user, "MailboxAcl create", async (c) => {
+                const existing = await entryOf(c, inputs);
+                if (existing && !inputs.adopt && existing.rights.join(" ") !== inputs.rights.join(" ")) {
+                    throw new DoveadmConflictError(
+                        "DOVEADM_ACL_EXISTS",
+                        {
+                            command: "aclSet",
+                            user: inputs.user,
+                            mailbox: inputs.mailbox,
+                            item: `ACL identifier ${JSON.stringify(inputs.identifier)}`,
+                        },
+                        `the mailbox already gives ${inputs.identifier} the rights "${existing.rights.join(" ")}", set by someone else`,
+                        "Set adopt: true on this MailboxAcl to replace them with the declared rights, or remove the entry from the other program that declares it.",
+                        { exitCode: 65 },
+                    );
+                }
+                await c.aclSet(inputs.mailbox, inputs.identifier, inputs.rights);
+            });
         } catch (error) {
             throw aclError(error);
         }
@@ -103,7 +121,9 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
         const olds = recorded("read", id, props);
         let entry;
         try {
-            entry = await entryOf(olds);
+            entry = await clientFor(olds.server).inUserTurn(olds.user, "MailboxAcl read", (c) =>
+                entryOf(c, olds),
+            );
         } catch (error) {
             // The mailbox is gone, and its ACL with it.
             if (error instanceof DoveadmNotFoundError) return {};

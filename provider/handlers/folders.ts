@@ -19,6 +19,7 @@ import {
 } from "../client/errors";
 import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
+import { claim, folderClaim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
 import { sameAccount } from "./accounts";
@@ -430,7 +431,22 @@ async function applyRecorded(
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, serverFailures);
+        return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+            const failures = serverFailures(inputs);
+            const { user, server, folders } = inputs;
+            if (failures.length > 0 || !known(user, server) || !Array.isArray(folders)) return failures;
+            const targets = (folders as Array<{ name: unknown }>)
+                .filter((folder) => known(folder.name))
+                .flatMap((folder) => {
+                    const where = [
+                        server as string | undefined,
+                        user as string,
+                        folder.name as string,
+                    ] as const;
+                    return [folderClaim(...where, "folders"), subscriptionClaim(...where, "folders")];
+                });
+            return claim({ kind: "FolderSet", name }, targets);
+        });
     },
 
     async diff(id, oldProps, news: FolderSetInputs) {

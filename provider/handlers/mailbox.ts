@@ -18,6 +18,7 @@ import {
 } from "../client/errors";
 import { isExists, mailboxNotEmpty } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
+import { claim, folderClaim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
 import { ownedBy, ownedGuid } from "../ownership";
@@ -183,7 +184,7 @@ function createError(error: unknown, user: string, name: string): unknown {
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         const separator = separatorOf(serverOf(news));
-        return checkInputs(mailboxInputShape(separator), news, (inputs) => {
+        return checkInputs(mailboxInputShape(separator), news, (inputs, resourceName) => {
             const failures = serverFailures(inputs);
             const name = inputs.name;
             const oldName = olds?.name;
@@ -201,7 +202,13 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                     });
                 }
             }
-            return failures;
+            const { user, server } = inputs;
+            if (failures.length > 0 || !known(user, name, server)) return failures;
+            const where = [server as string | undefined, user as string, name as string] as const;
+            return claim({ kind: "Mailbox", name: resourceName }, [
+                folderClaim(...where, "name"),
+                subscriptionClaim(...where, "subscribed"),
+            ]);
         });
     },
 

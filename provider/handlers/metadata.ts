@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DoveadmConflictError, DoveadmNotFoundError } from "../client/errors";
 import { metadataKeyProblem } from "../client/plugins";
 import { UNKNOWN, checkInputs } from "../check";
+import { claim, known, targetOf } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
@@ -52,14 +53,22 @@ function metadataError(error: unknown): unknown {
 /** The MailboxMetadata provider's methods. */
 export const metadataHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(metadataInputShape(separatorOf(serverOf(news))), news, (inputs) => {
+        return checkInputs(metadataInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
             const failures = serverFailures(inputs);
-            const { key, mailbox } = inputs;
+            const { key, mailbox, user, server } = inputs;
             if (typeof key === "string" && key !== UNKNOWN && mailbox !== UNKNOWN) {
                 const problem = metadataKeyProblem(key, mailbox === "" || mailbox === undefined);
                 if (problem) failures.push({ property: "key", reason: `key ${problem}` });
             }
-            return failures;
+            if (failures.length > 0 || !known(user, mailbox, key, server)) return failures;
+            const [u, m, k] = [user as string, (mailbox as string | undefined) ?? "", key as string];
+            return claim({ kind: "MailboxMetadata", name }, [
+                {
+                    what: `the METADATA entry ${JSON.stringify(k)} of ${m === "" ? "user" : `the folder ${JSON.stringify(m)} of user`} ${JSON.stringify(u)}`,
+                    key: targetOf("metadata", server as string | undefined, u, m, k),
+                    property: "key",
+                },
+            ]);
         });
     },
 
@@ -76,22 +85,25 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         const client = clientFor(inputs.server);
         const { user, mailbox, key } = inputs;
         try {
-            const existing = await client.metadataGet(user, mailbox, key);
-            if (existing !== "" && existing !== inputs.value && !inputs.adopt) {
-                throw new DoveadmConflictError(
-                    "DOVEADM_METADATA_EXISTS",
-                    {
-                        command: "mailboxMetadataSet",
-                        user,
-                        mailbox: mailbox === "" ? undefined : mailbox,
-                        item: `METADATA key ${JSON.stringify(key)}`,
-                    },
-                    "the entry already holds another value, set by someone else",
-                    "Set adopt: true on this MailboxMetadata to replace it with the declared value, or remove it from the other program that declares it.",
-                    { exitCode: 65 },
-                );
-            }
-            await client.metadataSet(user, mailbox, key, inputs.value);
+            // The look and the write in one turn of the user's: nothing of the user's runs between.
+            await client.inUserTurn(user, "MailboxMetadata create", async (c) => {
+                const existing = await c.metadataGet(mailbox, key);
+                if (existing !== "" && existing !== inputs.value && !inputs.adopt) {
+                    throw new DoveadmConflictError(
+                        "DOVEADM_METADATA_EXISTS",
+                        {
+                            command: "mailboxMetadataSet",
+                            user,
+                            mailbox: mailbox === "" ? undefined : mailbox,
+                            item: `METADATA key ${JSON.stringify(key)}`,
+                        },
+                        "the entry already holds another value, set by someone else",
+                        "Set adopt: true on this MailboxMetadata to replace it with the declared value, or remove it from the other program that declares it.",
+                        { exitCode: 65 },
+                    );
+                }
+                await c.metadataSet(mailbox, key, inputs.value);
+            });
         } catch (error) {
             throw metadataError(error);
         }

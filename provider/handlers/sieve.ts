@@ -1,17 +1,22 @@
 // CRUD for one Sieve script of one user (Pigeonhole). The server compiles a script when it is stored
 // and refuses one that does not compile, leaving the stored script (and the active one) as they were.
-// A user has at most one active script: two active SieveScripts of one user in a program fail in
-// check() (see `declaredActive`), which runs for every resource before any of them is applied.
+// A user has at most one active script, and activating one deactivates whatever was active: so a
+// SieveScript never deactivates a script it did not store unless told to (`adopt`), and then records
+// which one it replaced, to activate it again when it is destroyed. Two SieveScripts of one program
+// with the same name, or both active for one user, are refused in check() (see claims.ts). Each
+// operation reads and writes in one turn of the user's, so nothing of the user's runs between.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { SieveScriptInfo, UserCommands } from "../client/client";
 import { DoveadmConflictError, DoveadmError, DoveadmNoUserError, DoveadmUsageError } from "../client/errors";
 import { sieveNameProblem } from "../client/plugins";
-import { UNKNOWN, checkInputs } from "../check";
+import { checkInputs } from "../check";
+import { claim, known, targetOf } from "../claims";
 import { clientFor } from "../connection";
 import { userSchema } from "../names";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { serverFailures, serverInput, serverName, withNamedServer } from "./server";
+import { serverFailures, serverInput, withNamedServer } from "./server";
 import { fromState } from "./state";
 
 const scriptName = z.string({ error: "must be a string" }).superRefine((name, ctx) => {
@@ -32,38 +37,45 @@ export const sieveInputShape = {
     server: serverInput,
 };
 
-/** A SieveScript's inputs and outputs. */
-export type SieveProps = z.output<z.ZodObject<typeof sieveInputShape>>;
+/** A SieveScript's inputs. */
+export type SieveInputs = z.output<z.ZodObject<typeof sieveInputShape>>;
 
-const recordedShape = z.object(sieveInputShape);
+/** A SieveScript's outputs: its inputs, and the script it made inactive when it was adopted. */
+export interface SieveProps extends SieveInputs {
+    /**
+     * The user's script that was active before this one was made active (over it, with `adopt`):
+     * destroying this one makes that one active again, if it is still there and none other is.
+     */
+    replacedActive?: string;
+}
+
+const recordedShape = z.object({ ...sieveInputShape, replacedActive: scriptName.optional() });
 
 function recorded(method: string, id: string | undefined, props: unknown): SieveProps {
     return fromState("SieveScript", method, id, props, recordedShape);
 }
 
-/**
- * The active scripts declared so far in this provider process, by server and user: check() runs for
- * every resource of a program before any is applied, so a second active script of one user is
- * refused in preview. (A user only known at apply time is checked again then, with the same map.)
- */
-const declaredActive = new Map<string, string>();
-
-function activeConflict(inputs: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
+/** What a SieveScript declares on the server: its script, and for an active one, the user's active script. */
+function claims(inputs: Record<string, unknown>, resourceName: string | undefined) {
     const { user, name, active, server } = inputs;
-    if (active !== true || typeof user !== "string" || typeof name !== "string") return [];
-    if ([user, name, server].includes(UNKNOWN)) return [];
-    const key = `${serverName(server as string | undefined)}\u0000${user}`;
-    const other = declaredActive.get(key);
-    if (other !== undefined && other !== name) {
-        return [
-            {
-                property: "active",
-                reason: `user ${JSON.stringify(user)} already has the active Sieve script ${JSON.stringify(other)} in this program, and a user can have only one active script: set active: false on one of them (or include one script from the other)`,
-            },
-        ];
-    }
-    declaredActive.set(key, name);
-    return [];
+    if (!known(user, name, server)) return [];
+    const [u, n, s] = [user as string, name as string, server as string | undefined];
+    return claim({ kind: "SieveScript", name: resourceName }, [
+        {
+            what: `the Sieve script ${JSON.stringify(n)} of user ${JSON.stringify(u)}`,
+            key: targetOf("sieve", s, u, n),
+            property: "name",
+        },
+        ...(active === true
+            ? [
+                  {
+                      what: `the active Sieve script of user ${JSON.stringify(u)} (a user has one at most; set active: false on all but one, or include one script from the other)`,
+                      key: targetOf("sieve-active", s, u),
+                      property: "active",
+                  },
+              ]
+            : []),
+    ]);
 }
 
 /** Explains a script the server refused to store. */
@@ -81,10 +93,42 @@ function putError(error: unknown): unknown {
     return error;
 }
 
-async function put(props: SieveProps): Promise<void> {
-    const client = clientFor(props.server);
+/** The refusal to make `props`' script active over `other`, the user's active script, stored by someone else. */
+function foreignActive(props: SieveInputs, other: string): DoveadmConflictError {
+    return new DoveadmConflictError(
+        "DOVEADM_SIEVE_ACTIVE_EXISTS",
+        { command: "sievePut", user: props.user, item: `Sieve script ${JSON.stringify(props.name)}` },
+        `the user's active Sieve script is ${JSON.stringify(other)}, which this SieveScript did not store; making this one active would deactivate it, so nothing was changed`,
+        `Set adopt: true on this SieveScript to make it the active one instead (destroying it later makes ${JSON.stringify(other)} active again, if it is still there), or declare it with active: false, or remove ${JSON.stringify(other)} from the other program that declares it.`,
+        { exitCode: 65 },
+    );
+}
+
+/**
+ * The script other than this resource's own (`names`) that is active now, if any: the one that
+ * activating this resource's script would deactivate.
+ */
+function otherActive(scripts: readonly SieveScriptInfo[], ...names: string[]): string | undefined {
+    return scripts.find((s) => s.active && !names.includes(s.name))?.name;
+}
+
+/** Runs `work` in the user's turn on the resource's server; an unknown user gets the SieveScript advice. */
+async function inTurn<T>(
+    props: SieveInputs,
+    label: string,
+    work: (c: UserCommands) => Promise<T>,
+): Promise<T> {
     try {
-        await client.sievePut(props.user, props.name, props.script, { activate: props.active });
+        return await clientFor(props.server).inUserTurn(props.user, label, work);
+    } catch (error) {
+        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript");
+        throw error;
+    }
+}
+
+async function put(c: UserCommands, props: SieveInputs): Promise<void> {
+    try {
+        await c.sievePut(props.name, props.script, { activate: props.active });
     } catch (error) {
         throw putError(error);
     }
@@ -93,13 +137,13 @@ async function put(props: SieveProps): Promise<void> {
 /** The SieveScript provider's methods. */
 export const sieveHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(sieveInputShape, news, (inputs) => [
-            ...serverFailures(inputs),
-            ...activeConflict(inputs),
-        ]);
+        return checkInputs(sieveInputShape, news, (inputs, name) => {
+            const failures = serverFailures(inputs);
+            return failures.length > 0 ? failures : claims(inputs, name);
+        });
     },
 
-    async diff(id, oldProps, news: SieveProps) {
+    async diff(id, oldProps, news: SieveInputs) {
         const olds = recorded("diff", id, oldProps);
         const replaces = olds.user !== news.user ? ["user"] : olds.server !== news.server ? ["server"] : [];
         const changes =
@@ -113,105 +157,117 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
-    async create(inputs: SieveProps) {
-        const client = clientFor(inputs.server);
-        let existing;
-        try {
-            existing = (await client.sieveList(inputs.user)).find((s) => s.name === inputs.name);
-        } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript");
-            throw error;
-        }
-        if (existing && !inputs.adopt) {
-            throw new DoveadmConflictError(
-                "DOVEADM_SIEVE_EXISTS",
-                {
-                    command: "sievePut",
-                    user: inputs.user,
-                    item: `Sieve script ${JSON.stringify(inputs.name)}`,
-                },
-                "the user already has a Sieve script of this name, which this program did not store",
-                "Set adopt: true on this SieveScript to replace it with the declared script, or choose another name.",
-                { exitCode: 65 },
-            );
-        }
-        await put(inputs);
-        // Declared inactive: a script taken over that was active is deactivated, as declared.
-        if (!inputs.active && existing?.active) await client.sieveDeactivate(inputs.user);
-        return { id: `${inputs.user}/${inputs.name}`, outs: withNamedServer(inputs) };
+    async create(inputs: SieveInputs) {
+        const outs = await inTurn(inputs, "SieveScript create", async (c) => {
+            const scripts = await c.sieveList();
+            const existing = scripts.find((s) => s.name === inputs.name);
+            if (existing && !inputs.adopt) {
+                throw new DoveadmConflictError(
+                    "DOVEADM_SIEVE_EXISTS",
+                    {
+                        command: "sievePut",
+                        user: inputs.user,
+                        item: `Sieve script ${JSON.stringify(inputs.name)}`,
+                    },
+                    "the user already has a Sieve script of this name, which this program did not store",
+                    "Set adopt: true on this SieveScript to replace it with the declared script, or choose another name.",
+                    { exitCode: 65 },
+                );
+            }
+            const replaced = inputs.active ? otherActive(scripts, inputs.name) : undefined;
+            if (replaced !== undefined && !inputs.adopt) throw foreignActive(inputs, replaced);
+            await put(c, inputs);
+            // Declared inactive: a script taken over that was active is deactivated, as declared.
+            if (!inputs.active && existing?.active) await c.sieveDeactivate();
+            return withNamedServer<SieveProps>({
+                ...inputs,
+                ...(replaced === undefined ? {} : { replacedActive: replaced }),
+            });
+        });
+        return { id: `${inputs.user}/${inputs.name}`, outs };
     },
 
     async read(id, props) {
         const olds = recorded("read", id, props);
-        const client = clientFor(olds.server);
-        let script: string | undefined;
-        let active: boolean;
-        try {
-            const found = (await client.sieveList(olds.user)).find((s) => s.name === olds.name);
-            if (!found) return {};
-            active = found.active;
-            script = await client.sieveGet(olds.user, olds.name);
-        } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript");
-            throw error;
-        }
-        if (script === undefined) return {};
-        const outs = withNamedServer({ ...olds, script, active });
-        const { adopt: _adopt, ...inputs } = outs;
+        const found = await inTurn(olds, "SieveScript read", async (c) => {
+            const info = (await c.sieveList()).find((s) => s.name === olds.name);
+            if (!info) return undefined;
+            const script = await c.sieveGet(olds.name);
+            return script === undefined ? undefined : { script, active: info.active };
+        });
+        if (!found) return {};
+        const outs = withNamedServer<SieveProps>({ ...olds, ...found });
+        const { adopt: _adopt, replacedActive: _replaced, ...inputs } = outs;
         return { id, props: outs, inputs: { ...inputs, adopt: olds.adopt } };
     },
 
-    async update(id, oldProps, news: SieveProps) {
+    async update(id, oldProps, news: SieveInputs) {
         const olds = recorded("update", id, oldProps);
-        const client = clientFor(news.server);
-        const { user } = news;
-        if (olds.name !== news.name) {
-            try {
-                await client.sieveRename(user, olds.name, news.name);
-            } catch (error) {
-                if (error instanceof DoveadmConflictError)
-                    throw new DoveadmConflictError(
-                        "DOVEADM_SIEVE_EXISTS",
-                        error.context,
-                        "a Sieve script of the new name already exists; nothing was renamed",
-                        "Choose another name, or remove the other script first.",
-                        { exitCode: 65 },
-                    );
-                throw error;
-            }
-        }
-        if (olds.script !== news.script || (news.active && !olds.active)) {
-            try {
-                await put(news);
-            } catch (error) {
-                // A rename that went through stays: record it, so the state says where the script is.
-                if (olds.name !== news.name && error instanceof DoveadmError) {
-                    throw new PartialFailureError(
-                        id,
-                        withNamedServer({ ...olds, name: news.name }),
-                        error,
-                        news,
-                    );
+        let renamed = false;
+        let replacedActive = olds.replacedActive;
+        try {
+            await inTurn(news, "SieveScript update", async (c) => {
+                const scripts = await c.sieveList();
+                const own = scripts.find((s) => s.name === olds.name);
+                // Activating this one would deactivate another script that someone else made active.
+                const replaced = news.active ? otherActive(scripts, olds.name, news.name) : undefined;
+                if (replaced !== undefined) {
+                    if (!news.adopt) throw foreignActive(news, replaced);
+                    replacedActive = replaced;
                 }
-                throw error;
+                if (olds.name !== news.name) {
+                    try {
+                        await c.sieveRename(olds.name, news.name);
+                    } catch (error) {
+                        if (error instanceof DoveadmConflictError)
+                            throw new DoveadmConflictError(
+                                "DOVEADM_SIEVE_EXISTS",
+                                error.context,
+                                "a Sieve script of the new name already exists; nothing was renamed",
+                                "Choose another name, or remove the other script first.",
+                                { exitCode: 65 },
+                            );
+                        throw error;
+                    }
+                    renamed = true;
+                }
+                const activeNow = own?.active ?? false;
+                if (olds.script !== news.script || own === undefined) await put(c, news);
+                else if (news.active && !activeNow) await c.sieveActivate(news.name);
+                // Only deactivate this script, never another one activated since.
+                if (!news.active && activeNow) await c.sieveDeactivate();
+            });
+        } catch (error) {
+            // A rename that went through stays: record it, so the state says where the script is.
+            if (renamed && error instanceof DoveadmError) {
+                throw new PartialFailureError(
+                    id,
+                    withNamedServer<SieveProps>({ ...olds, name: news.name }),
+                    error,
+                    news,
+                );
             }
+            throw error;
         }
-        if (!news.active && olds.active) {
-            // Only deactivate when this script is the active one: another may have been activated since.
-            const current = (await client.sieveList(user)).find((s) => s.name === news.name);
-            if (current?.active) await client.sieveDeactivate(user);
-        }
-        return { outs: withNamedServer(news) };
+        return {
+            outs: withNamedServer<SieveProps>({
+                ...news,
+                ...(replacedActive === undefined ? {} : { replacedActive }),
+            }),
+        };
     },
 
     async delete(id, props) {
         const olds = recorded("delete", id, props);
-        try {
-            // The active one too: the user is then left without filtering, as the program now says.
-            await clientFor(olds.server).sieveDelete(olds.user, olds.name, { ignoreActive: true });
-        } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript");
-            throw error;
-        }
+        await inTurn(olds, "SieveScript delete", async (c) => {
+            // The active one too: the user is then left without filtering, as the program now says,
+            // unless this script replaced another one (with adopt), which is made active again.
+            await c.sieveDelete(olds.name, { ignoreActive: true });
+            if (olds.replacedActive === undefined) return;
+            const scripts = await c.sieveList();
+            if (scripts.some((s) => s.active)) return;
+            if (scripts.some((s) => s.name === olds.replacedActive))
+                await c.sieveActivate(olds.replacedActive);
+        });
     },
 };

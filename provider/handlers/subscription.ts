@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DoveadmNoUserError } from "../client/errors";
 import { checkInputs } from "../check";
+import { claim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { sameAccount } from "./accounts";
@@ -41,7 +42,14 @@ function recorded(method: string, id: string | undefined, props: unknown): Subsc
 /** The Subscription provider's methods. */
 export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(subscriptionInputShape(separatorOf(serverOf(news))), news, serverFailures);
+        return checkInputs(subscriptionInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+            const failures = serverFailures(inputs);
+            const { user, mailbox, server } = inputs;
+            if (failures.length > 0 || !known(user, mailbox, server)) return failures;
+            return claim({ kind: "Subscription", name }, [
+                subscriptionClaim(server as string | undefined, user as string, mailbox as string, "mailbox"),
+            ]);
+        });
     },
 
     async diff(id, oldProps, news: SubscriptionProps) {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_KEY } from "../check";
 import aclProvider = require("../serialized/acl");
 
 /** The inputs of a MailboxAcl. */
@@ -43,7 +44,7 @@ export class MailboxAcl extends pulumi.dynamic.Resource {
         super(
             aclProvider,
             name,
-            { server: undefined, adopt: undefined, ...args },
+            { server: undefined, adopt: undefined, ...args, [NAME_KEY]: name },
             opts,
             "dovecot",
             "MailboxAcl",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_KEY } from "../check";
 import foldersProvider = require("../serialized/folders");
 
 /** One folder of a FolderSet. */
@@ -68,7 +69,7 @@ export class FolderSet extends pulumi.dynamic.Resource {
         super(
             foldersProvider,
             name,
-            { server: undefined, ...args, mailboxes: undefined },
+            { server: undefined, ...args, mailboxes: undefined, [NAME_KEY]: name },
             opts,
             "dovecot",
             "FolderSet",

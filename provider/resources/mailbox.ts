@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_KEY } from "../check";
 import { creatorOf } from "../ownership";
 import mailboxProvider = require("../serialized/mailbox");
 
@@ -72,6 +73,8 @@ export class Mailbox extends pulumi.dynamic.Resource {
             uidNext: undefined,
             highestModSeq: undefined,
             vsize: undefined,
+            // For check()'s messages (which resource declares what); check() drops it, so never stored.
+            [NAME_KEY]: name,
         };
         super(mailboxProvider, name, props, opts, "dovecot", "Mailbox");
     }

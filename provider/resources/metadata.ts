@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_KEY } from "../check";
 import metadataProvider = require("../serialized/metadata");
 
 /** The inputs of a MailboxMetadata. */
@@ -37,7 +38,7 @@ export class MailboxMetadata extends pulumi.dynamic.Resource {
         super(
             metadataProvider,
             name,
-            { server: undefined, mailbox: undefined, adopt: undefined, ...args },
+            { server: undefined, mailbox: undefined, adopt: undefined, ...args, [NAME_KEY]: name },
             opts,
             "dovecot",
             "MailboxMetadata",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_KEY } from "../check";
 import sieveProvider = require("../serialized/sieve");
 
 /** The inputs of a SieveScript. */
@@ -34,13 +35,25 @@ export class SieveScript extends pulumi.dynamic.Resource {
     declare readonly adopt: pulumi.Output<boolean>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /**
+     * The user's script that was active before this one was made active over it (with `adopt`);
+     * destroying this one makes it active again. Absent when this one replaced none.
+     */
+    declare readonly replacedActive: pulumi.Output<string | undefined>;
 
     /** Declares a Sieve script named `name` (the Pulumi resource name). */
     constructor(name: string, args: SieveScriptArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             sieveProvider,
             name,
-            { server: undefined, active: undefined, adopt: undefined, ...args },
+            {
+                server: undefined,
+                active: undefined,
+                adopt: undefined,
+                ...args,
+                replacedActive: undefined,
+                [NAME_KEY]: name,
+            },
             opts,
             "dovecot",
             "SieveScript",

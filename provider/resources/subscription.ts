@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_KEY } from "../check";
 import subscriptionProvider = require("../serialized/subscription");
 
 /** The inputs of a Subscription. */
@@ -25,6 +26,13 @@ export class Subscription extends pulumi.dynamic.Resource {
 
     /** Declares a subscription named `name` (the Pulumi resource name). */
     constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(subscriptionProvider, name, { server: undefined, ...args }, opts, "dovecot", "Subscription");
+        super(
+            subscriptionProvider,
+            name,
+            { server: undefined, ...args, [NAME_KEY]: name },
+            opts,
+            "dovecot",
+            "Subscription",
+        );
     }
 }

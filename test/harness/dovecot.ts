@@ -137,10 +137,13 @@ export interface Sandbox {
      * work there (the login proxy would use the `port` field too, which is the backend's doveadm port).
      */
     users: SandboxUser[];
-    /** Runs the `doveadm` command line against this server's config; rejects on a non-zero exit. */
-    doveadm(args: string[]): Promise<string>;
+    /**
+     * Runs the `doveadm` command line against this server's config, with `input` on its standard input
+     * (a script for `sieve put`, say); rejects on a non-zero exit.
+     */
+    doveadm(args: string[], input?: string): Promise<string>;
     /** Runs `doveadm` and returns its exit code and output instead of rejecting. */
-    doveadmResult(args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+    doveadmResult(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }>;
     /** Names of a user's mailboxes, read from the storage by `doveadm mailbox list`. */
     listMailboxes(user: string): Promise<string[]>;
     /** Names a user is subscribed to, read by `doveadm mailbox list -s`. */
@@ -656,10 +659,18 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     );
     registerSandbox(configPath);
 
-    const doveadmResult = async (args: string[]) => {
+    const doveadmResult = async (args: string[], input?: string) => {
+        const inputFile =
+            input === undefined ? undefined : path.join(dir, `in-${randomBytes(4).toString("hex")}`);
         try {
             const [file, fileArgs] = dovecotCommand(version, dir, "doveadm", ["-c", configPath, ...args]);
-            const { stdout, stderr } = await run(file, fileArgs, { timeout: 30_000 });
+            if (inputFile !== undefined) writeFileSync(inputFile, input ?? "");
+            const { stdout, stderr } =
+                inputFile === undefined
+                    ? await run(file, fileArgs, { timeout: 30_000 })
+                    : await run("sh", ["-c", `f=$0; exec "$@" < "$f"`, inputFile, file, ...fileArgs], {
+                          timeout: 30_000,
+                      });
             return { code: 0, stdout, stderr };
         } catch (error) {
             const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -668,10 +679,12 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
                 stdout: e.stdout ?? "",
                 stderr: e.stderr ?? "",
             };
+        } finally {
+            if (inputFile !== undefined) rmSync(inputFile, { force: true });
         }
     };
-    const doveadm = async (args: string[]) => {
-        const result = await doveadmResult(args);
+    const doveadm = async (args: string[], input?: string) => {
+        const result = await doveadmResult(args, input);
         if (result.code !== 0)
             throw new Error(`doveadm ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
         return result.stdout;

@@ -232,7 +232,7 @@ describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
         });
         expect(result.code).not.toBe(0);
         expect(result.output).toMatch(
-            /already has the active Sieve script "(filters|vacation)" in this program/,
+            /the SieveScript "(filters|vacation)" declares the active Sieve script of user "alice@example.org"[^\n]*which the SieveScript "(filters|vacation)" of this program declares too/,
         );
         expect(await sieveList()).not.toContain("vacation");
     });
