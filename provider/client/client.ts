@@ -4,7 +4,16 @@
 // (limiter.ts, retry.ts, redact.ts); errors.ts is shared. A call enters each layer once, going down.
 import { createHash } from "node:crypto";
 import { ConnectionSettings, authorizationHeader } from "../settings";
-import { CommandTarget, MailboxStatus, UserSnapshot, listCommands, reload } from "./commands";
+import {
+    CommandTarget,
+    MailboxStatus,
+    ServerLogLine,
+    UserSnapshot,
+    configProcesses,
+    listCommands,
+    logErrors,
+    reload,
+} from "./commands";
 import { DoveadmError } from "./errors";
 import * as plugins from "./plugins";
 import { AclEntry, QuotaUsage, SieveScriptInfo } from "./plugins";
@@ -20,7 +29,13 @@ import {
 } from "./scheduler";
 import { CommandInfo, Transport, resetGates } from "./transport";
 
-export { MailboxStatus, REQUIRED_DOVEADM_COMMANDS, STATUS_FIELDS, UserSnapshot } from "./commands";
+export {
+    MailboxStatus,
+    REQUIRED_DOVEADM_COMMANDS,
+    STATUS_FIELDS,
+    ServerLogLine,
+    UserSnapshot,
+} from "./commands";
 export { CreateOrder, CreateResult, RemoveOrder, RemoveResult } from "./scheduler";
 export { AclEntry, QuotaUsage, SieveScriptInfo, ACL_RIGHTS } from "./plugins";
 
@@ -233,6 +248,16 @@ export class DoveadmClient {
     /** Asks Dovecot to reload its configuration. It answers at once and reloads after. */
     reload(): Promise<void> {
         return reload(this.target);
+    }
+
+    /** The ids of Dovecot's config processes, which a reload that loads replaces (see Reload). */
+    configProcesses(): Promise<string[]> {
+        return configProcesses(this.target);
+    }
+
+    /** The server's recent errors and warnings (needs `log errors` allowed; 2.3 lists no master lines). */
+    logErrors(): Promise<ServerLogLine[]> {
+        return logErrors(this.target);
     }
 
     /** The commands the server offers; also a cheap check that the API answers. */

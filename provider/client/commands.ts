@@ -27,6 +27,7 @@ export const REQUIRED_DOVEADM_COMMANDS = [
     "mailbox status",
     "mailbox list",
     "reload",
+    "process status",
 ] as const;
 
 /** The status fields the provider reads, in doveadm's names. */
@@ -545,6 +546,49 @@ export async function userSnapshot(target: CommandTarget, user: string): Promise
     const mailboxes = await statusAll(target, user);
     const subscriptions = await mailboxList(target, user, { subscribed: true });
     return { mailboxes, subscriptions, takenAt };
+}
+
+const processRow = z.object({ pid: z.string().regex(/^\d{1,10}$/, "must be a process id") });
+
+/**
+ * The process ids of Dovecot's config process(es): a reload that loads the new configuration replaces
+ * them, and one that fails (the file does not parse) leaves them, on 2.3 and 2.4 alike.
+ */
+export async function configProcesses(target: CommandTarget): Promise<string[]> {
+    const context = { command: "processStatus" };
+    return target.transport.run({
+        command: "processStatus",
+        params: { service: ["config"] },
+        context,
+        write: false,
+        repeatable: true,
+        parse: (rows) => parseRows(rows, processRow, context).map((row) => row.pid),
+    });
+}
+
+const logRow = z.object({ prefix: z.string(), type: z.string(), text: z.string() });
+
+/** One of the server's recent errors and warnings (`doveadm log errors`). */
+export interface ServerLogLine {
+    /** Who logged it: `master: `, `doveadm(alice@example.org)<pid>...: `. */
+    prefix: string;
+    /** `Error`, `Warning`, `Fatal`, `Panic`. */
+    type: string;
+    /** The message. */
+    text: string;
+}
+
+/** The server's recent errors and warnings, oldest first (Dovecot 2.4 has the master's among them, 2.3 not). */
+export async function logErrors(target: CommandTarget): Promise<ServerLogLine[]> {
+    const context = { command: "logErrors" };
+    return target.transport.run({
+        command: "logErrors",
+        params: {},
+        context,
+        write: false,
+        repeatable: true,
+        parse: (rows) => parseRows(rows, logRow, context),
+    });
 }
 
 /** Asks Dovecot to reload its configuration. It answers at once and reloads after. */

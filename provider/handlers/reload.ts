@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import { DoveadmClient } from "../client/client";
-import { DoveadmError, DoveadmUnreachableError } from "../client/errors";
+import { DoveadmError, DoveadmServerError, DoveadmUnreachableError } from "../client/errors";
 import { checkInputs } from "../check";
 import { fromState } from "./state";
 import { clientFor, unknownServer } from "../connection";
@@ -51,17 +51,23 @@ function targets(props: ReloadProps): string[] {
 }
 
 /**
- * When each server was reloaded, as recorded. State written before servers could be named holds only
- * `reloadedAt`, which was the default server's.
+ * When each server was reloaded, as recorded, by name. State written before servers could be named
+ * holds only `reloadedAt`, which was the default server's. (A Map, never an object indexed by a name:
+ * `constructor` and `toString` are valid server names.)
  */
-function reloadedOf(props: z.output<typeof recordedShape>): Record<string, string> {
-    if (props.reloaded) return props.reloaded;
-    return props.reloadedAt ? { [DEFAULT_SERVER]: props.reloadedAt } : {};
+function reloadedOf(props: z.output<typeof recordedShape>): Map<string, string> {
+    if (props.reloaded) return new Map(Object.entries(props.reloaded));
+    return new Map(props.reloadedAt ? [[DEFAULT_SERVER, props.reloadedAt]] : []);
 }
 
 /** The outputs for `inputs` and the reload times `reloaded` (only of the servers still listed). */
-function outputsOf(inputs: ReloadProps, reloaded: Record<string, string>): ReloadProps {
-    const kept = Object.fromEntries(targets(inputs).flatMap((n) => (reloaded[n] ? [[n, reloaded[n]]] : [])));
+function outputsOf(inputs: ReloadProps, reloaded: ReadonlyMap<string, string>): ReloadProps {
+    const kept = Object.fromEntries(
+        targets(inputs).flatMap((n) => {
+            const at = reloaded.get(n);
+            return at === undefined ? [] : [[n, at]];
+        }),
+    ) as Record<string, string>;
     const times = Object.values(kept).sort();
     return {
         triggers: inputs.triggers,
@@ -77,11 +83,22 @@ export const RELOAD_SETTLE_TIMEOUT_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends `reload`, then waits until the API has answered twice in a row, at most `timeoutMs`. */
+/**
+ * Sends `reload`, waits until the API has answered twice in a row (at most `timeoutMs`), then checks
+ * that Dovecot loaded the new configuration: `reload` is answered at once whatever happens after, and a
+ * configuration that does not parse is logged and ignored, the server going on with the old one. A
+ * reload that loads replaces Dovecot's config process, one that does not leaves it (on 2.3 and 2.4
+ * alike), so the config process ids before and after tell. Why it failed is only in the server's log,
+ * which Dovecot 2.4 also shows through `doveadm log errors` when that is allowed.
+ */
 export async function reloadAndWait(
     client: DoveadmClient,
     timeoutMs = RELOAD_SETTLE_TIMEOUT_MS,
 ): Promise<void> {
+    // Errors of the checks around it are the reload's: that is what the program asked for.
+    const before = await client.configProcesses().catch((error: unknown) => {
+        throw asReload(error);
+    });
     await client.reload();
     const deadline = Date.now() + timeoutMs;
     let answered = 0;
@@ -94,7 +111,7 @@ export async function reloadAndWait(
                 "DOVEADM_RELOAD_TIMEOUT",
                 { command: "reload" },
                 `the API did not answer within ${timeoutMs} ms after the reload${lastError instanceof Error ? ` (last error: ${lastError.message})` : ""}`,
-                "Check that Dovecot came back after the reload (doveadm log errors; the new configuration may be invalid), then run again.",
+                "Check that Dovecot came back after the reload (doveadm log errors; the new configuration may be invalid: a configuration file that does not parse can stop every request), then run again.",
             );
         }
         try {
@@ -107,6 +124,34 @@ export async function reloadAndWait(
         }
         await sleep(100);
     }
+    const after = await client.configProcesses().catch((error: unknown) => {
+        throw asReload(error);
+    });
+    if (before.some((pid) => after.includes(pid))) throw await notLoaded(client);
+}
+
+/** A failure of a request made for a reload, reported as the reload's (its reason names the request). */
+function asReload(error: unknown): unknown {
+    if (!(error instanceof DoveadmError)) return error;
+    return error.withContext({ ...error.context, command: "reload" }, error.hint);
+}
+
+/** The error of a reload that Dovecot answered but did not load, with the server's reason when it tells. */
+async function notLoaded(client: DoveadmClient): Promise<DoveadmError> {
+    // Dovecot 2.4 lists the master's failure among its recent errors; 2.3 only writes it to its log.
+    const lines = await client.logErrors().catch(() => []);
+    const failure = [...lines]
+        .reverse()
+        .find(
+            (line) =>
+                line.prefix === "master: " && /configuration/i.test(line.text) && line.type !== "Warning",
+        );
+    return new DoveadmServerError(
+        "DOVEADM_RELOAD_NOT_LOADED",
+        { command: "reload" },
+        `Dovecot did not load the new configuration and goes on with the one it had (its config process is the one from before the reload)${failure ? `; the server says: ${failure.text.slice(0, 500)}` : ""}`,
+        "Check the configuration on the server (doveconf -n names the file and line; the server's log, or doveadm log errors on Dovecot 2.4, says what is wrong), fix it, and run `pulumi up` again: this reload is recorded as not done, so that run reloads again.",
+    );
 }
 
 /**
@@ -116,14 +161,14 @@ export async function reloadAndWait(
 async function reloadEach(
     names: string[],
     named: boolean,
-): Promise<{ done: Record<string, string>; failures: unknown[] }> {
-    const done: Record<string, string> = {};
+): Promise<{ done: Map<string, string>; failures: unknown[] }> {
+    const done = new Map<string, string>();
     const failures: unknown[] = [];
     await Promise.all(
         names.map(async (name) => {
             try {
                 await reloadAndWait(clientFor(name === DEFAULT_SERVER ? undefined : name));
-                done[name] = new Date().toISOString();
+                done.set(name, new Date().toISOString());
             } catch (error) {
                 // Which server failed is the first thing to know when there are several.
                 failures.push(named ? onServer(error, name) : error);
@@ -134,10 +179,10 @@ async function reloadEach(
 }
 
 /** The error for the failed reloads; the engine shows its message. */
-function reloadFailure(failures: unknown[], done: Record<string, string>): unknown {
-    if (failures.length === 1 && Object.keys(done).length === 0) return failures[0];
+function reloadFailure(failures: unknown[], done: ReadonlyMap<string, string>): unknown {
+    if (failures.length === 1 && done.size === 0) return failures[0];
     const text = failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n");
-    const reloaded = Object.keys(done);
+    const reloaded = [...done.keys()];
     return new Error(
         `${failures.length} reload(s) failed:\n${text}` +
             (reloaded.length > 0
@@ -155,7 +200,7 @@ async function reloadRecorded(
     id: string,
     inputs: ReloadProps,
     names: string[],
-    reloaded: Record<string, string>,
+    reloaded: ReadonlyMap<string, string>,
     engineInputs: object,
     recordedBefore: boolean,
 ): Promise<ReloadProps> {
@@ -163,10 +208,10 @@ async function reloadRecorded(
         names,
         inputs.servers !== undefined || inputs.server !== undefined,
     );
-    const outs = outputsOf(inputs, { ...reloaded, ...done });
+    const outs = outputsOf(inputs, new Map([...reloaded, ...done]));
     if (failures.length === 0) return outs;
     const error = reloadFailure(failures, done);
-    if (Object.keys(done).length === 0 && !recordedBefore) throw error;
+    if (done.size === 0 && !recordedBefore) throw error;
     throw new PartialFailureError(id, outs, error, engineInputs);
 }
 
@@ -196,13 +241,13 @@ export const reloadHandler: pulumi.dynamic.ResourceProvider = {
         const changes =
             !isDeepStrictEqual(olds.triggers, news.triggers ?? []) ||
             !isDeepStrictEqual(targets(olds), targets(news)) ||
-            targets(news).some((name) => reloaded[name] === undefined);
+            targets(news).some((name) => !reloaded.has(name));
         return { changes };
     },
 
     async create(inputs: ReloadProps) {
         const id = `reload-${new Date().toISOString()}`;
-        const outs = await reloadRecorded(id, inputs, targets(inputs), {}, inputs, false);
+        const outs = await reloadRecorded(id, inputs, targets(inputs), new Map(), inputs, false);
         return { id, outs };
     },
 
@@ -221,8 +266,8 @@ export const reloadHandler: pulumi.dynamic.ResourceProvider = {
         const olds = fromState("Reload", "update", id, oldProps, recordedShape);
         // New triggers: every server again. Otherwise only the servers that were added, or failed.
         const retrigger = !isDeepStrictEqual(olds.triggers, news.triggers ?? []);
-        const reloaded = retrigger ? {} : reloadedOf(olds);
-        const names = targets(news).filter((name) => reloaded[name] === undefined);
+        const reloaded = retrigger ? new Map<string, string>() : reloadedOf(olds);
+        const names = targets(news).filter((name) => !reloaded.has(name));
         return { outs: await reloadRecorded(id, news, names, reloaded, news, true) };
     },
 
