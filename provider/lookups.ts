@@ -4,7 +4,7 @@
 // program's own process; nothing they read is recorded anywhere.
 import * as pulumi from "@pulumi/pulumi";
 import { MailboxStatus } from "./client/client";
-import { DoveadmNotFoundError, DoveadmUsageError } from "./client/errors";
+import { DoveadmError, DoveadmNotFoundError, DoveadmUsageError } from "./client/errors";
 import { QuotaUsage, SieveScriptInfo } from "./client/plugins";
 import { Connections } from "./connection";
 import { mailboxNameProblem, userProblem } from "./names";
@@ -55,8 +55,29 @@ function clientOf(command: string, args: UserLookupArgs, mailbox?: string) {
     return program().clientFor(args.server);
 }
 
+/**
+ * Runs a lookup. A failure keeps its class and code for a program that catches it; one the program
+ * leaves uncaught is printed by Pulumi as its message alone, as a resource's failure is (it carries
+ * the mark of Pulumi's RunError), instead of a stack trace and a dump of the error's fields.
+ */
+async function lookup<T>(work: () => Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (error) {
+        if (error instanceof DoveadmError || error instanceof SettingsError) {
+            Object.defineProperty(error, "__pulumiRunError", { value: true, enumerable: false });
+            error.stack = `${error.name}: ${error.message}`;
+        }
+        throw error;
+    }
+}
+
 /** One mailbox's status, or undefined when the user has no mailbox of that name. */
-export async function getMailboxStatus(args: MailboxLookupArgs): Promise<MailboxStatus | undefined> {
+export function getMailboxStatus(args: MailboxLookupArgs): Promise<MailboxStatus | undefined> {
+    return lookup(() => mailboxStatusOf(args));
+}
+
+async function mailboxStatusOf(args: MailboxLookupArgs): Promise<MailboxStatus | undefined> {
     const client = clientOf("mailboxStatus", args, args?.mailbox);
     const separator = client.settings.separator;
     const problem =
@@ -73,25 +94,29 @@ export async function getMailboxStatus(args: MailboxLookupArgs): Promise<Mailbox
 }
 
 /** Every mailbox of a user with its status and subscription, in one request. */
-export async function listMailboxes(args: UserLookupArgs): Promise<MailboxInfo[]> {
-    const snapshot = await clientOf("mailboxList", args).snapshot(args.user, 0);
-    return snapshot.mailboxes.map((m) => ({ ...m, subscribed: snapshot.subscriptions.includes(m.name) }));
+export function listMailboxes(args: UserLookupArgs): Promise<MailboxInfo[]> {
+    return lookup(async () => {
+        const snapshot = await clientOf("mailboxList", args).snapshot(args.user, 0);
+        return snapshot.mailboxes.map((m) => ({ ...m, subscribed: snapshot.subscriptions.includes(m.name) }));
+    });
 }
 
 /** The user's quota usage and limits (needs the quota plugin); STORAGE is in KiB. */
 export function getQuota(args: UserLookupArgs): Promise<QuotaUsage[]> {
-    return clientOf("quotaGet", args).quotaGet(args.user);
+    return lookup(() => clientOf("quotaGet", args).quotaGet(args.user));
 }
 
 /** The user's Sieve scripts and which one is active (needs Pigeonhole). */
-export async function listSieveScripts(args: UserLookupArgs): Promise<SieveScriptInfo[]> {
-    try {
-        return await clientOf("sieveList", args).sieveList(args.user);
-    } catch (error) {
-        // A user who never stored a script may have no Sieve storage yet.
-        if (error instanceof DoveadmNotFoundError) return [];
-        throw error;
-    }
+export function listSieveScripts(args: UserLookupArgs): Promise<SieveScriptInfo[]> {
+    return lookup(async () => {
+        try {
+            return await clientOf("sieveList", args).sieveList(args.user);
+        } catch (error) {
+            // A user who never stored a script may have no Sieve storage yet.
+            if (error instanceof DoveadmNotFoundError) return [];
+            throw error;
+        }
+    });
 }
 
 /** `getMailboxStatus` for Inputs. */

@@ -303,7 +303,7 @@ export function serverEntries(
             );
             continue;
         }
-        const unknown = Object.keys(entry).filter((key) => !(key in SETTING_SOURCES));
+        const unknown = Object.keys(entry).filter((key) => !Object.hasOwn(SETTING_SOURCES, key));
         if (unknown.length > 0) {
             problems.push(
                 `${where}.${name}: unknown setting ${unknown.map((k) => JSON.stringify(k)).join(", ")} (the settings are ${Object.keys(SETTING_SOURCES).join(", ")})`,
