@@ -5,7 +5,13 @@ import {
     separatorOf,
     unknownServer,
 } from "../../provider/connection";
-import { SettingsError, resolveServer, serverEntries } from "../../provider/settings";
+import fc from "fast-check";
+import { SettingsError, resolveServer, serverEntries, serverNameSchema } from "../../provider/settings";
+
+/** Names of Object.prototype that are valid server names: they must work like any other name. */
+const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).filter(
+    (name) => serverNameSchema.safeParse(name).success,
+);
 
 const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
 
@@ -109,6 +115,48 @@ describe("named servers (dovecot:servers)", () => {
         expect(clientFor("b1").settings.endpoint).toBe("http://127.0.0.1:2/doveadm/v1");
         expect(clientFor().settings.endpoint).toBe("http://127.0.0.1:1/doveadm/v1");
         expect(clientFor("b1")).toBe(clientFor("b1"));
+    });
+
+    it("takes names of Object.prototype like any other name, and no setting by such a name", () => {
+        expect(PROTOTYPE_NAMES).toEqual(expect.arrayContaining(["constructor", "toString", "valueOf"]));
+        const validName = fc.oneof(
+            fc.constantFrom(...PROTOTYPE_NAMES),
+            fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,20}$/),
+        );
+        fc.assert(
+            fc.property(
+                fc.uniqueArray(validName, { minLength: 1, maxLength: 4 }),
+                validName,
+                (names, other) => {
+                    fc.pre(names.every((n) => n !== "default") && other !== "default");
+                    const entries = Object.fromEntries(
+                        names.map((name, i) => [
+                            name,
+                            { endpoint: `http://127.0.0.1:${1000 + i}`, apiKey: `k${i}` },
+                        ]),
+                    );
+                    configureConnection(servers(entries));
+                    expect(knownServers()).toEqual([...names].sort());
+                    for (const [i, name] of names.entries()) {
+                        expect(unknownServer(name)).toBeUndefined();
+                        expect(clientFor(name).settings.endpoint).toBe(
+                            `http://127.0.0.1:${1000 + i}/doveadm/v1`,
+                        );
+                    }
+                    // A name not configured is refused, prototype name or not.
+                    if (!names.includes(other)) expect(unknownServer(other)).toMatch(/is not configured/);
+                },
+            ),
+            { numRuns: 200 },
+        );
+        for (const setting of PROTOTYPE_NAMES) {
+            expect(() =>
+                serverEntries(
+                    servers({ b: { endpoint: "http://127.0.0.1:1", apiKey: "k", [setting]: "x" } }),
+                    {},
+                ),
+            ).toThrow(/unknown setting/);
+        }
     });
 
     it("tells a resource without a server, when only named servers exist, to name one", () => {
