@@ -8,6 +8,7 @@ import {
     CommandTarget,
     MailboxStatus,
     ServerLogLine,
+    ServerProfile,
     UserSnapshot,
     configProcesses,
     listCommands,
@@ -30,10 +31,12 @@ import {
 import { CommandInfo, Transport, resetGates } from "./transport";
 
 export {
+    DovecotVersion,
     MailboxStatus,
     REQUIRED_DOVEADM_COMMANDS,
     STATUS_FIELDS,
     ServerLogLine,
+    ServerProfile,
     UserSnapshot,
 } from "./commands";
 export { CreateOrder, CreateResult, RemoveOrder, RemoveResult } from "./scheduler";
@@ -181,6 +184,11 @@ export class DoveadmClient {
     /** The endpoint's origin, safe to show. */
     get origin(): string {
         return this.transport.origin;
+    }
+
+    /** The server's profile (its Dovecot version), asked once per client. */
+    profile(): Promise<ServerProfile> {
+        return this.scheduler.profile();
     }
 
     // ---- What the resource handlers use: one mailbox each, merged with the user's other operations. ----

@@ -315,8 +315,26 @@ export function errorForExitCode(exitCode: number, context: ErrorContext, hint?:
 /** The stable codes of every exit code this client knows, for tests and documentation. */
 export const KNOWN_EXIT_CODES: readonly number[] = Object.keys(EXIT_CODES).map(Number);
 
+/** What is known of a request the server refused with an HTTP status. */
+export interface HttpRefusal {
+    /** The request body's size in bytes. */
+    requestBytes: number;
+    /** The server's answer, redacted and cut (see Transport), or "". */
+    text: string;
+}
+
+/** A request this large may be over a server's limit (Dovecot 2.4 takes 32 KiB in one value). */
+const LARGE_REQUEST_BYTES = 32_768;
+
 /** The error for a non-200 HTTP answer. */
-export function errorForHttpStatus(status: number, context: ErrorContext, endpoint: string): DoveadmError {
+export function errorForHttpStatus(
+    status: number,
+    context: ErrorContext,
+    endpoint: string,
+    refusal: HttpRefusal = { requestBytes: 0, text: "" },
+): DoveadmError {
+    const said = refusal.text === "" ? "" : `: ${JSON.stringify(refusal.text)}`;
+    const size = `${refusal.requestBytes.toLocaleString("en-US")} bytes`;
     switch (status) {
         case 401:
             return new DoveadmAuthError(
@@ -327,11 +345,31 @@ export function errorForHttpStatus(status: number, context: ErrorContext, endpoi
                 { httpStatus: status },
             );
         case 400:
+            if (
+                refusal.requestBytes > LARGE_REQUEST_BYTES ||
+                /excessive|too large|size/i.test(refusal.text)
+            ) {
+                return new DoveadmUsageError(
+                    "DOVEADM_REQUEST_TOO_LARGE",
+                    context,
+                    `the server refused a request of ${size} (HTTP 400${said})`,
+                    "A value is larger than the server takes (Dovecot 2.4 takes at most 32,768 bytes in one value over its HTTP API; the README lists the limits): make it smaller, or split it.",
+                    { httpStatus: status },
+                );
+            }
             return new DoveadmUsageError(
                 "DOVEADM_BAD_REQUEST",
                 context,
-                "the server could not parse the request (HTTP 400)",
-                "This is a bug in pulumi-dovecot or a server it does not support; report it with the server's version.",
+                `the server could not parse the request (HTTP 400${said})`,
+                "If a value holds characters Dovecot refuses (the README lists them), change it; otherwise this is a bug in pulumi-dovecot or a server it does not support: report it with the server's version.",
+                { httpStatus: status },
+            );
+        case 413:
+            return new DoveadmUsageError(
+                "DOVEADM_REQUEST_TOO_LARGE",
+                context,
+                `the server refused a request of ${size} as too large (HTTP 413)`,
+                "A value is larger than the server takes (Dovecot 2.3 takes at most 1,048,576 bytes in one request over its HTTP API, and a proxy in front of it may take less; the README lists the limits): make it smaller, or split it.",
                 { httpStatus: status },
             );
         case 404:

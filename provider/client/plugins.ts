@@ -7,6 +7,7 @@ import { checkUser, params, parseRows } from "./commands";
 import { DoveadmUsageError, ErrorContext } from "./errors";
 import { CommandTarget } from "./commands";
 import { Request } from "./transport";
+import { SIEVE_NAME_MAX_BYTES, characterProblem } from "../limits";
 
 // ---- What the server accepts, checked before sending. ----
 
@@ -58,13 +59,24 @@ export function normalizeRights(rights: readonly string[]): string[] {
     return [...new Set(rights)].sort();
 }
 
+/**
+ * Characters Pigeonhole refuses in a script name (its process dies, answering nothing; seen on 2.3 and
+ * 2.4): C0 and C1 controls, DEL, U+00FF, U+2028 and U+2029.
+ */
+// eslint-disable-next-line no-control-regex
+const SIEVE_NAME_REFUSED = /[\u0000-\u001f\u007f-\u009f\u00ff\u2028\u2029]/u;
+
 /** Why `name` is not a Sieve script name the file storage takes, or undefined. */
 export function sieveNameProblem(name: string): string | undefined {
     if (name.length === 0) return "must not be empty";
-    if (name.length > 200) return "must be at most 200 characters";
+    const size = Buffer.byteLength(name, "utf8");
+    if (size > SIEVE_NAME_MAX_BYTES)
+        return `must be at most ${SIEVE_NAME_MAX_BYTES} bytes of UTF-8 (it is ${size}): the server stores a script through a file named after it, and a file name is at most 255 bytes`;
     if (name.includes("/")) return "must not contain '/'";
     if (name.startsWith(".")) return "must not start with '.'";
-    if (hasControl(name)) return "must not contain control characters";
+    if (SIEVE_NAME_REFUSED.test(name))
+        return "must not contain control characters, U+00FF (ÿ), U+2028 or U+2029, which Dovecot refuses in script names";
+    if (characterProblem(name)) return `must not hold what is not text (${characterProblem(name)})`;
     return undefined;
 }
 

@@ -472,7 +472,13 @@ export class Transport {
         } catch (error) {
             throw this.connectionError(error, context, write);
         }
-        if (response.statusCode !== 200) throw errorForHttpStatus(response.statusCode, context, this.url);
+        if (response.statusCode !== 200) {
+            throw errorForHttpStatus(response.statusCode, context, this.url, {
+                requestBytes: body === undefined ? 0 : Buffer.byteLength(body, "utf8"),
+                // The server's own words (2.4 says which limit a request broke), redacted first.
+                text: this.redacted(text.trim(), 200),
+            });
+        }
         return text;
     }
 

@@ -10,7 +10,9 @@ import { claim, known, targetOf } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
+import { oversize, refuseOversize } from "./sizes";
 import { fromState } from "./state";
+import { characterProblem } from "../limits";
 
 /** The inputs of a MailboxMetadata. */
 export function metadataInputShape(separator: string) {
@@ -28,7 +30,10 @@ export function metadataInputShape(separator: string) {
                 1,
                 "must not be empty (Dovecot reads an empty value as no entry: remove the MailboxMetadata instead)",
             )
-            .max(65_536, "must be at most 64 KiB"),
+            .superRefine((value, ctx) => {
+                const problem = characterProblem(value);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            }),
         adopt: z.boolean({ error: "must be true or false" }).default(false),
         server: serverInput,
     };
@@ -46,6 +51,22 @@ function recorded(method: string, id: string | undefined, props: unknown): Metad
     return fromState("MailboxMetadata", method, id, props, shape);
 }
 
+/** What `mailboxMetadataSet` sends for `props`, for measuring it against the server's limits. */
+function setParams(props: MetadataProps): Record<string, unknown> {
+    const { user, mailbox, key, value } = props;
+    return { user, mailbox: mailbox ?? "", key, value, allowEmptyMailboxName: mailbox === "" || undefined };
+}
+
+/** Refuses, before anything is sent, a value more than the server takes. */
+function refuseLarge(props: MetadataProps): Promise<void> {
+    return refuseOversize(props.server, "mailboxMetadataSet", setParams(props), {
+        command: "mailboxMetadataSet",
+        user: props.user,
+        mailbox: props.mailbox === "" ? undefined : props.mailbox,
+        item: `METADATA key ${JSON.stringify(props.key)}`,
+    });
+}
+
 function metadataError(error: unknown): unknown {
     return mailboxItemError(error, "MailboxMetadata", "metadata");
 }
@@ -53,7 +74,7 @@ function metadataError(error: unknown): unknown {
 /** The MailboxMetadata provider's methods. */
 export const metadataHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(metadataInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+        const result = checkInputs(metadataInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
             const failures = serverFailures(inputs);
             const { key, mailbox, user, server } = inputs;
             if (typeof key === "string" && key !== UNKNOWN && mailbox !== UNKNOWN) {
@@ -70,6 +91,11 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
                 },
             ]);
         });
+        if ((result.failures ?? []).length > 0) return result;
+        const inputs = result.inputs as MetadataProps;
+        if (!known(inputs.server, inputs.value, inputs.key, inputs.mailbox, inputs.user)) return result;
+        const problem = await oversize(inputs.server, "mailboxMetadataSet", setParams(inputs));
+        return problem ? { inputs: news, failures: [{ property: "value", reason: problem }] } : result;
     },
 
     async diff(id, oldProps, news: MetadataProps) {
@@ -84,6 +110,7 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
     async create(inputs: MetadataProps) {
         const client = clientFor(inputs.server);
         const { user, mailbox, key } = inputs;
+        await refuseLarge(inputs);
         try {
             // The look and the write in one turn of the user's: nothing of the user's runs between.
             await client.inUserTurn(user, "MailboxMetadata create", async (c) => {
@@ -127,6 +154,7 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
     async update(id, oldProps, news: MetadataProps) {
         // The recorded state is input too: checked before anything is sent.
         recorded("update", id, oldProps);
+        await refuseLarge(news);
         try {
             await clientFor(news.server).metadataSet(news.user, news.mailbox, news.key, news.value);
         } catch (error) {

@@ -17,7 +17,9 @@ import { userSchema } from "../names";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
 import { serverFailures, serverInput, withNamedServer } from "./server";
+import { oversize, refuseOversize } from "./sizes";
 import { fromState } from "./state";
+import { SIEVE_MAX_SCRIPT_BYTES, bytes, characterProblem, sieveReadable } from "../limits";
 
 const scriptName = z.string({ error: "must be a string" }).superRefine((name, ctx) => {
     const problem = sieveNameProblem(name);
@@ -31,7 +33,14 @@ export const sieveInputShape = {
     script: z
         .string({ error: "must be a string" })
         .min(1, "must not be empty (to remove the script, remove the SieveScript)")
-        .max(1_048_576, "must be at most 1 MiB (Pigeonhole's default sieve_max_script_size)"),
+        .superRefine((script, ctx) => {
+            const size = Buffer.byteLength(script, "utf8");
+            const problem =
+                size > SIEVE_MAX_SCRIPT_BYTES
+                    ? `must be at most ${bytes(SIEVE_MAX_SCRIPT_BYTES)} of UTF-8 (Pigeonhole's default sieve_max_script_size; it is ${bytes(size)})`
+                    : characterProblem(script);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
     active: z.boolean({ error: "must be true or false" }).default(true),
     adopt: z.boolean({ error: "must be true or false" }).default(false),
     server: serverInput,
@@ -126,7 +135,17 @@ async function inTurn<T>(
     }
 }
 
+/** What `sievePut` sends for `props`, for measuring it against the server's limits. */
+function putParams(props: SieveInputs): Record<string, unknown> {
+    return { user: props.user, scriptname: props.name, file: props.script, activate: props.active };
+}
+
 async function put(c: UserCommands, props: SieveInputs): Promise<void> {
+    await refuseOversize(props.server, "sievePut", putParams(props), {
+        command: "sievePut",
+        user: props.user,
+        item: `Sieve script ${JSON.stringify(props.name)}`,
+    });
     try {
         await c.sievePut(props.name, props.script, { activate: props.active });
     } catch (error) {
@@ -137,10 +156,15 @@ async function put(c: UserCommands, props: SieveInputs): Promise<void> {
 /** The SieveScript provider's methods. */
 export const sieveHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(sieveInputShape, news, (inputs, name) => {
+        const result = checkInputs(sieveInputShape, news, (inputs, name) => {
             const failures = serverFailures(inputs);
             return failures.length > 0 ? failures : claims(inputs, name);
         });
+        if ((result.failures ?? []).length > 0) return result;
+        const inputs = result.inputs as SieveInputs;
+        if (!known(inputs.server, inputs.script, inputs.name, inputs.user)) return result;
+        const problem = await oversize(inputs.server, "sievePut", putParams(inputs));
+        return problem ? { inputs: news, failures: [{ property: "script", reason: problem }] } : result;
     },
 
     async diff(id, oldProps, news: SieveInputs) {
@@ -192,6 +216,9 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
         const found = await inTurn(olds, "SieveScript read", async (c) => {
             const info = (await c.sieveList()).find((s) => s.name === olds.name);
             if (!info) return undefined;
+            // Dovecot sends a script back in pieces of 8 KiB and breaks a character across two: such
+            // a script is not read back (see sieveReadable), and its text is taken as recorded.
+            if (!sieveReadable(olds.script)) return { script: olds.script, active: info.active };
             const script = await c.sieveGet(olds.name);
             return script === undefined ? undefined : { script, active: info.active };
         });
