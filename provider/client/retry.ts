@@ -85,7 +85,7 @@ export async function withRetry<T>(attempt: () => Promise<T>, options: RetryOpti
 }
 
 /** The last error of a retried request, saying how many attempts were made over how long. */
-function gaveUp(error: DoveadmError, attempts: number, elapsedMs: number): DoveadmError {
+export function gaveUp(error: DoveadmError, attempts: number, elapsedMs: number): DoveadmError {
     const seconds = (elapsedMs / 1000).toFixed(1);
     error.message = error.message.replace(
         `failed: ${error.reason}.`,

@@ -11,6 +11,7 @@ import {
     DoveadmConflictError,
     DoveadmError,
     DoveadmNotFoundError,
+    DoveadmTemporaryError,
     DoveadmUnknownOutcomeError,
 } from "./errors";
 import {
@@ -37,6 +38,7 @@ import {
     userSnapshot,
 } from "./commands";
 import { MAX_MAILBOX_NAME_BYTES, modifiedUtf7Length } from "../names";
+import { backoffDelay, gaveUp } from "./retry";
 import { Request } from "./transport";
 import { Settleable, UserQueue } from "./queue";
 
@@ -455,6 +457,9 @@ export class Scheduler {
     private async runCreates(
         user: string,
         batch: Array<Settleable<CreateOrder, CreateResult>>,
+        attempt = 1,
+        started = Date.now(),
+        earlier: ReadonlyMap<Settleable<CreateOrder, CreateResult>, DoveadmTemporaryError> = new Map(),
     ): Promise<void> {
         type Op = Settleable<CreateOrder, CreateResult>;
         const snapshot = await this.look(user);
@@ -493,17 +498,25 @@ export class Scheduler {
         for (const op of creates) {
             const { name, guid } = op.input;
             if (guid === undefined || direct) {
-                steps.set(op, { createAt: add(createRequest(this.target, user, [name], guid)) });
+                // A create refused as temporary (75) is not sent again in this request's retries: the
+                // server may have half made it (a full disk), which the read-back below tells.
+                steps.set(op, {
+                    createAt: add({ ...createRequest(this.target, user, [name], guid), step: true }),
+                });
                 continue;
             }
             const temporary = temporaryName(name, guid, separator);
-            temporaries.push(temporary);
-            const createAt = add(createRequest(this.target, user, [temporary], guid));
-            const renameAt = add(renameRequest(this.target, user, temporary, name, guid));
+            temporaries.push(temporary, ...leftovers(snapshot, guid, separator));
+            // The rename depends on the create: neither is ever sent again on its own. A failure of
+            // either fails the mailbox's create (an unknown outcome records it as pending), and the
+            // next run finds the mailbox under its name by its GUID, or makes it.
+            const createAt = add({ ...createRequest(this.target, user, [temporary], guid), step: true });
+            const renameAt = add({ ...renameRequest(this.target, user, temporary, name, guid), step: true });
             steps.set(op, { createAt, renameAt, temporary });
         }
-        // Gone when renamed; left only by a refused rename (deleted here, being empty), or an earlier
-        // failure of the request (then nothing was made).
+        // Gone when renamed; left only by a refused rename (deleted here, being empty), by an earlier
+        // failure of the request (then nothing was made), or by a run cut off between the two (the
+        // leftovers of this create's resource, found above by their names and GUIDs).
         if (temporaries.length > 0) add(deleteRequest(this.target, user, temporaries, true));
         const subscribeAt = new Map<Op, number>();
         for (const op of [...creates, ...takes.map((t) => t.op)]) {
@@ -521,6 +534,8 @@ export class Scheduler {
         };
         const made = new Map<string, MailboxStatus>();
         const missing: Op[] = [];
+        /** Creates refused as temporary (75) that made nothing: sent again, in a batch of their own. */
+        const again: Array<{ op: Op; error: DoveadmTemporaryError }> = [];
         const resolveMade = (op: Op, status: MailboxStatus) => {
             made.set(op.input.name, status);
             op.resolve({ status, existed: false, subscriptionError: subscriptionError(op) });
@@ -544,6 +559,17 @@ export class Scheduler {
                 else if (now && op.input.take?.(now)) takes.push({ op, status: now });
                 else if (now) op.reject(mailboxExists(user, name));
                 else missing.push(op);
+            } else if (result instanceof DoveadmTemporaryError && now && now.messages === 0) {
+                // Cut off by the server (a full disk, say) after the mailbox was made, or half made (empty,
+                // with a GUID of the server's own): this create's, as no one else's messages can be lost.
+                resolveMade(op, now);
+            } else if (result instanceof DoveadmTemporaryError && !now) {
+                again.push({ op, error: result });
+            } else if (earlier.has(op) && isExitCode(result, 65) && !now) {
+                // Refused as temporary before, now as existing, and not readable: the earlier attempt
+                // most likely half made it (a full disk answers 75 to reading it too). Its outcome is
+                // unknown: the resource is recorded as pending, and the next run takes it if empty.
+                op.reject(earlier.get(op));
             } else if (result instanceof DoveadmError) {
                 // A failure of the temporary mailbox's create is the mailbox's own (quota, say).
                 const failure =
@@ -597,6 +623,36 @@ export class Scheduler {
         const uncertain =
             stale || results.some((r) => r instanceof DoveadmUnknownOutcomeError || r === "unconfirmed");
         this.remember(user, { added: [...made.values()], subscribed, unsubscribed }, uncertain);
+        if (again.length > 0) await this.createAgain(user, again, attempt, started);
+    }
+
+    /**
+     * Sends again, after a backoff, the creates the server refused as temporary (75) without making
+     * anything (a busy lock, a reload): they are not sent again inside their own request's retries,
+     * where the commands after them (a rename) have already run. The transport's retry policy bounds it.
+     */
+    private async createAgain(
+        user: string,
+        items: ReadonlyArray<{ op: Settleable<CreateOrder, CreateResult>; error: DoveadmTemporaryError }>,
+        attempt: number,
+        started: number,
+    ): Promise<void> {
+        const transport = this.target.transport;
+        const policy = transport.retryPolicy;
+        if (attempt >= policy.maxAttempts) {
+            for (const { op, error } of items) op.reject(gaveUp(error, attempt, Date.now() - started));
+            return;
+        }
+        const delay = backoffDelay(policy, attempt);
+        for (const { error } of items) transport.retrying(error, attempt, delay);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.runCreates(
+            user,
+            items.map(({ op }) => op),
+            attempt + 1,
+            started,
+            new Map(items.map(({ op, error }) => [op, error])),
+        );
     }
 
     /** Gives a mailbox back its GUID (or a new random one); true, or the error that prevented it. */
@@ -720,6 +776,21 @@ export function temporaryName(name: string, guid: string, separator: string): st
     const cut = name.lastIndexOf(separator);
     const beside = cut < 0 ? leaf : `${name.slice(0, cut + 1)}${leaf}`;
     return modifiedUtf7Length(beside) <= MAX_MAILBOX_NAME_BYTES ? beside : leaf;
+}
+
+/**
+ * The empty mailboxes that an earlier create of the same resource (its GUIDs share `guid`'s tag, the
+ * first 24 hex digits) left under a temporary name: the server stopped between the create and the
+ * rename. Named `pulumi-dovecot-<its GUID>`, nobody else's.
+ */
+function leftovers(snapshot: UserSnapshot, guid: string, separator: string): string[] {
+    const tag = guid.slice(0, 24);
+    return snapshot.mailboxes
+        .filter((m) => {
+            const leaf = m.name.slice(m.name.lastIndexOf(separator) + 1);
+            return leaf === `pulumi-dovecot-${m.guid}` && m.guid.startsWith(tag) && m.messages === 0;
+        })
+        .map((m) => m.name);
 }
 
 /** The statuses of a batch result (a read's list, or anything else for none), by name. */

@@ -14,6 +14,7 @@ import {
     DoveadmError,
     DoveadmNotFoundError,
     DoveadmProtocolError,
+    DoveadmTemporaryError,
     DoveadmUnknownOutcomeError,
     DoveadmUnreachableError,
     DoveadmUsageError,
@@ -64,6 +65,13 @@ export interface Request<T> {
      * when that must be told apart from an answered success (the default is `parse([])`).
      */
     recovered?: () => T;
+    /**
+     * In a request of several commands, a write whose failure the server answered (exit 75) is not sent
+     * again on its own (see Transport.runMany) but returned as it came: a create that the server cut off
+     * may have left its mailbox half made, and the commands after it (a rename) have run meanwhile.
+     * A request that got no answer is still verified and sent again, in order, as for any write.
+     */
+    step?: boolean;
 }
 
 /** Observers of the transport, for counting requests in benchmarks and tests. */
@@ -199,6 +207,16 @@ export class Transport {
         this.hooks = options.hooks ?? {};
     }
 
+    /** How often and how long to retry, for retries made above this layer (see Scheduler.runCreates). */
+    get retryPolicy(): RetryPolicy {
+        return this.policy;
+    }
+
+    /** Tells the observers of a retry made above this layer. */
+    retrying(error: DoveadmError, attempt: number, delayMs: number): void {
+        this.hooks.onRetry?.(error, attempt, delayMs);
+    }
+
     /** The endpoint's origin, safe to show. */
     get origin(): string {
         return new URL(this.options.url).origin;
@@ -273,7 +291,8 @@ export class Transport {
                 request.write &&
                 result instanceof DoveadmError &&
                 !result.fatal &&
-                (result.retryable || result instanceof DoveadmUnknownOutcomeError);
+                ((result.retryable && !(request.step && result instanceof DoveadmTemporaryError)) ||
+                    result instanceof DoveadmUnknownOutcomeError);
             results.push(again ? await this.alone(request, result) : result);
         }
         return results;

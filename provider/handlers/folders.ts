@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
-import { DoveadmClient, UserSnapshot } from "../client/client";
+import { DoveadmClient, MailboxStatus, UserSnapshot } from "../client/client";
 import {
     DoveadmConflictError,
     DoveadmNoUserError,
@@ -22,6 +22,7 @@ import { UNKNOWN, checkInputs } from "../check";
 import { claim, folderClaim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
+import { ownedBy, ownedGuid } from "../ownership";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
@@ -57,6 +58,11 @@ export function folderSetInputShape(separator: string) {
         adopt: z.boolean({ error: "must be true or false" }).default(false),
         /** The configured server the user's mail is on (absent: the default server). */
         server: serverInput,
+        /** Set by the FolderSet constructor: what the GUIDs of the folders it makes are derived from. */
+        creator: z
+            .string({ error: "must be a string" })
+            .regex(/^[0-9a-f]{32}$/, "must be 32 hexadecimal digits (the FolderSet constructor sets it)")
+            .optional(),
     };
 }
 
@@ -74,6 +80,8 @@ export interface FolderSetInputs {
     forceDestroy: boolean;
     adopt: boolean;
     server?: string;
+    /** What the GUIDs of the folders the set makes start with (absent in sets made before 0.3). */
+    creator?: string;
 }
 
 /** One managed folder as last seen on the server. */
@@ -144,8 +152,11 @@ class Ledger {
         }
     }
 
-    /** Brings every folder up to date from a snapshot, by GUID; those gone are no longer managed. */
-    reconcile(snapshot: UserSnapshot): void {
+    /**
+     * Brings every folder up to date from a snapshot, by GUID; those gone are no longer managed. A folder
+     * under the name of a create whose outcome was unknown is taken when `mayTake` says so.
+     */
+    reconcile(snapshot: UserSnapshot, mayTake: (folder: MailboxStatus) => boolean): void {
         for (const [guid, folder] of this.folders) {
             const live = snapshot.mailboxes.find((m) => m.guid === guid);
             if (!live) this.folders.delete(guid);
@@ -155,10 +166,12 @@ class Ledger {
                 folder.subscribed = snapshot.subscriptions.includes(live.name);
             }
         }
-        // Creates whose outcome was unknown: a folder under that name now was made by this set.
+        // Creates whose outcome was unknown: a folder under that name now was made by this set, if it
+        // carries the set's tag, or is empty (a create cut off by the server can leave its folder made
+        // with a GUID of the server's own; taking an empty one loses nobody's messages).
         for (const name of this.unconfirmed) {
             const live = snapshot.mailboxes.find((m) => m.name === name);
-            if (live && !this.folders.has(live.guid)) this.take(name, live.guid, snapshot);
+            if (live && !this.folders.has(live.guid) && mayTake(live)) this.take(name, live.guid, snapshot);
             this.unconfirmed.delete(name);
         }
     }
@@ -269,7 +282,10 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
             continue;
         const existing = snapshot.mailboxes.find((m) => m.name === spec.name);
         if (existing) {
-            if (inputs.adopt || isInbox(spec.name) || ledger.unconfirmed.has(spec.name)) {
+            // Besides an adopted one: a folder this set made in a run whose state was lost (its GUID
+            // carries the set's tag).
+            const own = inputs.creator !== undefined && ownedBy(inputs.creator, inputs.user, existing.guid);
+            if (inputs.adopt || isInbox(spec.name) || own) {
                 result.takeOver.push({ spec, guid: existing.guid });
                 result.claimed.set(spec.name, existing.guid);
             } else {
@@ -305,12 +321,20 @@ async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): P
     if (failed) throw failed.reason;
 }
 
+/** Which folder under the name of a create whose outcome was unknown the set takes: its own, or an empty one. */
+function takeable(inputs: FolderSetInputs): (folder: MailboxStatus) => boolean {
+    return (folder) =>
+        folder.messages === 0 ||
+        (inputs.creator !== undefined && ownedBy(inputs.creator, inputs.user, folder.guid));
+}
+
 /** Applies `inputs` to the folders in `ledger`, updating it after every step that succeeds. */
 async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Ledger): Promise<void> {
     const { user } = inputs;
     const separator = client.settings.separator;
     const before = await client.snapshot(user, 0);
-    ledger.reconcile(before);
+    const mayTake = takeable(inputs);
+    ledger.reconcile(before, mayTake);
     const steps = plan(inputs, ledger, before, separator);
     const subscribedBefore = (name: string) => before.subscriptions.includes(name);
 
@@ -348,7 +372,10 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
     await each(steps.create, async (spec) => {
         ledger.unconfirmed.add(spec.name);
         try {
-            const status = await client.createMailbox(user, spec.name);
+            const { status } = await client.createOrTake(user, {
+                name: spec.name,
+                guid: inputs.creator === undefined ? undefined : ownedGuid(inputs.creator, user),
+            });
             ledger.unconfirmed.delete(spec.name);
             ledger.folders.set(status.guid, {
                 name: status.name,
@@ -393,7 +420,7 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
         await client.setSubscribed(user, folder.name, spec.subscribed);
         folder.subscribed = spec.subscribed;
     });
-    ledger.reconcile(await client.snapshot(user, 0));
+    ledger.reconcile(await client.snapshot(user, 0), mayTake);
 }
 
 /**
@@ -418,7 +445,7 @@ async function applyRecorded(
         if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
         if (error instanceof DoveadmConflictError && error.code === "DOVEADM_FOLDERSET_REFUSED") throw error;
         const after = await client.snapshot(inputs.user, 0).catch(() => undefined);
-        if (after) ledger.reconcile(after);
+        if (after) ledger.reconcile(after, takeable(inputs));
         const record: FolderSetOutputs = {
             ...inputs,
             mailboxes: ledger.list(inputs.folders),

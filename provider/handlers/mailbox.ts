@@ -388,11 +388,11 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             await clientFor(recordedProps.server).remove(user, {
                 name,
                 guid,
-                // Pending and never finished: a mailbox under the name is the one its create made
-                // (by its GUID's tag, when the create chose one).
+                // Pending and never finished: a mailbox under the name is the one its create made (by
+                // its GUID's tag, when the create chose one), or one it half made, which is empty.
                 take:
                     guid === undefined && creator !== undefined
-                        ? (existing) => ownedBy(creator, user, existing.guid)
+                        ? (existing) => existing.messages === 0 || ownedBy(creator, user, existing.guid)
                         : undefined,
                 requireEmpty: !recordedProps.forceDestroy,
                 unsubscribe: recordedProps.subscribed,
@@ -416,7 +416,9 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
  * name if this resource made it, or creates it now. This resource made it if its GUID carries the
  * resource's tag; a pending record written by 0.1.0 (which sent its chosen GUID) accepts only that
  * GUID; one written by a version that sent no GUID, and had no tag, takes the mailbox under the name
- * (see the README on interrupted runs).
+ * (see the README on interrupted runs). An empty mailbox of exactly the name is taken too: a create
+ * cut off by the server (a full disk, a killed process) can leave its mailbox made but with a GUID of
+ * the server's own, and taking an empty one can lose nobody's messages.
  */
 async function finishPending(
     client: DoveadmClient,
@@ -432,9 +434,10 @@ async function finishPending(
             name: olds.name,
             guid: creator === undefined ? undefined : ownedGuid(creator, user),
             take: (existing) =>
-                guid !== undefined
+                existing.messages === 0 ||
+                (guid !== undefined
                     ? existing.guid === guid
-                    : creator === undefined || ownedBy(creator, user, existing.guid),
+                    : creator === undefined || ownedBy(creator, user, existing.guid)),
         });
         return result.status;
     } catch (error) {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_KEY } from "../check";
+import { creatorOf } from "../ownership";
 import foldersProvider = require("../serialized/folders");
 
 /** One folder of a FolderSet. */
@@ -63,13 +64,23 @@ export class FolderSet extends pulumi.dynamic.Resource {
     declare readonly server: pulumi.Output<string | undefined>;
     /** The managed folders with their GUIDs. */
     declare readonly mailboxes: pulumi.Output<ManagedFolderOutput[]>;
+    /** What the GUIDs of the folders this set makes are derived from (stack, project, name). */
+    declare readonly creator: pulumi.Output<string>;
 
     /** Declares a user's folder layout named `name` (the Pulumi resource name). */
     constructor(name: string, args: FolderSetArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             foldersProvider,
             name,
-            { server: undefined, ...args, mailboxes: undefined, [NAME_KEY]: name },
+            {
+                server: undefined,
+                ...args,
+                // What the GUIDs of the folders this set makes start with (see ownership.ts), so that a
+                // run whose state was lost knows them. Not a secret; a change of it changes nothing.
+                creator: creatorOf("FolderSet", pulumi.getProject(), pulumi.getStack(), name),
+                mailboxes: undefined,
+                [NAME_KEY]: name,
+            },
             opts,
             "dovecot",
             "FolderSet",
