@@ -133,6 +133,11 @@ export function configureConnection(config: SettingsSource | undefined): void {
     current = new Connections(config);
 }
 
+/** The provider process's connections (what configure() was given). */
+export function currentConnections(): Connections {
+    return current;
+}
+
 /** The names of the configured servers (see Connections.knownServers). */
 export function knownServers(): string[] {
     return current.knownServers();

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The entry point of `pulumi-resource-dovecot`: serves the provider on a free port of 127.0.0.1 and
+// prints the port, which is how a plugin tells the engine where it listens. The engine's address (its
+// first argument) is not needed: the provider logs nothing to the engine.
+import schema from "../../schema.json";
+import { serve } from "./server";
+
+serve(schema.version, JSON.stringify(schema)).then(
+    (port) => console.log(String(port)),
+    (error: unknown) => {
+        console.error(`pulumi-resource-dovecot: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+    },
+);
