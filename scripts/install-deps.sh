@@ -6,6 +6,7 @@
 #   service);
 # - the npm packages, which include Node 24 (used by every npm script);
 # - the Pulumi CLI and its Node.js language host, built once per machine (scripts/install-pulumi.sh);
+# - the Python, YAML and Go language hosts and a Python virtualenv (scripts/install-langhosts.sh);
 # - with DOVECOT_VERSION=2.4, a Debian 13 root holding Dovecot 2.4 (scripts/install-dovecot24.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,9 @@ if [ ! -x node_modules/.bin/node ] || [ ! -f node_modules/.package-lock.json ] |
 fi
 
 bash scripts/install-pulumi.sh >/dev/null
+# The Python, YAML and Go language hosts and a Python virtualenv, for the programs that use the
+# `dovecot` provider plugin (examples/yaml, examples/python, examples/go and their tests).
+bash scripts/install-langhosts.sh >/dev/null
 
 if [ "${DOVECOT_VERSION:-2.3}" = "2.4" ]; then
   bash scripts/install-dovecot24.sh >/dev/null
