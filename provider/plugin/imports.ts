@@ -30,12 +30,23 @@ export const IMPORT_IDS: Readonly<Record<ResourceKind, string>> = {
         "<user>/<mailbox name>/<key>, or <user>//<key> for the user level, such as alice@example.org/Team//shared/comment",
 };
 
+/** Each kind's resource type, as a program names it. */
+const TYPES: Readonly<Record<ResourceKind, string>> = {
+    mailbox: "Mailbox",
+    folders: "FolderSet",
+    subscription: "Subscription",
+    reload: "Reload",
+    sieve: "SieveScript",
+    acl: "MailboxAcl",
+    metadata: "MailboxMetadata",
+};
+
 function refuse(kind: ResourceKind, id: string, problem: string): never {
     throw new DoveadmUsageError(
         "DOVEADM_IMPORT_ID",
-        { command: `import ${kind}`, item: `id ${JSON.stringify(id.slice(0, 200))}` },
+        { command: `import ${TYPES[kind]}`, item: `id ${JSON.stringify(id.slice(0, 200))}` },
         `${problem}; nothing was sent`,
-        `Import a ${kind} by ${IMPORT_IDS[kind]}.`,
+        `Import a ${TYPES[kind]} by ${IMPORT_IDS[kind]}.`,
     );
 }
 
@@ -58,7 +69,7 @@ function mailboxOf(kind: ResourceKind, id: string, name: string, separator: stri
 function notFound(kind: ResourceKind, user: string, what: string): never {
     throw new DoveadmNotFoundError(
         "DOVEADM_IMPORT_NOT_FOUND",
-        { command: `import ${kind}`, user },
+        { command: `import ${TYPES[kind]}`, user },
         `the server has no ${what}; nothing was imported`,
         "Check the id (the user, the name and its letter case), or create it by declaring the resource instead.",
     );
