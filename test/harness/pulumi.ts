@@ -174,6 +174,9 @@ export function runCommand(
                 );
             } else resolve(result);
         };
+        // A command that exits without reading its input (say `go mod edit`) closes the pipe first:
+        // the write then fails with EPIPE, which is no failure of the command.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(options.input ?? "");
     });
 }
