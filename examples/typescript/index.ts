@@ -19,6 +19,8 @@ interface Folder {
     name: string;
     /** Whether every user is subscribed to it; default true. */
     subscribed?: boolean;
+    /** Its name before a rename in the layout: the folder is renamed on the server, not made again. */
+    renamedFrom?: string;
 }
 
 function isUserList(value: unknown): value is string[] {
@@ -30,8 +32,12 @@ function isLayout(value: unknown): value is Folder[] {
         Array.isArray(value) &&
         value.every((folder: unknown) => {
             if (typeof folder !== "object" || folder === null) return false;
-            const { name, subscribed } = folder as Record<string, unknown>;
-            return typeof name === "string" && (subscribed === undefined || typeof subscribed === "boolean");
+            const { name, subscribed, renamedFrom } = folder as Record<string, unknown>;
+            return (
+                typeof name === "string" &&
+                (subscribed === undefined || typeof subscribed === "boolean") &&
+                (renamedFrom === undefined || typeof renamedFrom === "string")
+            );
         })
     );
 }
@@ -50,12 +56,17 @@ function mailboxArgs(user: string, folder: Folder): dovecot.MailboxArgs {
     return { user, name: folder.name, subscribed: folder.subscribed ?? true };
 }
 
-// Resource names must be unique and stable: they are what Pulumi tracks across runs.
+// Resource names must be unique and stable: they are what Pulumi tracks across runs. A folder renamed
+// in the layout keeps its resource through an alias of its old name, so the server renames it in
+// place (messages and GUID kept) instead of making a new folder and deleting the old one.
 const guids: Record<string, Record<string, pulumi.Output<string>>> = {};
 for (const user of users) {
     const folders: Record<string, pulumi.Output<string>> = {};
     for (const folder of layout) {
-        folders[folder.name] = new dovecot.Mailbox(`${user}/${folder.name}`, mailboxArgs(user, folder)).guid;
+        const aliases = folder.renamedFrom ? [{ name: `${user}/${folder.renamedFrom}` }] : [];
+        folders[folder.name] = new dovecot.Mailbox(`${user}/${folder.name}`, mailboxArgs(user, folder), {
+            aliases,
+        }).guid;
     }
     guids[user] = folders;
 }

@@ -22,6 +22,7 @@ const SNIPPET = path.join("conf.d", "90-example.conf");
 interface Folder {
     name: string;
     subscribed?: boolean;
+    renamedFrom?: string;
 }
 
 interface Manifest {
@@ -206,6 +207,37 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
         expect(reloads()).toBe(2);
         // The server answers again, and the next run has nothing to do.
         expect(changedSteps(await project.preview())).toEqual([]);
+        expect(reloads()).toBe(2);
+    });
+
+    it("a folder renamed in the layout with renamedFrom is renamed in place: same GUID, its mail kept", async () => {
+        const from = "Receipts";
+        const to = "Invoices";
+        expect(layout.map((folder) => folder.name)).toContain(from);
+        const before: Record<string, string | undefined> = {};
+        for (const user of USERS) {
+            await sandbox.deliver(user, from, 2);
+            before[user] = (await sandbox.status(user, from))?.guid;
+            expect(before[user]).toMatch(/^[0-9a-f]{32}$/);
+        }
+        const renamed = layout.map((folder) =>
+            folder.name === from ? { ...folder, name: to, renamedFrom: from } : folder,
+        );
+        await project.setConfig("folders:layout", JSON.stringify(renamed));
+
+        expect(changedSteps(await project.preview()).sort()).toEqual(
+            USERS.map((user) => `update ${user}/${to}`).sort(),
+        );
+        await project.up();
+        for (const user of USERS) {
+            const names = await sandbox.listMailboxes(user);
+            expect(names).toContain(to);
+            expect(names).not.toContain(from);
+            expect(await sandbox.status(user, to)).toMatchObject({ guid: before[user], messages: 2 });
+        }
+        expect(changedSteps(await project.preview())).toEqual([]);
+        // Mail in the renamed folders: destroy may delete it now (the test's own mail).
+        for (const user of USERS) await sandbox.doveadm(["expunge", "-u", user, "mailbox", to, "all"]);
         expect(reloads()).toBe(2);
     });
 
