@@ -518,20 +518,23 @@ export class Scheduler {
         // failure of the request (then nothing was made), or by a run cut off between the two (the
         // leftovers of this create's resource, found above by their names and GUIDs).
         if (temporaries.length > 0) add(deleteRequest(this.target, user, temporaries, true));
-        const subscribeAt = new Map<Op, number>();
-        for (const op of [...creates, ...takes.map((t) => t.op)]) {
-            if (op.input.subscribed === undefined) continue;
-            subscribeAt.set(op, add(subscriptionRequest(user, [op.input.name], op.input.subscribed)));
-        }
+        // The subscriptions (which need no mailbox) in two array-form commands, one per direction.
+        const subscriptions = new Subscriptions(
+            user,
+            [...creates, ...takes.map((t) => t.op)].flatMap((op) =>
+                op.input.subscribed === undefined
+                    ? []
+                    : [{ name: op.input.name, subscribed: op.input.subscribed }],
+            ),
+            add,
+        );
         const names = creates.map((op) => op.input.name);
         const statusAt = names.length > 0 ? add(statusOfNamesRequest(this.target, user, names)) : -1;
         const results = requests.length > 0 ? await runBatch(this.target, user, requests) : [];
         const readBack = byName(statusAt >= 0 ? results[statusAt] : []);
         const before = byName(beforeAt >= 0 ? results[beforeAt] : []);
-        const subscriptionError = (op: Op) => {
-            const at = subscribeAt.get(op);
-            return at === undefined ? undefined : errorOf(results[at]);
-        };
+        await subscriptions.settle(results, this.target);
+        const subscriptionError = (op: Op) => subscriptions.errorOf(op.input.name);
         const made = new Map<string, MailboxStatus>();
         const missing: Op[] = [];
         /** Creates refused as temporary (75) that made nothing: sent again, in a batch of their own. */
@@ -610,12 +613,7 @@ export class Scheduler {
             if (status && op.input.take?.(status)) op.resolve({ status, existed: true });
             else op.reject(mailboxExists(user, op.input.name));
         }
-        const subscribed: string[] = [];
-        const unsubscribed: string[] = [];
-        for (const [op, at] of subscribeAt) {
-            if (results[at] instanceof DoveadmError) continue;
-            (op.input.subscribed ? subscribed : unsubscribed).push(op.input.name);
-        }
+        const { subscribed, unsubscribed } = subscriptions.done();
         // A create refused because the name exists shows the snapshot was behind: look again next time.
         const stale = [...steps.values()].some((step) =>
             isExitCode(results[step.renameAt ?? step.createAt], 65),
@@ -700,18 +698,21 @@ export class Scheduler {
         const deleteAt = targets.map((t) =>
             add(deleteRequest(this.target, user, [t.status.name], t.op.input.requireEmpty)),
         );
-        const unsubscribeAt = targets.map((t) =>
-            t.op.input.unsubscribe ? add(subscriptionRequest(user, [t.status.name], false)) : -1,
+        const subscriptions = new Subscriptions(
+            user,
+            targets.flatMap((t) =>
+                t.op.input.unsubscribe ? [{ name: t.status.name, subscribed: false }] : [],
+            ),
+            add,
         );
         const results = await runBatch(this.target, user, requests);
+        await subscriptions.settle(results, this.target);
         const removed: string[] = [];
-        const unsubscribed: string[] = [];
+        const unsubscribed = subscriptions.done().unsubscribed;
         const lookAgain: Op[] = [];
         for (const [i, { op, status }] of targets.entries()) {
             const deleted = results[deleteAt[i] as number];
-            const at = unsubscribeAt[i] as number;
-            const unsubscribeError = at >= 0 ? errorOf(results[at]) : undefined;
-            if (at >= 0 && !unsubscribeError) unsubscribed.push(status.name);
+            const unsubscribeError = subscriptions.errorOf(status.name);
             if (deleted instanceof DoveadmError) {
                 if (isExitCode(deleted, 68)) {
                     if (second) op.resolve({});
@@ -754,6 +755,64 @@ export class Scheduler {
                 );
             }
         }
+    }
+}
+
+/**
+ * The subscription changes of one batch, in at most two array-form commands of its request (one per
+ * direction). When one of them fails, each of its names is sent again alone, after the request, so a
+ * failure is pinned on exactly its name.
+ */
+class Subscriptions {
+    private readonly at: { subscribe: number; unsubscribe: number };
+    private readonly names: { subscribe: string[]; unsubscribe: string[] };
+    private readonly errors = new Map<string, unknown>();
+
+    constructor(
+        private readonly user: string,
+        changes: ReadonlyArray<{ name: string; subscribed: boolean }>,
+        add: (request: Request<unknown>) => number,
+    ) {
+        const subscribe = [...new Set(changes.filter((c) => c.subscribed).map((c) => c.name))];
+        const unsubscribe = [...new Set(changes.filter((c) => !c.subscribed).map((c) => c.name))];
+        this.names = { subscribe, unsubscribe };
+        this.at = {
+            subscribe: subscribe.length > 0 ? add(subscriptionRequest(user, subscribe, true)) : -1,
+            unsubscribe: unsubscribe.length > 0 ? add(subscriptionRequest(user, unsubscribe, false)) : -1,
+        };
+    }
+
+    /** Learns each name's outcome from the request's results (sending a failed command's names alone). */
+    async settle(results: readonly unknown[], target: CommandTarget): Promise<void> {
+        for (const direction of ["subscribe", "unsubscribe"] as const) {
+            const at = this.at[direction];
+            const failure = at >= 0 ? errorOf(results[at]) : undefined;
+            if (failure === undefined) continue;
+            const names = this.names[direction];
+            if (names.length === 1 || (failure instanceof DoveadmError && failure.fatal)) {
+                for (const name of names) this.errors.set(name, failure);
+                continue;
+            }
+            for (const name of names) {
+                await mailboxSubscription(target, this.user, [name], direction === "subscribe").catch(
+                    (error: unknown) => {
+                        if (error instanceof DoveadmError && error.fatal) throw error;
+                        this.errors.set(name, error);
+                    },
+                );
+            }
+        }
+    }
+
+    /** Why setting the subscription of `name` failed, if it did. */
+    errorOf(name: string): unknown {
+        return this.errors.get(name);
+    }
+
+    /** The names subscribed and unsubscribed. */
+    done(): { subscribed: string[]; unsubscribed: string[] } {
+        const ok = (names: string[]) => names.filter((name) => !this.errors.has(name));
+        return { subscribed: ok(this.names.subscribe), unsubscribed: ok(this.names.unsubscribe) };
     }
 }
 

@@ -122,6 +122,28 @@ const commandListSchema = z.array(
     }),
 );
 
+/** Requests waiting to be joined into one HTTP request (see Transport.joined). */
+interface Submission {
+    requests: ReadonlyArray<Request<unknown>>;
+    context: ErrorContext;
+    resolve: (answers: Array<ResponseRow[] | DoveadmError>) => void;
+    reject: (error: unknown) => void;
+    /** About how many bytes its commands take in a request body. */
+    bytes: number;
+}
+
+/**
+ * The most commands joined into one HTTP request: the server runs them one after another, so a longer
+ * request holds a slot longer and risks the timeout; a few hundred take well under a second.
+ */
+export const MAX_JOINED_COMMANDS = 300;
+
+/**
+ * The most bytes of commands joined into one request: Dovecot 2.3 refuses bodies over 1 MiB (HTTP
+ * 413). A single larger request goes alone, and is refused for its own size.
+ */
+export const MAX_JOINED_BYTES = 256 * 1024;
+
 /** Error codes of the connection layer that mean the request never reached the server. */
 const NOT_DELIVERED = new Set([
     "ECONNREFUSED",
@@ -276,9 +298,7 @@ export class Transport {
     async runMany(requests: ReadonlyArray<Request<unknown>>, context: ErrorContext): Promise<Array<unknown>> {
         let answers: Array<ResponseRow[] | DoveadmError>;
         try {
-            answers = await this.guarded(context, () =>
-                this.exchangeCommands(requests, context, context.command),
-            );
+            answers = await this.joined(requests, context);
         } catch (error) {
             if (!(error instanceof DoveadmError) || error.fatal) throw error;
             answers = requests.map(() => error);
@@ -338,12 +358,91 @@ export class Transport {
 
     /** One attempt of one request. */
     private async once<T>(request: Request<T>): Promise<T> {
-        const [result] = await this.guarded(request.context, () =>
-            this.exchangeCommands([request], request.context, request.command),
-        );
+        const [result] = await this.joined([request], { ...request.context, command: request.command });
         const settled = settle(request, result);
         if (settled instanceof DoveadmError) throw settled;
         return settled;
+    }
+
+    /** Requests waiting for a slot of the endpoint, to go out joined in one HTTP request. */
+    private readonly waiting: Submission[] = [];
+
+    /**
+     * Sends `requests` in one HTTP request with whatever else waits for a slot of this endpoint then:
+     * the commands of many users' turns go out together (each user's in its own order, one user's turn
+     * never twice at once), and the server runs them one after another, each on its own, so a failure
+     * is still pinned on exactly its command. Returns each request's answer, in order; a failure of the
+     * HTTP request as a whole (no answer, a refused credential) is each submitter's failure, in its own
+     * context. A stop after a fatal failure applies to every submission, as `guarded` does.
+     */
+    private joined(
+        requests: ReadonlyArray<Request<unknown>>,
+        context: ErrorContext,
+    ): Promise<Array<ResponseRow[] | DoveadmError>> {
+        return new Promise((resolve, reject) => {
+            const known = this.stoppedBy(context.command, requests);
+            if (known) {
+                reject(known.withContext(context));
+                return;
+            }
+            const bytes = requests.reduce((sum, r) => sum + JSON.stringify(r.params).length + 64, 0);
+            this.waiting.push({ requests, context, resolve, reject, bytes });
+            // Whoever gets a slot first sends everything waiting by then; later holders find less.
+            void this.gate.slots.run(() => this.sendWaiting());
+        });
+    }
+
+    /** The remembered failure that stops a request of `command` (and its parts) unsent, if any. */
+    private stoppedBy(command: string, requests: ReadonlyArray<Request<unknown>>): DoveadmError | undefined {
+        return (
+            this.gate.fatal ??
+            this.gate.refused.get(command) ??
+            requests.map((r) => this.gate.refused.get(r.command)).find((e) => e !== undefined)
+        );
+    }
+
+    /** Sends what waits, joined, within the limits of one request; settles each submission. */
+    private async sendWaiting(): Promise<void> {
+        const batch: Submission[] = [];
+        let commands = 0;
+        let bytes = 0;
+        while (this.waiting.length > 0) {
+            const next = this.waiting[0] as Submission;
+            const fits =
+                batch.length === 0 ||
+                (commands + next.requests.length <= MAX_JOINED_COMMANDS &&
+                    bytes + next.bytes <= MAX_JOINED_BYTES);
+            if (!fits) break;
+            this.waiting.shift();
+            // Learned while it waited: every request is bound to fail the same way.
+            const known = this.stoppedBy(next.context.command, next.requests);
+            if (known) {
+                next.reject(known.withContext(next.context));
+                continue;
+            }
+            batch.push(next);
+            commands += next.requests.length;
+            bytes += next.bytes;
+        }
+        if (batch.length === 0) return;
+        const all = batch.flatMap((s) => s.requests);
+        const label = [...new Set(batch.map((s) => s.context.command))].join("+");
+        const context = batch.length === 1 ? (batch[0] as Submission).context : { command: label };
+        try {
+            const answers = await this.exchangeCommands(all, context, label);
+            let at = 0;
+            for (const submission of batch) {
+                submission.resolve(answers.slice(at, at + submission.requests.length));
+                at += submission.requests.length;
+            }
+        } catch (error) {
+            if (error instanceof DoveadmCommandNotAllowedError) this.gate.refused.set(label, error);
+            else if (error instanceof DoveadmError && error.fatal) this.gate.fatal ??= error;
+            for (const submission of batch)
+                submission.reject(
+                    error instanceof DoveadmError ? error.withContext(submission.context) : error,
+                );
+        }
     }
 
     /**

@@ -129,6 +129,29 @@ function recorded(method: string, id: string | undefined, props: unknown): Folde
     return fromState("FolderSet", method, id, props, recordedShape(separatorOf(serverOf(props))));
 }
 
+/** A snapshot's mailboxes by GUID and by name, and its subscriptions: a set has thousands of folders. */
+interface SnapshotIndex {
+    byGuid: Map<string, MailboxStatus>;
+    byName: Map<string, MailboxStatus>;
+    subscribed: Set<string>;
+}
+
+const indexes = new WeakMap<UserSnapshot, SnapshotIndex>();
+
+/** The index of `snapshot` (made once per snapshot). */
+function indexOf(snapshot: UserSnapshot): SnapshotIndex {
+    let index = indexes.get(snapshot);
+    if (!index) {
+        index = {
+            byGuid: new Map(snapshot.mailboxes.map((m) => [m.guid, m])),
+            byName: new Map(snapshot.mailboxes.map((m) => [m.name, m])),
+            subscribed: new Set(snapshot.subscriptions),
+        };
+        indexes.set(snapshot, index);
+    }
+    return index;
+}
+
 /** Every folder the set manages during one apply, by GUID, as it is on the server after each step. */
 class Ledger {
     readonly folders = new Map<string, ManagedFolder>();
@@ -157,41 +180,42 @@ class Ledger {
      * under the name of a create whose outcome was unknown is taken when `mayTake` says so.
      */
     reconcile(snapshot: UserSnapshot, mayTake: (folder: MailboxStatus) => boolean): void {
+        const index = indexOf(snapshot);
         for (const [guid, folder] of this.folders) {
-            const live = snapshot.mailboxes.find((m) => m.guid === guid);
+            const live = index.byGuid.get(guid);
             if (!live) this.folders.delete(guid);
             else {
                 folder.name = live.name;
                 folder.messages = live.messages;
-                folder.subscribed = snapshot.subscriptions.includes(live.name);
+                folder.subscribed = index.subscribed.has(live.name);
             }
         }
         // Creates whose outcome was unknown: a folder under that name now was made by this set, if it
         // carries the set's tag, or is empty (a create cut off by the server can leave its folder made
         // with a GUID of the server's own; taking an empty one loses nobody's messages).
         for (const name of this.unconfirmed) {
-            const live = snapshot.mailboxes.find((m) => m.name === name);
+            const live = index.byName.get(name);
             if (live && !this.folders.has(live.guid) && mayTake(live)) this.take(name, live.guid, snapshot);
             this.unconfirmed.delete(name);
         }
     }
 
     take(declaredName: string, guid: string, snapshot: UserSnapshot): void {
-        const live = snapshot.mailboxes.find((m) => m.guid === guid);
+        const index = indexOf(snapshot);
+        const live = index.byGuid.get(guid);
         this.folders.set(guid, {
             name: live?.name ?? declaredName,
             declaredName,
             guid,
-            subscribed: live ? snapshot.subscriptions.includes(live.name) : false,
+            subscribed: live ? index.subscribed.has(live.name) : false,
             messages: live?.messages ?? 0,
         });
     }
 
+    /** The folders, in the order the program declares them (undeclared ones last). */
     list(order: readonly FolderSpec[]): ManagedFolder[] {
-        const rank = (f: ManagedFolder) => {
-            const i = order.findIndex((spec) => spec.name === f.declaredName);
-            return i < 0 ? order.length : i;
-        };
+        const ranks = new Map(order.map((spec, i) => [spec.name, i]));
+        const rank = (f: ManagedFolder) => ranks.get(f.declaredName) ?? order.length;
         return [...this.folders.values()].map((f) => ({ ...f })).sort((a, b) => rank(a) - rank(b));
     }
 }
@@ -227,21 +251,17 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
     };
     const problems: string[] = [];
     const open: FolderSpec[] = [];
+    const index = indexOf(snapshot);
+    const byName = new Map(managed.map((f) => [f.name, f]));
+    const byDeclared = new Map(managed.map((f) => [f.declaredName, f]));
+    const ifUnclaimed = (f: ManagedFolder | undefined) => (f && unclaimed.has(f) ? f : undefined);
     // Folders already where they are declared, then folders the program renames.
-    for (const spec of inputs.folders)
-        if (
-            !claim(
-                managed.find((f) => f.name === spec.name),
-                spec,
-            )
-        )
-            open.push(spec);
+    for (const spec of inputs.folders) if (!claim(byName.get(spec.name), spec)) open.push(spec);
     const pendingSpecs: FolderSpec[] = [];
     for (const spec of open) {
         const source =
-            managed.find(
-                (f) => unclaimed.has(f) && spec.renamedFrom !== undefined && f.name === spec.renamedFrom,
-            ) ?? managed.find((f) => unclaimed.has(f) && f.declaredName === spec.name);
+            (spec.renamedFrom !== undefined ? ifUnclaimed(byName.get(spec.renamedFrom)) : undefined) ??
+            ifUnclaimed(byDeclared.get(spec.name));
         if (source && claim(source, spec)) result.rename.push({ guid: source.guid, to: spec.name });
         else pendingSpecs.push(spec);
     }
@@ -254,7 +274,7 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
     for (const { guid, to } of result.rename) {
         const from = virtual.get(guid) as string;
         if (from === to) continue;
-        const target = snapshot.mailboxes.find((m) => m.name === to);
+        const target = index.byName.get(to);
         if (target && target.guid !== guid) {
             problems.push(`cannot rename ${JSON.stringify(from)} to ${JSON.stringify(to)}: that name exists`);
         }
@@ -271,16 +291,15 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
             else if (isWithin(name, from, separator)) virtual.set(other, `${to}${name.slice(from.length)}`);
         }
     }
+    const afterRenames = new Map<string, ManagedFolder>();
+    for (const folder of managed) {
+        const name = virtual.get(folder.guid);
+        if (name !== undefined && unclaimed.has(folder)) afterRenames.set(name, folder);
+    }
     for (const spec of pendingSpecs) {
         // Carried to its declared name by a parent's rename.
-        if (
-            claim(
-                managed.find((f) => unclaimed.has(f) && virtual.get(f.guid) === spec.name),
-                spec,
-            )
-        )
-            continue;
-        const existing = snapshot.mailboxes.find((m) => m.name === spec.name);
+        if (claim(ifUnclaimed(afterRenames.get(spec.name)), spec)) continue;
+        const existing = index.byName.get(spec.name);
         if (existing) {
             // Besides an adopted one: a folder this set made in a run whose state was lost (its GUID
             // carries the set's tag).
@@ -336,7 +355,8 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
     const mayTake = takeable(inputs);
     ledger.reconcile(before, mayTake);
     const steps = plan(inputs, ledger, before, separator);
-    const subscribedBefore = (name: string) => before.subscriptions.includes(name);
+    const beforeIndex = indexOf(before);
+    const subscribedBefore = (name: string) => beforeIndex.subscribed.has(name);
 
     for (const { spec, guid } of steps.takeOver) ledger.take(spec.name, guid, before);
     for (const { guid, to } of steps.rename) {
@@ -363,7 +383,7 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
     }
     // Folders carried along by a parent's rename keep their subscription under the old name only.
     for (const folder of ledger.folders.values()) {
-        const original = before.mailboxes.find((m) => m.guid === folder.guid)?.name;
+        const original = beforeIndex.byGuid.get(folder.guid)?.name;
         if (original !== undefined && original !== folder.name) {
             folder.subscribed = subscribedBefore(folder.name);
             if (subscribedBefore(original)) await client.setSubscribed(user, original, false);
@@ -412,10 +432,9 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
         ledger.folders.delete(guid);
         if (folder.subscribed) await client.setSubscribed(user, folder.name, false);
     });
+    const managedByName = new Map([...ledger.folders.values()].map((f) => [f.name, f]));
     await each(inputs.folders, async (spec) => {
-        const folder =
-            ledger.folders.get(steps.claimed.get(spec.name) ?? "") ??
-            [...ledger.folders.values()].find((f) => f.name === spec.name);
+        const folder = ledger.folders.get(steps.claimed.get(spec.name) ?? "") ?? managedByName.get(spec.name);
         if (!folder || folder.subscribed === spec.subscribed) return;
         await client.setSubscribed(user, folder.name, spec.subscribed);
         folder.subscribed = spec.subscribed;
@@ -530,14 +549,15 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             throw error;
         }
         const mailboxes: ManagedFolder[] = [];
+        const index = indexOf(snapshot);
         for (const folder of olds.mailboxes) {
-            const status = snapshot.mailboxes.find((m) => m.guid === folder.guid);
+            const status = index.byGuid.get(folder.guid);
             if (!status) continue; // gone: the next `up` creates it again
             mailboxes.push({
                 name: status.name,
                 declaredName: folder.declaredName,
                 guid: status.guid,
-                subscribed: snapshot.subscriptions.includes(status.name),
+                subscribed: index.subscribed.has(status.name),
                 messages: status.messages,
             });
         }

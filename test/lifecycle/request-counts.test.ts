@@ -56,6 +56,7 @@ describe("requests per mailbox through pulumi", () => {
         for (const user of sandbox.users) expect(await sandbox.listMailboxes(user.name)).toEqual(["INBOX"]);
 
         const counts = { up, refresh, destroy };
+        console.log(`requests: ${JSON.stringify(counts)} for ${mailboxes} mailboxes of ${USERS} users`);
         expect(counts.up).toBeLessThanOrEqual(1.2 * mailboxes);
         expect(counts.refresh).toBeLessThanOrEqual(USERS);
         expect(counts.destroy).toBeLessThanOrEqual(1.2 * mailboxes);
