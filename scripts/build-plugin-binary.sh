@@ -6,9 +6,11 @@
 #
 #   bash scripts/build-plugin-binary.sh ENTRY.js OUTPUT [--tarball VERSION]
 #
-# With --tarball VERSION it also writes OUTPUT's folder/pulumi-resource-dovecot-vVERSION-linux-amd64.tar.gz
-# holding the executable at its root under the name `pulumi-resource-dovecot`, the layout
-# `pulumi plugin install resource dovecot VERSION --file TARBALL` takes.
+# With --tarball VERSION it also writes OUTPUT's folder/pulumi-resource-dovecot-vVERSION-linux-ARCH.tar.gz
+# (ARCH: amd64 or arm64, that of the Node binary) holding the executable at its root under the name
+# `pulumi-resource-dovecot`: the asset name the engine downloads from pluginDownloadURL, and the layout
+# `pulumi plugin install resource dovecot VERSION --file TARBALL` takes. Linux only (an ELF executable,
+# binutils' strip); on other systems install the npm package and put its bin on PATH instead.
 #
 # esbuild and postject are found in node_modules/.bin of this repo or of $PLUGIN_BUILD_TOOLS (a folder
 # where `npm install esbuild postject` was run). NODE_FOR_SEA overrides the Node binary copied into the
@@ -46,6 +48,13 @@ postject=$(tool postject)
 node=${NODE_FOR_SEA:-$repo/node_modules/.bin/node}
 [ -x "$node" ] || fail "no Node binary at $node (npm install puts Node 24 there)"
 node=$(readlink -f "$node")
+platform=$("$node" -p 'process.platform')
+[ "$platform" = linux ] || fail "builds Linux executables only (this Node is for $platform)"
+case $("$node" -p 'process.arch') in
+  x64) arch=amd64 ;;
+  arm64) arch=arm64 ;;
+  *) fail "no release asset name for the architecture $("$node" -p 'process.arch')" ;;
+esac
 "$node" --help | grep -q -- '--experimental-sea-config' || fail "$node has no single executable application support"
 
 work=$(mktemp -d)
@@ -85,7 +94,7 @@ chmod 0755 "$out"
 log "wrote $out ($(du -h "$out" | cut -f1))"
 
 if [ -n "$tar_version" ]; then
-  tarball="$(dirname "$out")/pulumi-resource-dovecot-v$tar_version-linux-amd64.tar.gz"
+  tarball="$(dirname "$out")/pulumi-resource-dovecot-v$tar_version-linux-$arch.tar.gz"
   mkdir "$work/tar"
   cp "$out" "$work/tar/pulumi-resource-dovecot"
   tar -C "$work/tar" -czf "$tarball" pulumi-resource-dovecot
