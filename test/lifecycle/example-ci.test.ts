@@ -171,8 +171,8 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
         // Python packages attached to the tag's release, and the Go module's tag.
         const release = load("release.yml");
         expect(release.on).toEqual({ push: { tags: ["v*"] } });
-        const jobs = release.jobs as Record<string, Doc>;
-        expect((jobs.publish?.permissions as Doc)["id-token"]).toBe("write");
+        const releaseJobs = release.jobs as Record<string, Doc>;
+        expect((releaseJobs.publish?.permissions as Doc)["id-token"]).toBe("write");
         expect((release.permissions as Doc)["id-token"]).toBeUndefined();
         const releaseRuns = githubRuns(release, "publish").join("\n");
         expect(releaseRuns).toContain("npm publish --provenance --access public");
@@ -180,13 +180,13 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
         expect(pluginRuns).toContain(
             'bash scripts/build-plugin-binary.sh dist/provider/plugin/main.js out/pulumi-resource-dovecot --tarball "$version"',
         );
-        expect((jobs.plugin?.strategy as { matrix: { runner: string[] } }).matrix.runner).toEqual([
+        expect((releaseJobs.plugin?.strategy as { matrix: { runner: string[] } }).matrix.runner).toEqual([
             "ubuntu-latest",
             "ubuntu-24.04-arm",
         ]);
         expect(githubRuns(release, "python").join("\n")).toContain("python -m build sdk/python --outdir out");
-        expect(jobs.attach?.needs).toEqual(["plugin", "python"]);
-        expect((jobs.attach?.permissions as Doc).contents).toBe("write");
+        expect(releaseJobs.attach?.needs).toEqual(["plugin", "python"]);
+        expect((releaseJobs.attach?.permissions as Doc).contents).toBe("write");
         const attachRuns = githubRuns(release, "attach").join("\n");
         expect(attachRuns).toContain('gh release create "$GITHUB_REF_NAME" out/* --verify-tag');
         expect(attachRuns).toContain('git push origin "sdk/go/$GITHUB_REF_NAME"');

@@ -1,7 +1,7 @@
 // Every link in the repository's Markdown that points inside the repository resolves: the file exists,
 // and an anchor names a heading of that file (as GitHub makes anchors from headings). Links to the web
-// are not followed (tests reach loopback only). The API reference (docs/api/, by `npm run docs`, which
-// `npm test` runs first) counts as a file of the repository.
+// are not followed (tests reach loopback only). Nothing links to what is not committed (the API
+// reference under docs/api/ is built by `npm run docs`): such a link is broken on GitHub and in a clone.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness/repo";
