@@ -426,7 +426,8 @@ const reloadOutputs: Outputs<ReloadProps> = {
     reloadedAt: sometimes(string("When the latest of those reloads finished (ISO 8601).")),
 };
 
-const sieveOutputs: Outputs<SieveProps> = {
+// `pending` is a marker for the next run (see SieveProps), not for programs, as `creator` is.
+const sieveOutputs: Outputs<Omit<SieveProps, "pending">> = {
     user: "input",
     name: "input",
     script: "input",

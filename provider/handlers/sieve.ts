@@ -8,7 +8,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { SieveScriptInfo, UserCommands } from "../client/client";
-import { DoveadmConflictError, DoveadmError, DoveadmNoUserError, DoveadmUsageError } from "../client/errors";
+import {
+    DoveadmConflictError,
+    DoveadmError,
+    DoveadmNoUserError,
+    DoveadmUsageError,
+    outcomeUnknown,
+} from "../client/errors";
 import { sieveNameProblem } from "../client/plugins";
 import { checkInputs } from "../check";
 import { claim, known, targetOf } from "../claims";
@@ -56,9 +62,18 @@ export interface SieveProps extends SieveInputs {
      * destroying this one makes that one active again, if it is still there and none other is.
      */
     replacedActive?: string;
+    /**
+     * Set while it is unknown whether the server holds the declared script as declared: a store (or
+     * the deactivation after it) whose answer was lost. The next `up` stores it again. Not an input.
+     */
+    pending?: true;
 }
 
-const recordedShape = z.object({ ...sieveInputShape, replacedActive: scriptName.optional() });
+const recordedShape = z.object({
+    ...sieveInputShape,
+    replacedActive: scriptName.optional(),
+    pending: z.literal(true).optional(),
+});
 
 function recorded(method: string, id: string | undefined, props: unknown): SieveProps {
     return fromState("SieveScript", method, id, props, recordedShape);
@@ -153,6 +168,11 @@ async function put(c: UserCommands, props: SieveInputs): Promise<void> {
     }
 }
 
+/** A SieveScript's id. */
+function idOf(inputs: SieveInputs): string {
+    return `${inputs.user}/${inputs.name}`;
+}
+
 /** The SieveScript provider's methods. */
 export const sieveHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
@@ -175,7 +195,8 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             olds.name !== news.name ||
             olds.script !== news.script ||
             olds.active !== news.active ||
-            olds.adopt !== news.adopt;
+            olds.adopt !== news.adopt ||
+            olds.pending === true;
         // The old script goes first: on the same account (another spelling, a proxy) the new one
         // would otherwise be deleted with it.
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
@@ -200,15 +221,27 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             }
             const replaced = inputs.active ? otherActive(scripts, inputs.name) : undefined;
             if (replaced !== undefined && !inputs.adopt) throw foreignActive(inputs, replaced);
-            await put(c, inputs);
-            // Declared inactive: a script taken over that was active is deactivated, as declared.
-            if (!inputs.active && existing?.active) await c.sieveDeactivate();
-            return withNamedServer<SieveProps>({
+            const outs = withNamedServer<SieveProps>({
                 ...inputs,
                 ...(replaced === undefined ? {} : { replacedActive: replaced }),
             });
+            let sent = false;
+            try {
+                await put(c, inputs);
+                sent = true;
+                // Declared inactive: a script taken over that was active is deactivated, as declared.
+                if (!inputs.active && existing?.active) await c.sieveDeactivate();
+            } catch (error) {
+                // The script may be stored (an answer lost) or is (a later step failed): recorded as
+                // pending, with the script it replaced, so that the next `up` stores it again instead
+                // of refusing it as someone else's, and destroy gives the replaced one back.
+                if (sent || outcomeUnknown(error))
+                    throw new PartialFailureError(idOf(inputs), { ...outs, pending: true }, error, inputs);
+                throw error;
+            }
+            return outs;
         });
-        return { id: `${inputs.user}/${inputs.name}`, outs };
+        return { id: idOf(inputs), outs };
     },
 
     async read(id, props) {
@@ -224,7 +257,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
         });
         if (!found) return {};
         const outs = withNamedServer<SieveProps>({ ...olds, ...found });
-        const { adopt: _adopt, replacedActive: _replaced, ...inputs } = outs;
+        const { adopt: _adopt, replacedActive: _replaced, pending: _pending, ...inputs } = outs;
         return { id, props: outs, inputs: { ...inputs, adopt: olds.adopt } };
     },
 
@@ -235,14 +268,36 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
         try {
             await inTurn(news, "SieveScript update", async (c) => {
                 const scripts = await c.sieveList();
-                const own = scripts.find((s) => s.name === olds.name);
+                let own = scripts.find((s) => s.name === olds.name);
+                let rename = olds.name !== news.name;
+                if (rename && own === undefined) {
+                    // Gone from its recorded name: a rename whose answer was lost went through if the
+                    // new name holds this resource's script; with none there, it is stored anew below.
+                    rename = false;
+                    const there = scripts.find((s) => s.name === news.name);
+                    if (there !== undefined) {
+                        if ((await c.sieveGet(news.name)) === olds.script) own = there;
+                        else if (!news.adopt)
+                            throw new DoveadmConflictError(
+                                "DOVEADM_SIEVE_EXISTS",
+                                {
+                                    command: "sieveRename",
+                                    user: news.user,
+                                    item: `Sieve script ${JSON.stringify(olds.name)} to ${JSON.stringify(news.name)}`,
+                                },
+                                `the script ${JSON.stringify(olds.name)} is gone, and the user already has a Sieve script ${JSON.stringify(news.name)} that is not the one this program stored; nothing was changed`,
+                                "Set adopt: true on this SieveScript to replace that script with the declared one, or choose another name.",
+                                { exitCode: 65 },
+                            );
+                    }
+                }
                 // Activating this one would deactivate another script that someone else made active.
                 const replaced = news.active ? otherActive(scripts, olds.name, news.name) : undefined;
                 if (replaced !== undefined) {
                     if (!news.adopt) throw foreignActive(news, replaced);
                     replacedActive = replaced;
                 }
-                if (olds.name !== news.name) {
+                if (rename) {
                     try {
                         await c.sieveRename(olds.name, news.name);
                     } catch (error) {
@@ -259,7 +314,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
                     renamed = true;
                 }
                 const activeNow = own?.active ?? false;
-                if (olds.script !== news.script || own === undefined) await put(c, news);
+                if (olds.script !== news.script || own === undefined || olds.pending) await put(c, news);
                 else if (news.active && !activeNow) await c.sieveActivate(news.name);
                 // Only deactivate this script, never another one activated since.
                 if (!news.active && activeNow) await c.sieveDeactivate();
