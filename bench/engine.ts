@@ -2,10 +2,20 @@
 // with the package installed as a user installs it. For each command: wall time, the requests that
 // reached the server (counted from Dovecot's own log), the provider's share of the wall time (from the
 // PULUMI_DOVECOT_TRACE call log) and the provider process's peak memory (sampled from /proc).
-import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import {
+    cpSync,
+    existsSync,
+    mkdtempSync,
+    readFileSync,
+    readdirSync,
+    rmSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox } from "../test/harness/dovecot";
-import { PulumiProject, ResourceSpec } from "../test/harness/pulumi";
+import { PulumiProject, REPO_ROOT, ResourceSpec, runCommand } from "../test/harness/pulumi";
 
 /** One measured pulumi command. */
 export interface EngineResult {
@@ -31,7 +41,7 @@ export interface StateSize {
     bytesPerMailbox: number;
 }
 
-/** Peak resident memory of dynamic provider processes while `body` runs, in MB. */
+/** Peak resident memory of the provider processes (dynamic, or the `dovecot` plugin) while `body` runs, in MB. */
 async function withPeakMemory<T>(body: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
     let peakKb = 0;
     const sample = () => {
@@ -39,7 +49,12 @@ async function withPeakMemory<T>(body: () => Promise<T>): Promise<{ value: T; pe
             if (!/^\d+$/.test(pid)) continue;
             try {
                 const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-                if (!cmdline.includes("dynamic-provider")) continue;
+                if (
+                    !cmdline.includes("dynamic-provider") &&
+                    !cmdline.includes("plugin/main.js") &&
+                    !cmdline.includes("pulumi-resource-dovecot")
+                )
+                    continue;
                 const match = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
                 if (match) peakKb = Math.max(peakKb, Number(match[1]));
             } catch {
@@ -116,9 +131,55 @@ export function folderSetSpecs(users: string[], perUser: number): ResourceSpec[]
     }));
 }
 
+/**
+ * The program of the plugin shape: the same resources.json, each resource made with the `dovecot`
+ * plugin's Node.js SDK (sdk/nodejs) instead of this package's dynamic resources.
+ */
+const PLUGIN_PROGRAM = `"use strict";
+const fs = require("fs");
+const path = require("path");
+const dovecot = require("@pulumi-dovecot/dovecot");
+for (const spec of JSON.parse(fs.readFileSync(path.join(__dirname, "resources.json"), "utf8")))
+    new dovecot[spec.kind](spec.name, spec.args);
+`;
+
+let compiledSdk: string | undefined;
+
+/** sdk/nodejs compiled as its package is published (bin/ and package.json), once per bench run. */
+async function nodeSdk(): Promise<string> {
+    if (compiledSdk) return compiledSdk;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-bench-sdk-"));
+    cpSync(path.join(REPO_ROOT, "sdk", "nodejs"), dir, { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+    const built = await runCommand(process.execPath, [tsc, "-p", "tsconfig.json"], dir, process.env, {
+        timeoutMs: 300_000,
+    });
+    if (built.code !== 0) throw new Error(`compiling sdk/nodejs failed:\n${built.output}`);
+    compiledSdk = dir;
+    return dir;
+}
+
+/** Removes the compiled SDK, if any. */
+export function removeCompiledSdk(): void {
+    if (compiledSdk) rmSync(compiledSdk, { recursive: true, force: true });
+    compiledSdk = undefined;
+}
+
+/** Makes the project's program use the plugin's SDK (see PLUGIN_PROGRAM). */
+async function usePlugin(project: PulumiProject): Promise<void> {
+    const sdk = await nodeSdk();
+    const installed = path.join(project.dir, "node_modules", "@pulumi-dovecot", "dovecot");
+    cpSync(path.join(sdk, "bin"), installed, { recursive: true });
+    cpSync(path.join(sdk, "package.json"), path.join(installed, "package.json"));
+    writeFileSync(path.join(project.dir, "index.js"), PLUGIN_PROGRAM);
+}
+
 /** What to run in one engine benchmark. */
 export interface EngineRun {
     shape: string;
+    /** Through the `dovecot` plugin (its Node.js SDK) instead of the dynamic resources. */
+    plugin?: boolean;
     specs: ResourceSpec[];
     /** Mailboxes the stack manages. */
     size: number;
@@ -139,6 +200,7 @@ export async function benchmarkEngine(
         resources: run.specs,
         server: sandbox,
     });
+    if (run.plugin) await usePlugin(project);
     const traceFile = path.join(project.root, "trace.jsonl");
     const results: EngineResult[] = [];
     let state: StateSize | undefined;
@@ -168,7 +230,10 @@ export async function benchmarkEngine(
         const exported = await project.exportText();
         const deployment = JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } };
         const ours = deployment.deployment.resources.filter(
-            (r) => r.type.startsWith("pulumi-nodejs:dynamic/dovecot") || r.type.includes("bench:Noop"),
+            (r) =>
+                r.type.startsWith("pulumi-nodejs:dynamic/dovecot") ||
+                r.type.startsWith("dovecot:index:") ||
+                r.type.includes("bench:Noop"),
         );
         const bytes = ours.reduce((sum, r) => sum + JSON.stringify(r).length, 0);
         state = {

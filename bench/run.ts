@@ -4,15 +4,24 @@
 //   --sizes 300,1000       --engine-users V (50): the engine benchmark, each size with and without
 //                          PULUMI_SKIP_CHECKPOINTS, beside its baselines
 //   --modes on,skipped     which of the two checkpoint settings to run (both by default)
-//   --skip-engine          --out FILE (bench/RESULTS.md)
+//   --shapes floor,mailbox,folderSet   which engine shapes to run (all by default)
+//   --skip-engine          --skip-client          --out FILE (bench/RESULTS.md)
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startDovecot } from "../test/harness/dovecot";
 import { REPO_ROOT } from "../test/harness/repo";
-import { PhaseResult, benchmarkClient, rawCreateDelete } from "./client";
-import { EngineResult, StateSize, benchmarkEngine, folderSetSpecs, mailboxSpecs, noopSpecs } from "./engine";
+import { PhaseResult, benchmarkClient, clientCreateDelete, rawCreateDelete } from "./client";
+import {
+    EngineResult,
+    StateSize,
+    benchmarkEngine,
+    folderSetSpecs,
+    mailboxSpecs,
+    noopSpecs,
+    removeCompiledSdk,
+} from "./engine";
 import { shellLoop } from "./shell";
 
 function option(name: string, fallback: number): number {
@@ -51,9 +60,13 @@ interface Baseline {
     requests: number;
 }
 
+/** The baseline whose times make the limit (see `limitOf`). */
+const CLIENT_BULK = "this package's client, everything at once";
+
 const SHAPES = {
     floor: "no-op dynamic resource (floor)",
     mailbox: "one Mailbox per folder",
+    plugin: "one Mailbox per folder, dovecot plugin",
     folderSet: "one FolderSet per user",
 } as const;
 
@@ -83,12 +96,16 @@ async function main() {
     try {
         const started = new Date();
         console.error(`client benchmark: ${mailboxes} mailboxes across ${userCount} users`);
-        const client = await benchmarkClient(sandbox, {
-            mailboxes,
-            users: sandbox.users.slice(0, userCount).map((u) => u.name),
-            concurrency,
-            countRequests,
-        });
+        const client = process.argv.includes("--skip-client")
+            ? []
+            : await benchmarkClient(sandbox, {
+                  mailboxes,
+                  users: sandbox.users.slice(0, userCount).map((u) => u.name),
+                  concurrency,
+                  countRequests,
+              });
+        const shapesIndex = process.argv.indexOf("--shapes");
+        const shapes = shapesIndex >= 0 ? (process.argv[shapesIndex + 1] as string).split(",") : undefined;
         const engine: EngineResult[] = [];
         const states: StateSize[] = [];
         const baselines: Baseline[] = [];
@@ -118,6 +135,19 @@ async function main() {
                     deleteSeconds: rawHttp.find((r) => r.phase === "delete")?.seconds ?? NaN,
                     requests: (await countRequests()) - before,
                 });
+                const bulkBefore = await countRequests();
+                const bulk = await clientCreateDelete(
+                    sandbox,
+                    { users, perUser, prefix: `Bulk${size}`, concurrency },
+                    countRequests,
+                );
+                baselines.push({
+                    variant: CLIENT_BULK,
+                    size,
+                    createSeconds: bulk.find((r) => r.phase === "create")?.seconds ?? NaN,
+                    deleteSeconds: bulk.find((r) => r.phase === "delete")?.seconds ?? NaN,
+                    requests: (await countRequests()) - bulkBefore,
+                });
                 const modesIndex = process.argv.indexOf("--modes");
                 const modes =
                     modesIndex >= 0 ? (process.argv[modesIndex + 1] as string).split(",") : ["on", "skipped"];
@@ -132,12 +162,20 @@ async function main() {
                             then: ["refresh", "destroy"] as const,
                         },
                         {
+                            shape: SHAPES.plugin,
+                            plugin: true,
+                            specs: mailboxSpecs(users, perUser),
+                            then: ["refresh", "destroy"] as const,
+                        },
+                        {
                             shape: SHAPES.folderSet,
                             specs: folderSetSpecs(users, perUser),
                             then: ["destroy"] as const,
                         },
                     ];
                     for (const run of runs) {
+                        const key = Object.entries(SHAPES).find(([, v]) => v === run.shape)?.[0];
+                        if (shapes && !shapes.includes(key ?? "")) continue;
                         console.error(
                             `engine: ${run.shape}, ${size}${skipCheckpoints ? ", PULUMI_SKIP_CHECKPOINTS" : ""}`,
                         );
@@ -162,6 +200,7 @@ async function main() {
         );
         console.error(`wrote ${out}`);
     } finally {
+        removeCompiledSdk();
         await sandbox.stop();
     }
 }
@@ -185,6 +224,17 @@ function report(
         const c = client.find((r) => r.phase === phase && r.variant === "client");
         const b = client.find((r) => r.phase === phase && r.variant.startsWith(base));
         return c && b ? c.opsPerSecond / b.opsPerSecond : NaN;
+    };
+    /**
+     * The limit of a command at a size: the no-op floor's same command plus the client's own bulk time
+     * for the same folders (create for `up`, delete for `destroy`); what a provider costing nothing
+     * beyond the server's work would take.
+     */
+    const limitOf = (size: number, skip: boolean, command: string): number | undefined => {
+        const floor = find(SHAPES.floor, size, skip, command);
+        const bulk = engine.baselines.find((b) => b.variant === CLIENT_BULK && b.size === size);
+        if (!floor || !bulk || (command !== "up" && command !== "destroy")) return undefined;
+        return floor.seconds + (command === "up" ? bulk.createSeconds : bulk.deleteSeconds);
     };
     const find = (shape: string, size: number, skip: boolean, command: string) =>
         engine.results.find(
@@ -232,6 +282,43 @@ function report(
             );
         }
     }
+    // The limit targets: checkpoints skipped (a journaling backend's engine cost), at every size.
+    for (const size of p.sizes) {
+        for (const command of ["up", "destroy"]) {
+            const m = find(SHAPES.mailbox, size, true, command);
+            const limit = limitOf(size, true, command);
+            if (!m || limit === undefined) continue;
+            const r = m.seconds / limit;
+            lines.push(
+                `| \`${command}\` of ${size} Mailbox with PULUMI_SKIP_CHECKPOINTS: ≤ 1.3× the limit (floor + the client's bulk time) | ${f2(r)}× (${f1(m.seconds)} s vs ${f1(limit)} s) | ${verdict(r <= 1.3)} |`,
+            );
+        }
+        for (const command of ["up", "destroy"]) {
+            const m = find(SHAPES.mailbox, size, true, command);
+            if (!m) continue;
+            const perFolder = m.requests / size;
+            lines.push(
+                `| requests for \`${command}\` of ${size} Mailbox with PULUMI_SKIP_CHECKPOINTS: ≤ 0.2 per mailbox | ${f2(perFolder)} (${m.requests}) | ${verdict(perFolder <= 0.2)} |`,
+            );
+        }
+        const peakOf = (shape: string) =>
+            Math.max(
+                ...engine.results
+                    .filter((r) => r.shape === shape && r.size === size)
+                    .map((r) => r.peakProviderRssMb),
+            );
+        const mailboxPeak = peakOf(SHAPES.mailbox);
+        const floorPeak = peakOf(SHAPES.floor);
+        const pluginPeak = peakOf(SHAPES.plugin);
+        if (Number.isFinite(mailboxPeak) && Number.isFinite(floorPeak))
+            lines.push(
+                `| provider peak RSS of ${size} Mailbox: ≤ 1.2× the no-op floor's provider | ${f2(mailboxPeak / floorPeak)}× (${f1(mailboxPeak)} MB vs ${f1(floorPeak)} MB) | ${verdict(mailboxPeak / floorPeak <= 1.2)} |`,
+            );
+        if (Number.isFinite(pluginPeak))
+            lines.push(
+                `| peak RSS of the \`dovecot\` plugin for ${size} Mailbox: ≤ 100 MB | ${f1(pluginPeak)} MB | ${verdict(pluginPeak <= 100)} |`,
+            );
+    }
     const mailboxRuns = engine.results.filter((r) => r.shape === SHAPES.mailbox && r.size === big);
     const floorRuns = engine.results.filter((r) => r.shape === SHAPES.floor && r.size === big);
     if (mailboxRuns.length > 0) {
@@ -256,16 +343,18 @@ function report(
             "",
             `## Engine: ${p.sizes.join(" and ")} folders across ${p.engineUsers} users (\`pulumi\` CLI, default \`--parallel\`, file backend, package installed under node_modules)`,
             "",
-            "Each command beside the no-op floor's same command at the same size and checkpoint setting. Requests are counted in the server's access log. " +
+            "Each command beside the no-op floor's same command at the same size and checkpoint setting, and beside the limit: the floor plus the client's own bulk time for the same folders (create for `up`, delete for `destroy`; the baseline table below). Requests are counted in the server's access log. " +
                 "Peak RSS is the dynamic provider process's (sampled from /proc every 50 ms). The Mailbox resources keep the default `forceDestroy: false` (their folders are empty).",
             "",
-            "| size | checkpoints | shape | command | wall s | × floor | requests | per folder | provider busy s | peak provider RSS MB |",
-            "|---:|---|---|---|---:|---:|---:|---:|---:|---:|",
+            "| size | checkpoints | shape | command | wall s | × floor | limit s | × limit | requests | per folder | provider busy s | peak provider RSS MB |",
+            "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         );
         for (const r of engine.results) {
             const floor = find(SHAPES.floor, r.size, r.skipCheckpoints, r.command);
+            const limit =
+                r.shape === SHAPES.floor ? undefined : limitOf(r.size, r.skipCheckpoints, r.command);
             lines.push(
-                `| ${r.size} | ${r.skipCheckpoints ? "skipped" : "on"} | ${r.shape} | ${r.command} | ${f1(r.seconds)} | ${floor ? f2(r.seconds / floor.seconds) : "-"} | ${r.requests} | ${f2(r.requests / r.size)} | ${f1(r.providerBusySeconds)} | ${f1(r.peakProviderRssMb)} |`,
+                `| ${r.size} | ${r.skipCheckpoints ? "skipped" : "on"} | ${r.shape} | ${r.command} | ${f1(r.seconds)} | ${floor ? f2(r.seconds / floor.seconds) : "-"} | ${limit === undefined ? "-" : f1(limit)} | ${limit === undefined ? "-" : f2(r.seconds / limit)} | ${r.requests} | ${f2(r.requests / r.size)} | ${f1(r.providerBusySeconds)} | ${f1(r.peakProviderRssMb)} |`,
             );
         }
         if (p.sizes.length > 1) {
@@ -321,6 +410,35 @@ function report(
                     `| ${st.shape} | ${st.mailboxes} | ${st.resources} | ${f1(st.bytesPerMailbox)} | ${st.totalBytes} |`,
             ),
         );
+        // The same Mailboxes through the `dovecot` plugin (its Node.js SDK) against the dynamic ones.
+        const pluginRows: string[] = [];
+        for (const r of engine.results.filter((x) => x.shape === SHAPES.plugin && x.command !== "refresh")) {
+            const d = find(SHAPES.mailbox, r.size, r.skipCheckpoints, r.command);
+            if (!d) continue;
+            pluginRows.push(
+                `| ${r.size} | ${r.skipCheckpoints ? "skipped" : "on"} | ${r.command} | ${f1(d.seconds)} | ${f1(r.seconds)} | ${f2(r.seconds / d.seconds)} | ${f1(d.peakProviderRssMb)} | ${f1(r.peakProviderRssMb)} | ${f2(r.peakProviderRssMb / d.peakProviderRssMb)} |`,
+            );
+        }
+        if (pluginRows.length > 0) {
+            lines.push(
+                "",
+                "The same Mailboxes through the `dovecot` provider plugin (the program uses its Node.js SDK; the plugin is this package's `pulumi-resource-dovecot`, run by Node.js) against the dynamic resources, in the same run:",
+                "",
+                "| size | checkpoints | command | dynamic s | plugin s | plugin ÷ dynamic | dynamic provider peak RSS MB | plugin peak RSS MB | plugin ÷ dynamic |",
+                "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+                ...pluginRows,
+            );
+            for (const st of engine.states.filter((x) => x.shape === SHAPES.plugin)) {
+                const d = engine.states.find(
+                    (x) => x.shape === SHAPES.mailbox && x.mailboxes === st.mailboxes,
+                );
+                if (d)
+                    lines.push(
+                        "",
+                        `State per folder at ${st.mailboxes}: ${f1(d.bytesPerMailbox)} bytes dynamic, ${f1(st.bytesPerMailbox)} bytes plugin (${f2(st.bytesPerMailbox / d.bytesPerMailbox)}×).`,
+                    );
+            }
+        }
     }
     lines.push(
         "",
