@@ -30,6 +30,8 @@ export interface EngineResult {
     providerBusySeconds: number;
     providerCalls: number;
     peakProviderRssMb: number;
+    /** `--parallel`, when not the CLI's default. */
+    parallel?: number;
 }
 
 /** The state's size, measured after `up`. */
@@ -180,6 +182,8 @@ export interface EngineRun {
     shape: string;
     /** Through the `dovecot` plugin (its Node.js SDK) instead of the dynamic resources. */
     plugin?: boolean;
+    /** `--parallel` for `up` and `destroy` (absent: the CLI's default). */
+    parallel?: number;
     specs: ResourceSpec[];
     /** Mailboxes the stack manages. */
     size: number;
@@ -221,12 +225,25 @@ export async function benchmarkEngine(
             providerBusySeconds: busy.seconds,
             providerCalls: busy.calls,
             peakProviderRssMb: peakMb,
+            ...(run.parallel === undefined ? {} : { parallel: run.parallel }),
         });
     };
     const env: Record<string, string> = { PULUMI_DOVECOT_TRACE: traceFile };
     if (run.skipCheckpoints) env.PULUMI_SKIP_CHECKPOINTS = "true";
     try {
-        await measure("up", () => project.up({ env, timeoutMs }));
+        const parallel = run.parallel === undefined ? [] : ["--parallel", String(run.parallel)];
+        const apply = (verb: string) =>
+            project.pulumi(
+                [verb, "--yes", "--skip-preview", "--non-interactive", "--stack", project.stack, ...parallel],
+                {
+                    env,
+                    timeoutMs,
+                },
+            );
+        await measure("up", async () => {
+            const result = await apply("up");
+            if (result.code !== 0) throw new Error(`pulumi up failed:\n${result.output}`);
+        });
         const exported = await project.exportText();
         const deployment = JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } };
         const ours = deployment.deployment.resources.filter(
@@ -246,7 +263,11 @@ export async function benchmarkEngine(
         for (const command of run.then) {
             if (command === "preview") await measure(command, () => project.preview({ env, timeoutMs }));
             if (command === "refresh") await measure(command, () => project.refresh({ env, timeoutMs }));
-            if (command === "destroy") await measure(command, () => project.destroy({ env, timeoutMs }));
+            if (command === "destroy")
+                await measure(command, async () => {
+                    const result = await apply("destroy");
+                    if (result.code !== 0) throw new Error(`pulumi destroy failed:\n${result.output}`);
+                });
         }
     } finally {
         rmSync(project.root, { recursive: true, force: true });

@@ -4,7 +4,9 @@
 //   --sizes 300,1000       --engine-users V (50): the engine benchmark, each size with and without
 //                          PULUMI_SKIP_CHECKPOINTS, beside its baselines
 //   --modes on,skipped     which of the two checkpoint settings to run (both by default)
-//   --shapes floor,mailbox,folderSet   which engine shapes to run (all by default)
+//   --shapes floor,mailbox,plugin,folderSet   which engine shapes to run (all by default)
+//   --parallel-sweep 1,4,8   also one Mailbox per folder at the largest size, checkpoints skipped,
+//                          with each `--parallel`
 //   --skip-engine          --skip-client          --out FILE (bench/RESULTS.md)
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -78,6 +80,8 @@ async function main() {
     const sizes =
         sizesIndex >= 0 ? (process.argv[sizesIndex + 1] as string).split(",").map(Number) : [300, 1000];
     const skipEngine = process.argv.includes("--skip-engine");
+    const sweepIndex = process.argv.indexOf("--parallel-sweep");
+    const sweep = sweepIndex >= 0 ? (process.argv[sweepIndex + 1] as string).split(",").map(Number) : [];
     const outIndex = process.argv.indexOf("--out");
     const out =
         outIndex >= 0
@@ -109,6 +113,7 @@ async function main() {
         const engine: EngineResult[] = [];
         const states: StateSize[] = [];
         const baselines: Baseline[] = [];
+        const sweepResults: EngineResult[] = [];
         if (!skipEngine) {
             const users = sandbox.users.slice(0, engineUsers).map((u) => u.name);
             for (const size of sizes) {
@@ -190,12 +195,32 @@ async function main() {
                 }
             }
         }
+        // The --parallel sweep: one Mailbox per folder at the largest size, checkpoints skipped.
+        const users = sandbox.users.slice(0, engineUsers).map((u) => u.name);
+        const biggest = Math.max(...sizes);
+        for (const parallel of sweep) {
+            console.error(`engine: --parallel ${parallel}, ${biggest} Mailbox, PULUMI_SKIP_CHECKPOINTS`);
+            const measured = await benchmarkEngine(
+                sandbox,
+                {
+                    shape: SHAPES.mailbox,
+                    specs: mailboxSpecs(users, Math.ceil(biggest / engineUsers)),
+                    size: biggest,
+                    skipCheckpoints: true,
+                    then: ["destroy"],
+                    parallel,
+                },
+                countRequests,
+            );
+            sweepResults.push(...measured.results);
+        }
         writeFileSync(
             out,
             report(started, { mailboxes, userCount, engineUsers, sizes, concurrency }, client, {
                 results: engine,
                 states,
                 baselines,
+                sweep: sweepResults,
             }),
         );
         console.error(`wrote ${out}`);
@@ -217,7 +242,7 @@ function report(
     started: Date,
     p: Params,
     client: PhaseResult[],
-    engine: { results: EngineResult[]; states: StateSize[]; baselines: Baseline[] },
+    engine: { results: EngineResult[]; states: StateSize[]; baselines: Baseline[]; sweep: EngineResult[] },
 ): string {
     const dovecot = execFileSync("dovecot", ["--version"]).toString().trim();
     const ratio = (phase: string, base: string) => {
@@ -410,6 +435,26 @@ function report(
                     `| ${st.shape} | ${st.mailboxes} | ${st.resources} | ${f1(st.bytesPerMailbox)} | ${st.totalBytes} |`,
             ),
         );
+        if (engine.sweep.length > 0) {
+            const size = engine.sweep[0]?.size ?? 0;
+            lines.push(
+                "",
+                `\`--parallel\` sweep: ${size} Mailbox across ${p.engineUsers} users with PULUMI_SKIP_CHECKPOINTS, \`up\` then \`destroy\`, beside the limit at the CLI's default \`--parallel\` (the floor was measured at the default only):`,
+                "",
+                "| --parallel | up s | up × limit | up requests | destroy s | destroy × limit | destroy requests | peak provider RSS MB |",
+                "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            );
+            for (const parallel of [...new Set(engine.sweep.map((r) => r.parallel))]) {
+                const up = engine.sweep.find((r) => r.parallel === parallel && r.command === "up");
+                const down = engine.sweep.find((r) => r.parallel === parallel && r.command === "destroy");
+                if (!up || !down) continue;
+                const upLimit = limitOf(size, true, "up");
+                const downLimit = limitOf(size, true, "destroy");
+                lines.push(
+                    `| ${parallel} | ${f1(up.seconds)} | ${upLimit ? f2(up.seconds / upLimit) : "-"} | ${up.requests} | ${f1(down.seconds)} | ${downLimit ? f2(down.seconds / downLimit) : "-"} | ${down.requests} | ${f1(Math.max(up.peakProviderRssMb, down.peakProviderRssMb))} |`,
+                );
+            }
+        }
         // The same Mailboxes through the `dovecot` plugin (its Node.js SDK) against the dynamic ones.
         const pluginRows: string[] = [];
         for (const r of engine.results.filter((x) => x.shape === SHAPES.plugin && x.command !== "refresh")) {
