@@ -23,7 +23,9 @@ export {
     RemoveOrder,
     RemoveResult,
     UserSnapshot,
+    UserCommands,
 } from "./client/client";
+export { DovecotVersion, ServerLogLine, ServerProfile } from "./client/commands";
 export { CommandInfo } from "./client/transport";
 export * from "./client/errors";
 export { RetryPolicy, DEFAULT_RETRY_POLICY } from "./client/retry";

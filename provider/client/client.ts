@@ -55,6 +55,7 @@ export interface ClientHooks {
  * DoveadmClient.inUserTurn), where nothing else of the user's runs meanwhile.
  */
 export class UserCommands {
+    /** @internal Made by DoveadmClient.inUserTurn for the turn it runs. */
     constructor(
         private readonly target: CommandTarget,
         /** The user every command is about. */
