@@ -230,6 +230,11 @@ export async function benchmarkClient(
     return results;
 }
 
+/** Targets for a create-then-delete run: each deleted under the name it was created with. */
+function unrenamed(users: string[], perUser: number, prefix: string): Target[] {
+    return targets(users, perUser, prefix).map((t) => ({ ...t, renamed: t.name }));
+}
+
 /**
  * The engine benchmark's HTTP baseline: `perUser` mailboxes for each user created, then deleted, by
  * raw requests `concurrency` at a time (one request per mailbox and operation, nothing else).
@@ -240,11 +245,7 @@ export function rawCreateDelete(
     options: { users: string[]; perUser: number; prefix: string; concurrency: number },
     countRequests: () => Promise<number>,
 ): Promise<PhaseResult[]> {
-    // Deleted under the name they were created with.
-    const list = targets(options.users, options.perUser, options.prefix).map((t) => ({
-        ...t,
-        renamed: t.name,
-    }));
+    const list = unrenamed(options.users, options.perUser, options.prefix);
     return runBaseline(sandbox, variant, list, options.concurrency, countRequests, ["create", "delete"]);
 }
 
@@ -258,9 +259,6 @@ export function clientCreateDelete(
     options: { users: string[]; perUser: number; prefix: string; concurrency: number },
     countRequests: () => Promise<number>,
 ): Promise<PhaseResult[]> {
-    const list = targets(options.users, options.perUser, options.prefix).map((t) => ({
-        ...t,
-        renamed: t.name,
-    }));
+    const list = unrenamed(options.users, options.perUser, options.prefix);
     return runClient(sandbox, list, options.concurrency, countRequests, ["create", "delete"]);
 }
