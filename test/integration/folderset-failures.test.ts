@@ -30,7 +30,8 @@ describe("FolderSet applies that fail half-way", () => {
     });
     afterEach(async () => {
         for (const name of await sandbox.listMailboxes(USER))
-            if (name !== "INBOX") await sandbox.doveadmResult(["mailbox", "delete", "-s", "-u", USER, name]);
+            if (name !== "INBOX")
+                await sandbox.doveadmResult(["mailbox", "delete", "-s", "-u", USER, "--", name]);
     });
 
     it("a rename the server refuses keeps the folder, with its mail, under its old name; the corrected rename moves it", async () => {

@@ -193,7 +193,8 @@ describe("property: mailbox and user names", () => {
                 for (const left of (await sandbox.listMailboxes(ALICE)).filter(
                     (n) => !baseline[ALICE]!.includes(n),
                 ))
-                    await sandbox.doveadmResult(["mailbox", "delete", "-s", "-u", ALICE, left]);
+                    // "--": a name may start with "-", which doveadm would take for an option.
+                    await sandbox.doveadmResult(["mailbox", "delete", "-s", "-u", ALICE, "--", left]);
                 expect(await sandbox.listMailboxes(ALICE)).toEqual(baseline[ALICE]);
                 expect(await snapshotCanaries()).toEqual(canaries);
             }),
