@@ -2,20 +2,11 @@
 // with the package installed as a user installs it. For each command: wall time, the requests that
 // reached the server (counted from Dovecot's own log), the provider's share of the wall time (from the
 // PULUMI_DOVECOT_TRACE call log) and the provider process's peak memory (sampled from /proc).
-import {
-    cpSync,
-    existsSync,
-    mkdtempSync,
-    readFileSync,
-    readdirSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
-import * as os from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Sandbox } from "../test/harness/dovecot";
-import { PulumiProject, REPO_ROOT, ResourceSpec, runCommand } from "../test/harness/pulumi";
+import { compileNodeSdk, installNodeSdk, removeNodeSdk } from "../test/harness/node-sdk";
+import { PulumiProject, ResourceSpec } from "../test/harness/pulumi";
 
 /** One measured pulumi command. */
 export interface EngineResult {
@@ -147,33 +138,16 @@ for (const spec of JSON.parse(fs.readFileSync(path.join(__dirname, "resources.js
 
 let compiledSdk: string | undefined;
 
-/** sdk/nodejs compiled as its package is published (bin/ and package.json), once per bench run. */
-async function nodeSdk(): Promise<string> {
-    if (compiledSdk) return compiledSdk;
-    const dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-bench-sdk-"));
-    cpSync(path.join(REPO_ROOT, "sdk", "nodejs"), dir, { recursive: true });
-    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-    const built = await runCommand(process.execPath, [tsc, "-p", "tsconfig.json"], dir, process.env, {
-        timeoutMs: 300_000,
-    });
-    if (built.code !== 0) throw new Error(`compiling sdk/nodejs failed:\n${built.output}`);
-    compiledSdk = dir;
-    return dir;
-}
-
 /** Removes the compiled SDK, if any. */
 export function removeCompiledSdk(): void {
-    if (compiledSdk) rmSync(compiledSdk, { recursive: true, force: true });
+    if (compiledSdk) removeNodeSdk(compiledSdk);
     compiledSdk = undefined;
 }
 
-/** Makes the project's program use the plugin's SDK (see PLUGIN_PROGRAM). */
+/** Makes the project's program use the plugin's SDK (see PLUGIN_PROGRAM), compiled once per bench run. */
 async function usePlugin(project: PulumiProject): Promise<void> {
-    const sdk = await nodeSdk();
-    const installed = path.join(project.dir, "node_modules", "@pulumi-dovecot", "dovecot");
-    cpSync(path.join(sdk, "bin"), installed, { recursive: true });
-    cpSync(path.join(sdk, "package.json"), path.join(installed, "package.json"));
+    compiledSdk ??= await compileNodeSdk();
+    installNodeSdk(compiledSdk, project.dir);
     writeFileSync(path.join(project.dir, "index.js"), PLUGIN_PROGRAM);
 }
 
@@ -231,19 +205,8 @@ export async function benchmarkEngine(
     const env: Record<string, string> = { PULUMI_DOVECOT_TRACE: traceFile };
     if (run.skipCheckpoints) env.PULUMI_SKIP_CHECKPOINTS = "true";
     try {
-        const parallel = run.parallel === undefined ? [] : ["--parallel", String(run.parallel)];
-        const apply = (verb: string) =>
-            project.pulumi(
-                [verb, "--yes", "--skip-preview", "--non-interactive", "--stack", project.stack, ...parallel],
-                {
-                    env,
-                    timeoutMs,
-                },
-            );
-        await measure("up", async () => {
-            const result = await apply("up");
-            if (result.code !== 0) throw new Error(`pulumi up failed:\n${result.output}`);
-        });
+        const args = run.parallel === undefined ? [] : ["--parallel", String(run.parallel)];
+        await measure("up", () => project.up({ env, timeoutMs, args }));
         const exported = await project.exportText();
         const deployment = JSON.parse(exported) as { deployment: { resources: Array<{ type: string }> } };
         const ours = deployment.deployment.resources.filter(
@@ -264,10 +227,7 @@ export async function benchmarkEngine(
             if (command === "preview") await measure(command, () => project.preview({ env, timeoutMs }));
             if (command === "refresh") await measure(command, () => project.refresh({ env, timeoutMs }));
             if (command === "destroy")
-                await measure(command, async () => {
-                    const result = await apply("destroy");
-                    if (result.code !== 0) throw new Error(`pulumi destroy failed:\n${result.output}`);
-                });
+                await measure(command, () => project.destroy({ env, timeoutMs, args }));
         }
     } finally {
         rmSync(project.root, { recursive: true, force: true });

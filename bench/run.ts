@@ -114,8 +114,8 @@ async function main() {
         const states: StateSize[] = [];
         const baselines: Baseline[] = [];
         const sweepResults: EngineResult[] = [];
+        const users = sandbox.users.slice(0, engineUsers).map((u) => u.name);
         if (!skipEngine) {
-            const users = sandbox.users.slice(0, engineUsers).map((u) => u.name);
             for (const size of sizes) {
                 const perUser = Math.ceil(size / engineUsers);
                 console.error(`baselines: ${size} folders`);
@@ -196,7 +196,6 @@ async function main() {
             }
         }
         // The --parallel sweep: one Mailbox per folder at the largest size, checkpoints skipped.
-        const users = sandbox.users.slice(0, engineUsers).map((u) => u.name);
         const biggest = Math.max(...sizes);
         for (const parallel of sweep) {
             console.error(`engine: --parallel ${parallel}, ${biggest} Mailbox, PULUMI_SKIP_CHECKPOINTS`);

@@ -424,11 +424,11 @@ export class PulumiProject {
         await this.pulumi(args, { input: value });
     }
 
-    /** `pulumi up --yes --skip-preview`. */
-    async up(options: RunOptions & { refresh?: boolean } = {}): Promise<CommandResult> {
+    /** `pulumi up --yes --skip-preview`, then `args` (`--parallel 32`, ...). */
+    async up(options: RunOptions & { refresh?: boolean; args?: string[] } = {}): Promise<CommandResult> {
         const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack];
         if (options.refresh) args.push("--refresh");
-        return this.pulumi(args, options);
+        return this.pulumi([...args, ...(options.args ?? [])], options);
     }
 
     /**
@@ -506,10 +506,18 @@ export class PulumiProject {
         );
     }
 
-    /** `pulumi destroy --yes --skip-preview`. */
-    async destroy(options: RunOptions = {}): Promise<CommandResult> {
+    /** `pulumi destroy --yes --skip-preview`, then `args`. */
+    async destroy(options: RunOptions & { args?: string[] } = {}): Promise<CommandResult> {
         return this.pulumi(
-            ["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack],
+            [
+                "destroy",
+                "--yes",
+                "--skip-preview",
+                "--non-interactive",
+                "--stack",
+                this.stack,
+                ...(options.args ?? []),
+            ],
             options,
         );
     }

@@ -3,11 +3,11 @@
 // one program, on one server, each checked with doveadm; then a dynamic Mailbox moved to the plugin's
 // Mailbox with `aliases`, as the README shows: no replacement, the same folder (GUID), its messages
 // kept; refresh and destroy then go through the plugin.
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PulumiProject, REPO_ROOT, changedSteps, runCommand } from "../harness/pulumi";
+import { compileNodeSdk, installNodeSdk, removeNodeSdk } from "../harness/node-sdk";
+import { PulumiProject, changedSteps } from "../harness/pulumi";
 
 jest.setTimeout(600_000);
 
@@ -44,27 +44,15 @@ describe("dynamic and plugin resources in one TypeScript program", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: ["alice"] });
-        // The Node.js SDK as its package is published: compiled to bin/ with its package.json.
-        sdk = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-nodejs-sdk-"));
-        cpSync(path.join(REPO_ROOT, "sdk", "nodejs"), sdk, { recursive: true });
-        // Its dependencies (@pulumi/pulumi, @types/node) as this repository has them.
-        symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(sdk, "node_modules"), "dir");
-        await runCommand(
-            process.execPath,
-            [path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"],
-            sdk,
-            process.env,
-            { timeoutMs: 180_000 },
-        );
+        // The Node.js SDK as its package is published.
+        sdk = await compileNodeSdk();
         project = await PulumiProject.create({ server: sandbox, name: "plugin-typescript" });
-        const installed = path.join(project.dir, "node_modules", "@pulumi-dovecot", "dovecot");
-        cpSync(path.join(sdk, "bin"), installed, { recursive: true });
-        cpSync(path.join(sdk, "package.json"), path.join(installed, "package.json"));
+        installNodeSdk(sdk, project.dir);
         writeFileSync(path.join(project.dir, "index.js"), PROGRAM);
     });
     afterAll(async () => {
         project?.cleanup();
-        if (sdk) rmSync(sdk, { recursive: true, force: true });
+        if (sdk) removeNodeSdk(sdk);
         await sandbox?.stop();
     });
 
