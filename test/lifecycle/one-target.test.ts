@@ -166,6 +166,55 @@ describe("two resources of one program with one target", () => {
         },
     );
 
+    it("up without a preview: the first resource, applied before the second is checked, fails on its own; pulumi up with its preview names both", async () => {
+        // Someone else's script "theirs"; rules-2 depends on rules-1, so the engine registers rules-2
+        // only after rules-1's create has run. Without a preview (--skip-preview), rules-1 is checked
+        // and created first, its create refuses a script it did not store, and the engine stops before
+        // checking rules-2: the error is rules-1's own, and nothing is sent for rules-2. A preview
+        // (pulumi preview, and pulumi up without --skip-preview) applies nothing, so it checks both.
+        await sandbox.doveadm(["sieve", "put", "-u", ALICE, "theirs"], "keep;\n");
+        const before = await serverState();
+        const specs: ResourceSpec[] = [
+            {
+                kind: "SieveScript",
+                name: "rules-1",
+                args: { user: ALICE, name: "theirs", script: SCRIPT, active: false },
+            },
+            {
+                kind: "SieveScript",
+                name: "rules-2",
+                args: { user: ALICE, name: "theirs", script: `${SCRIPT}\n`, active: false },
+                dependsOn: ["rules-1"],
+            },
+        ];
+        project.setResources(specs);
+        try {
+            const up = await project.up({ allowFailure: true });
+            expect(up.code).not.toBe(0);
+            expect(up.output).toMatch(
+                /dovecot:SieveScript \(rules-1\):\s+error: [^\n]*Sieve script "theirs"[^\n]*which this program did not store\. Set adopt: true/,
+            );
+            expect(up.output).not.toMatch(/one resource only may manage it/);
+            expect(await serverState()).toEqual(before);
+            expect(await project.stateResources()).not.toContainEqual(
+                expect.objectContaining({ urn: expect.stringMatching(/::rules-[12]$/) }),
+            );
+            const withPreview = await project.pulumi(
+                ["up", "--yes", "--non-interactive", "--stack", project.stack],
+                { allowFailure: true },
+            );
+            expect(withPreview.code).not.toBe(0);
+            expect(withPreview.output).toMatch(
+                /the SieveScript "rules-2" declares the Sieve script "theirs" of user "alice@example.org", which the SieveScript "rules-1" of this program declares too/,
+            );
+            expect(await serverState()).toEqual(before);
+        } finally {
+            project.setResources([]);
+            await project.up();
+            await sandbox.doveadm(["sieve", "delete", "-u", ALICE, "theirs"]);
+        }
+    });
+
     it("the same resources with distinct targets pass, and a second run of one program refuses nothing", async () => {
         const specs: ResourceSpec[] = [
             { kind: "Mailbox", name: "box", args: { user: ALICE, name: "Mine" } },
