@@ -2,7 +2,8 @@
 // and failures by file: the way to catch a test that fails one run in N before it reaches CI. Each
 // round is one jest run of all the files (two workers, as `npm test`), so the files load the machine
 // as they do in CI; `--busy` adds a second jest run of other files, looping beside them, for a loaded
-// machine. A report (Markdown) goes to stdout and to .cache/repeat/<time>.md; the exit code is 1 when
+// machine. A report (Markdown) goes to stdout and to .cache/repeat/<time>-<pid>.md (rewritten after
+// every round, so a repeat stopped early keeps its tally); the exit code is 1 when
 // any run of any file failed.
 //
 //   npm run repeat -- [--times N] [--versions 2.3,2.4] [--busy <file>[,<file>...]] <file> [<file> ...]
@@ -115,6 +116,37 @@ async function main(): Promise<void> {
     const options = parse(process.argv.slice(2));
     const tally = new Map<string, { passed: number; failed: number; failures: string[] }>();
     const started = Date.now();
+    const reportPath = path.join(
+        REPO_ROOT,
+        ".cache",
+        "repeat",
+        `${new Date(started).toISOString().replace(/[:.]/g, "-")}-${process.pid}.md`,
+    );
+    mkdirSync(path.dirname(reportPath), { recursive: true });
+    // Written after every round, so that a long repeat that is stopped early still says what it saw.
+    const writeReport = (rounds: string): string => {
+        const lines = [
+            `# Repeated test runs`,
+            "",
+            `${new Date().toISOString()}, ${rounds}, ${Math.round((Date.now() - started) / 1000)} s${options.busy.length > 0 ? `, beside a looping jest run of ${options.busy.join(", ")}` : ""}.`,
+            "",
+            "| file | Dovecot | passed | failed |",
+            "|---|---|---:|---:|",
+            ...[...tally].map(([key, t]) => {
+                const [file, version] = key.split("\t");
+                return `| ${file} | ${version} | ${t.passed} | ${t.failed} |`;
+            }),
+            "",
+            ...[...tally].flatMap(([key, t]) =>
+                t.failures.length === 0
+                    ? []
+                    : [`## ${key.replace("\t", " on ")}`, "", "```", ...t.failures, "```", ""],
+            ),
+        ];
+        const report = lines.join("\n");
+        writeFileSync(reportPath, report);
+        return report;
+    };
     let stopBusy = false;
     const busy =
         options.busy.length > 0
@@ -137,6 +169,9 @@ async function main(): Promise<void> {
                 }
                 tally.set(key, entry);
             }
+            writeReport(
+                `${version} round ${round} of ${options.times} done (stopped early if this is the last report)`,
+            );
             const failed = results.filter((r) => !r.passed).map((r) => r.file);
             console.error(
                 `repeat: ${version} round ${round}/${options.times}: ${failed.length === 0 ? "all passed" : `FAILED ${failed.join(", ")}`}`,
@@ -145,29 +180,7 @@ async function main(): Promise<void> {
     }
     stopBusy = true;
     await busy;
-    const lines = [
-        `# Repeated test runs`,
-        "",
-        `${new Date().toISOString()}, ${options.times} round(s) per version, ${Math.round((Date.now() - started) / 1000)} s${options.busy.length > 0 ? `, beside a looping jest run of ${options.busy.join(", ")}` : ""}.`,
-        "",
-        "| file | Dovecot | passed | failed |",
-        "|---|---|---:|---:|",
-        ...[...tally].map(([key, t]) => {
-            const [file, version] = key.split("\t");
-            return `| ${file} | ${version} | ${t.passed} | ${t.failed} |`;
-        }),
-        "",
-        ...[...tally].flatMap(([key, t]) =>
-            t.failures.length === 0
-                ? []
-                : [`## ${key.replace("\t", " on ")}`, "", "```", ...t.failures, "```", ""],
-        ),
-    ];
-    const report = lines.join("\n");
-    const dir = path.join(REPO_ROOT, ".cache", "repeat");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.md`), report);
-    console.log(report);
+    console.log(writeReport(`${options.times} round(s) per version`));
     process.exitCode = [...tally.values()].some((t) => t.failed > 0) ? 1 : 0;
 }
 
