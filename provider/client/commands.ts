@@ -228,8 +228,7 @@ export type DovecotVersion = "2.3" | "2.4";
 export interface ServerProfile {
     /**
      * The server's Dovecot version: "2.4" when its `mailboxCreate` takes `noUserdbLookup` (new in 2.4),
-     * else "2.3". It decides the limits of what the server accepts, and whether a create that carries
-     * a GUID may be sent for a name not yet made (on 2.3 it would rewrite an existing mailbox's GUID).
+     * else "2.3". It decides the limits of what the server accepts.
      */
     version: DovecotVersion;
 }
@@ -369,10 +368,10 @@ export function runBatch(
 }
 
 /**
- * Gives a mailbox a new GUID (`mailboxUpdate`). Used only to undo Dovecot 2.3's rewrite of another
- * writer's mailbox GUID by a refused create, which can happen only through a 2.4 proxy in front of a
- * 2.3 backend (see Scheduler.runCreates); not in REQUIRED_DOVEADM_COMMANDS, since a server that
- * refuses it only loses that repair.
+ * Gives a mailbox a new GUID (`mailboxUpdate`). Used only to give a mailbox a create has just made the
+ * GUID it was made for, when a client that opened it half-made gave it one of its own (see
+ * Scheduler.runCreates); not in REQUIRED_DOVEADM_COMMANDS, since a server that refuses it only leaves
+ * that mailbox with the server's GUID, which the resource then records.
  */
 export async function mailboxUpdateGuid(
     target: CommandTarget,

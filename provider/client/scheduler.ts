@@ -6,8 +6,8 @@
 // seconds and is kept up to date with this client's own writes; readers share a snapshot of their
 // own, which other writes drop. It is given plain data (a user, a name) and returns plain results;
 // it sends through commands.ts only.
-import { randomBytes } from "node:crypto";
 import {
+    DoveadmCommandNotAllowedError,
     DoveadmConflictError,
     DoveadmError,
     DoveadmNotFoundError,
@@ -139,35 +139,6 @@ interface CachedSnapshot {
     promise: Promise<UserSnapshot>;
     value?: UserSnapshot;
     forWrites?: boolean;
-}
-
-/**
- * The error of a create that met another writer's mailbox made at the same moment, on Dovecot 2.3,
- * which then wrote the GUID the create asked for into that mailbox. `repaired` says what was done
- * about it: its own GUID put back, a new random one given (its own was not seen), or the error that
- * prevented either.
- */
-function raced(
-    user: string,
-    name: string,
-    guid: string,
-    original: string | undefined,
-    repaired: unknown,
-): DoveadmConflictError {
-    const command = `doveadm mailbox update -u ${JSON.stringify(user)} --mailbox-guid ${original ?? "<32 new hex digits>"} ${JSON.stringify(name)}`;
-    const repair =
-        repaired !== true
-            ? `giving it back a GUID of its own failed too (${repaired instanceof DoveadmError ? repaired.reason : String(repaired)}): run \`${command}\`, or a later run will take it for this resource's own`
-            : original
-              ? `pulumi-dovecot has put its own GUID (${original}) back`
-              : "pulumi-dovecot has given it a new random GUID (its own was not seen), so that no later run takes it for this resource's own";
-    return new DoveadmConflictError(
-        "DOVEADM_CREATE_RACED",
-        { command: "mailboxCreate", user, mailbox: name },
-        `another writer created the mailbox at the same moment as this create, and Dovecot 2.3 wrote the GUID this create asked for (${guid}) into it; ${repair}`,
-        "That mailbox is someone else's: set adopt: true on this Mailbox to take it over with its messages, or choose another name.",
-        { exitCode: 65 },
-    );
 }
 
 const isExitCode = (value: unknown, code: number) => value instanceof DoveadmError && value.exitCode === code;
@@ -420,39 +391,23 @@ export class Scheduler {
     private profileCache?: Promise<ServerProfile>;
 
     /**
-     * Set when a refused create rewrote another writer's GUID although the profile said 2.4: a 2.4
-     * proxy in front of a 2.3 backend. Creates go the 2.3 way from then on.
-     */
-    private createsRewriteGuids = false;
-
-    /**
-     * Whether a create may carry its GUID: only where a refused create leaves an existing mailbox's
-     * GUID alone (Dovecot 2.4). When the version cannot be learned, the way that is safe everywhere.
-     */
-    private async guidsInCreates(): Promise<boolean> {
-        if (this.createsRewriteGuids) return false;
-        try {
-            return (await this.profile()).version === "2.4";
-        } catch (error) {
-            if (error instanceof DoveadmError && error.fatal) throw error;
-            return false;
-        }
-    }
-
-    /**
      * Looks first (the user's snapshot: nothing is sent for a name that exists), then sends in one
      * request what makes each new mailbox (each fails alone, so a failure is pinned on exactly its
      * mailbox), the subscriptions, and a status of the new names, which the server runs after the
      * creates: no separate read-back.
      *
-     * A create is atomic, "make it unless it exists", but on Dovecot 2.3 a create that carries a GUID
-     * and is refused because the name exists still writes that GUID into the existing mailbox; and
-     * another writer may make the name between any look and the create, since the server runs each
-     * command of a request on its own, other requests' commands between them. So on 2.3 a mailbox that
-     * gets a GUID is created under a new name of its own (see `temporaryName`), which nobody else can
-     * have made, then renamed into place: a rename is refused, touching nothing, when the name exists.
-     * The temporary mailbox of a refused rename is deleted in the same request (empty, by that name).
-     * On 2.4 the create carries the GUID itself.
+     * A mailbox that gets a GUID is created under a new name of its own (see `temporaryName`), which
+     * nobody else can have made, then renamed into place: a rename is refused, touching nothing, when
+     * the name exists. The temporary mailbox of a refused rename is deleted in the same request (empty,
+     * by that name). Never a GUID in a create of the name itself, for three reasons:
+     * - another writer may make the name between any look and the create, since the server runs each
+     *   command of a request on its own, other requests' commands between them;
+     * - Dovecot 2.3 writes the GUID of a create refused because the name exists into that mailbox;
+     * - a create is not atomic: it makes the directory, then its cur/new/tmp, then sets the GUID. A
+     *   client that opens the mailbox in between (an IMAP client's STATUS, say) makes the rest itself,
+     *   with a GUID of its own, and the create is answered "exists" (65) for a mailbox it made. Under
+     *   a temporary name that answer can only be about this create's own mailbox: it is renamed into
+     *   place all the same and given its GUID afterwards (see `retag`).
      */
     private async runCreates(
         user: string,
@@ -476,28 +431,15 @@ export class Scheduler {
             } else if (creates.some((c) => c.input.name === name)) later.push(op);
             else creates.push(op);
         }
-        const tagged = creates.filter((op) => op.input.guid !== undefined);
-        const direct = tagged.length > 0 && (await this.guidsInCreates());
         const separator = this.target.separator;
         const requests: Array<Request<unknown>> = [];
         const add = (request: Request<unknown>) => requests.push(request) - 1;
-        // Only to catch a 2.3 backend behind a 2.4 proxy: the GUIDs under the names just before the
-        // creates, to put back one that a refused create rewrote.
-        const beforeAt = direct
-            ? add(
-                  statusOfNamesRequest(
-                      this.target,
-                      user,
-                      tagged.map((op) => op.input.name),
-                  ),
-              )
-            : -1;
-        /** Where each create's outcome is: its create, and on 2.3 its rename into place. */
+        /** Where each create's outcome is: its create, and for a mailbox with a GUID its rename into place. */
         const steps = new Map<Op, { createAt: number; renameAt?: number; temporary?: string }>();
         const temporaries: string[] = [];
         for (const op of creates) {
             const { name, guid } = op.input;
-            if (guid === undefined || direct) {
+            if (guid === undefined) {
                 // A create refused as temporary (75) is not sent again in this request's retries: the
                 // server may have half made it (a full disk), which the read-back below tells.
                 steps.set(op, {
@@ -532,13 +474,14 @@ export class Scheduler {
         const statusAt = names.length > 0 ? add(statusOfNamesRequest(this.target, user, names)) : -1;
         const results = requests.length > 0 ? await runBatch(this.target, user, requests) : [];
         const readBack = byName(statusAt >= 0 ? results[statusAt] : []);
-        const before = byName(beforeAt >= 0 ? results[beforeAt] : []);
         await subscriptions.settle(results, this.target);
         const subscriptionError = (op: Op) => subscriptions.errorOf(op.input.name);
         const made = new Map<string, MailboxStatus>();
         const missing: Op[] = [];
         /** Creates refused as temporary (75) that made nothing: sent again, in a batch of their own. */
         const again: Array<{ op: Op; error: DoveadmTemporaryError }> = [];
+        /** Made under a temporary name but without their GUID (answered 65, see above): given it after. */
+        const untagged: Array<{ op: Op; status: MailboxStatus }> = [];
         const resolveMade = (op: Op, status: MailboxStatus) => {
             made.set(op.input.name, status);
             op.resolve({ status, existed: false, subscriptionError: subscriptionError(op) });
@@ -547,13 +490,19 @@ export class Scheduler {
             const { name, guid } = op.input;
             const step = steps.get(op) as { createAt: number; renameAt?: number; temporary?: string };
             const created = results[step.createAt];
+            // A temporary name "exists" only because this create made it (a client opened it half-made).
+            const own = step.temporary !== undefined && isExitCode(created, 65);
             // The outcome that decides: the rename into place when there is one (its create failing
-            // first makes it fail too), else the create.
+            // first makes it fail too, unless the create made it all the same), else the create.
             const result =
-                step.renameAt !== undefined && !(created instanceof DoveadmError)
+                step.renameAt !== undefined && (own || !(created instanceof DoveadmError))
                     ? results[step.renameAt]
                     : created;
             const now = readBack.get(name);
+            if (own && !(result instanceof DoveadmError) && now && guid !== undefined && now.guid !== guid) {
+                untagged.push({ op, status: now });
+                continue;
+            }
             if (result === "unconfirmed") {
                 // The answer was lost and the name is taken now: by this create, or by another writer
                 // at that very moment, which nothing tells apart without a GUID. Taken as made only
@@ -580,17 +529,17 @@ export class Scheduler {
                         ? result.withContext({ ...result.context, mailbox: name })
                         : result;
                 if (!isExitCode(failure, 65)) op.reject(failure);
-                else if (direct && now && guid !== undefined && now.guid === guid) {
-                    // The server wrote this create's GUID into another writer's mailbox while refusing
-                    // it, as only 2.3 does: a 2.3 backend behind this 2.4 endpoint. Put it back.
-                    this.createsRewriteGuids = true;
-                    const original = before.get(name)?.guid;
-                    const own = original !== undefined && original !== guid ? original : undefined;
-                    op.reject(raced(user, name, guid, own, await this.retag(user, name, own)));
-                } else if (now && op.input.take?.(now)) takes.push({ op, status: now });
+                else if (now && op.input.take?.(now)) takes.push({ op, status: now });
                 else op.reject(mailboxExists(user, name));
             } else if (now) resolveMade(op, now);
             else missing.push(op);
+        }
+        for (const { op, status } of untagged) {
+            const guid = op.input.guid as string;
+            // Its own mailbox, empty a moment ago: given the GUID it was made for, so that a later run
+            // whose state was lost knows it. Should that fail, it is still this create's, by its GUID.
+            const tagged = (await this.retag(user, status.name, guid)) === true;
+            resolveMade(op, tagged ? { ...status, guid } : status);
         }
         if (missing.length > 0) {
             // The read-back did not show them (its own command failed): ask once more, alone.
@@ -653,12 +602,14 @@ export class Scheduler {
         );
     }
 
-    /** Gives a mailbox back its GUID (or a new random one); true, or the error that prevented it. */
-    private async retag(user: string, name: string, guid?: string): Promise<unknown> {
+    /** Gives a mailbox this client just made the GUID it was made for; true, or the error that prevented it. */
+    private async retag(user: string, name: string, guid: string): Promise<unknown> {
         try {
-            await mailboxUpdateGuid(this.target, user, name, guid ?? randomBytes(16).toString("hex"));
+            await mailboxUpdateGuid(this.target, user, name, guid);
             return true;
         } catch (error) {
+            // A server that does not allow `mailbox update` only leaves the mailbox the GUID it has.
+            if (error instanceof DoveadmCommandNotAllowedError) return error;
             if (error instanceof DoveadmError && error.fatal) throw error;
             return error;
         }
@@ -840,14 +791,19 @@ export function temporaryName(name: string, guid: string, separator: string): st
 /**
  * The empty mailboxes that an earlier create of the same resource (its GUIDs share `guid`'s tag, the
  * first 24 hex digits) left under a temporary name: the server stopped between the create and the
- * rename. Named `pulumi-dovecot-<its GUID>`, nobody else's.
+ * rename. Named `pulumi-dovecot-<the GUID it was made for>`, nobody else's, whatever GUID it has (a
+ * client that opened it half-made gave it one of its own).
  */
 function leftovers(snapshot: UserSnapshot, guid: string, separator: string): string[] {
     const tag = guid.slice(0, 24);
     return snapshot.mailboxes
         .filter((m) => {
             const leaf = m.name.slice(m.name.lastIndexOf(separator) + 1);
-            return leaf === `pulumi-dovecot-${m.guid}` && m.guid.startsWith(tag) && m.messages === 0;
+            return (
+                /^pulumi-dovecot-[0-9a-f]{32}$/.test(leaf) &&
+                leaf.startsWith(`pulumi-dovecot-${tag}`) &&
+                m.messages === 0
+            );
         })
         .map((m) => m.name);
 }

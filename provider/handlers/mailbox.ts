@@ -1,7 +1,7 @@
 // CRUD for one IMAP folder of one user. The mailbox is identified by its GUID, which survives
 // renames, so refresh finds a mailbox renamed behind Pulumi's back. A create chooses the GUID (see
-// ownership.ts), so a rerun after lost state knows the folder it made; it is sent only for a name
-// just seen free (on Dovecot 2.3 a create with a GUID rewrites an existing mailbox's GUID). Nothing
+// ownership.ts), so a rerun after lost state knows the folder it made; the folder is made with it
+// under a temporary name of its own and renamed into place (see Scheduler.runCreates). Nothing
 // here deletes a message unless forceDestroy is set, and INBOX is never deleted or renamed.
 import type * as pulumi from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
