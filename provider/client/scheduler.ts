@@ -538,8 +538,7 @@ export class Scheduler {
             const guid = op.input.guid as string;
             // Its own mailbox, empty a moment ago: given the GUID it was made for, so that a later run
             // whose state was lost knows it. Should that fail, it is still this create's, by its GUID.
-            const tagged = (await this.retag(user, status.name, guid)) === true;
-            resolveMade(op, tagged ? { ...status, guid } : status);
+            resolveMade(op, (await this.retag(user, status.name, guid)) ? { ...status, guid } : status);
         }
         if (missing.length > 0) {
             // The read-back did not show them (its own command failed): ask once more, alone.
@@ -602,16 +601,22 @@ export class Scheduler {
         );
     }
 
-    /** Gives a mailbox this client just made the GUID it was made for; true, or the error that prevented it. */
-    private async retag(user: string, name: string, guid: string): Promise<unknown> {
+    /**
+     * Gives a mailbox this client just made the GUID it was made for; false when the server did not
+     * (a server that does not allow `mailbox update` only leaves the mailbox the GUID it has).
+     */
+    private async retag(user: string, name: string, guid: string): Promise<boolean> {
         try {
             await mailboxUpdateGuid(this.target, user, name, guid);
             return true;
         } catch (error) {
-            // A server that does not allow `mailbox update` only leaves the mailbox the GUID it has.
-            if (error instanceof DoveadmCommandNotAllowedError) return error;
-            if (error instanceof DoveadmError && error.fatal) throw error;
-            return error;
+            if (
+                error instanceof DoveadmError &&
+                error.fatal &&
+                !(error instanceof DoveadmCommandNotAllowedError)
+            )
+                throw error;
+            return false;
         }
     }
 
@@ -795,16 +800,9 @@ export function temporaryName(name: string, guid: string, separator: string): st
  * client that opened it half-made gave it one of its own).
  */
 function leftovers(snapshot: UserSnapshot, guid: string, separator: string): string[] {
-    const tag = guid.slice(0, 24);
+    const made = new RegExp(`^pulumi-dovecot-${guid.slice(0, 24)}[0-9a-f]{8}$`);
     return snapshot.mailboxes
-        .filter((m) => {
-            const leaf = m.name.slice(m.name.lastIndexOf(separator) + 1);
-            return (
-                /^pulumi-dovecot-[0-9a-f]{32}$/.test(leaf) &&
-                leaf.startsWith(`pulumi-dovecot-${tag}`) &&
-                m.messages === 0
-            );
-        })
+        .filter((m) => made.test(m.name.slice(m.name.lastIndexOf(separator) + 1)) && m.messages === 0)
         .map((m) => m.name);
 }
 
