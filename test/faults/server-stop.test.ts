@@ -3,14 +3,21 @@
 // exactly once, the state holds exactly one resource per mailbox whose id is the server's GUID, and a
 // preview shows nothing left to do.
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { PulumiProject, ResourceSpec, StateResource, changedSteps } from "../harness/pulumi";
 
 jest.setTimeout(300_000);
 
 const USERS = ["alice@example.org", "bob@example.org"];
+/** Create requests the server answers before it stops. */
+const BEFORE_STOP = 10;
 
 describe("the server stops in the middle of pulumi up", () => {
     let sandbox: Sandbox;
+    // The program talks to the server through a proxy, which stands for the server's listener: it
+    // sees each request arrive, so the stop can come at a request of its choosing, and it closes and
+    // opens again with the server, so that the program sees a stopped server's refused connections.
+    let proxy: FaultProxy;
     let project: PulumiProject;
     const specs: ResourceSpec[] = [];
     for (let i = 0; i < 100; i++) {
@@ -31,18 +38,45 @@ describe("the server stops in the middle of pulumi up", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot();
+        proxy = await startFaultProxy({ target: sandbox.endpoint });
         // The default per-request timeout (30 s): requests cut off by the stop fail at once anyway (a
         // closed connection, a refused one), and a short one would fail slow requests of a loaded
         // machine before the stop, which is not what this test is about.
-        project = await PulumiProject.create({ server: sandbox, name: "server-stop", resources: specs });
+        project = await PulumiProject.create({
+            server: { endpoint: proxy.endpoint, apiKey: sandbox.apiKey },
+            name: "server-stop",
+            resources: specs,
+        });
     });
     afterAll(async () => {
         project?.cleanup();
+        await proxy?.close();
         await sandbox?.stop();
     });
 
     it("fails clearly, then converges on the next up with no duplicate, no loss and nothing orphaned", async () => {
-        // Two engine workers at a time, so that the up lasts long enough to be cut in the middle.
+        // The stop comes when create request number BEFORE_STOP + 1 arrives, whatever the time: an
+        // event, not a clock. That request waits until the server has stopped, then goes on and is cut
+        // off, as are the requests after it.
+        let arrived!: () => void;
+        const atStop = new Promise<"stop">((resolve) => (arrived = () => resolve("stop")));
+        let stopped!: () => void;
+        const afterStop = new Promise<void>((resolve) => (stopped = resolve));
+        proxy.setRules([
+            {
+                command: "mailboxCreate",
+                skip: BEFORE_STOP,
+                times: 1,
+                action: {
+                    kind: "before",
+                    run: async () => {
+                        arrived();
+                        await afterStop;
+                    },
+                },
+            },
+        ]);
+        // Two engine workers at a time, as a small pipeline would run it.
         const up = project.pulumi(
             [
                 "up",
@@ -56,26 +90,22 @@ describe("the server stops in the middle of pulumi up", () => {
             ],
             { allowFailure: true, timeoutMs: 180_000 },
         );
-        // The stop comes when the server shows 10 of the folders, whatever the time: an event, not a
-        // clock. If the up ends first, that is a failure of its own, shown with its output.
-        let ended = false;
-        void up.then(() => (ended = true));
-        let seen = 0;
-        const deadline = Date.now() + 150_000; // only against a hang: the up itself times out at 180 s
-        while (!ended && Date.now() < deadline) {
-            seen = (await managed(USERS[0]!)).length + (await managed(USERS[1]!)).length;
-            if (seen >= 10) break;
-            await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        if (ended || seen < 10)
+        const first = await Promise.race([atStop, up.then(() => "ended" as const)]);
+        if (first === "ended")
             throw new Error(
-                `pulumi up ended (or hung) before the stop, with ${seen} folders made:\n${(await up).output}`,
+                `pulumi up ended before create request ${BEFORE_STOP + 1}:\n${(await up).output}`,
             );
         await sandbox.stopServer();
+        const { port } = proxy;
+        await proxy.close();
+        stopped();
         const failed = await up;
+        proxy = await startFaultProxy({ target: sandbox.endpoint, port });
         await sandbox.startServer();
+        const seen = (await managed(USERS[0]!)).length + (await managed(USERS[1]!)).length;
 
-        expect(seen).toBeLessThan(100); // the stop came in the middle
+        expect(seen).toBeGreaterThan(0); // the stop came in the middle
+        expect(seen).toBeLessThan(100);
         expect(failed.timedOut).toBe(false);
         expect(failed.code).not.toBe(0);
         // Clear errors: each names the command, the endpoint and what to do; no stack trace.

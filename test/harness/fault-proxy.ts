@@ -38,6 +38,8 @@ export type FaultAction =
           kind: "hold";
           /** Settles when the request may go on: `forward` it, or `drop` it unsent. */
           until: Promise<"forward" | "drop">;
+          /** Called when the request arrives, before it is held. */
+          arrived?: () => void;
           /** Called once a forwarded request has had the server's answer. */
           forwarded?: () => void;
       };
@@ -93,6 +95,11 @@ export interface FaultProxy {
     count(command: string): number;
     /** Forgets the requests seen so far. */
     reset(): void;
+    /**
+     * Settles once no request is on its way to the server or back: every command forwarded so far
+     * has run to its end there (held requests not yet forwarded are not counted).
+     */
+    idle(): Promise<void>;
     /** Stops listening and closes every open connection. */
     close(): Promise<void>;
 }
@@ -104,6 +111,8 @@ export interface FaultProxyOptions {
     rules?: FaultRule[];
     /** Terminate TLS with this key and certificate (PEM). */
     tls?: { key: string; cert: string };
+    /** The port to listen on (a closed proxy's, to stand in for a server started again); default: a free one. */
+    port?: number;
 }
 
 interface LiveRule extends FaultRule {
@@ -130,7 +139,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     };
     setRules(options.rules ?? []);
 
-    const forward = (
+    let forwarding = 0;
+    let idle: Array<() => void> = [];
+    const forward = async (
+        method: string,
+        path: string,
+        headers: http.IncomingHttpHeaders,
+        body: Buffer,
+    ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> => {
+        forwarding++;
+        try {
+            return await send(method, path, headers, body);
+        } finally {
+            forwarding--;
+            if (forwarding === 0) {
+                for (const resolve of idle) resolve();
+                idle = [];
+            }
+        }
+    };
+    const send = (
         method: string,
         path: string,
         headers: http.IncomingHttpHeaders,
@@ -246,6 +274,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                         await new Promise((resolve) => setTimeout(resolve, action.ms));
                         return pass();
                     case "hold": {
+                        action.arrived?.();
                         const decision = await action.until;
                         if (decision === "drop") {
                             req.socket.destroy();
@@ -308,7 +337,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
     // TLS handshakes that fail (a client that rejects the certificate) are not errors of the proxy.
     server.on("tlsClientError", () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(options.port ?? 0, "127.0.0.1", () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
     const port = (server.address() as AddressInfo).port;
     return {
         endpoint: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
@@ -319,6 +354,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         reset: () => {
             requests.length = 0;
         },
+        idle: () =>
+            forwarding === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve)),
         close: () =>
             new Promise<void>((resolve) => {
                 for (const socket of sockets) socket.destroy();

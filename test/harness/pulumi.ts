@@ -433,28 +433,30 @@ export class PulumiProject {
 
     /**
      * Starts `pulumi up` and kills it (the CLI, the language host and the provider, with SIGKILL) as
-     * soon as `when` says so, polling every 100 ms; as a crash or a cancelled pipeline would.
-     * Resolves true if it was killed, false if it ended first.
+     * soon as `event` settles (a request the fault proxy has seen, say), as a crash or a cancelled
+     * pipeline would. Resolves true if it was killed, false if it ended (or timed out) first.
      */
-    async upKilledWhen(
-        when: () => Promise<boolean>,
+    async upKilledAt(
+        event: Promise<unknown>,
         options: { env?: Record<string, string>; timeoutMs?: number } = {},
     ): Promise<boolean> {
         const args = ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack];
         const env = this.env(options.env);
         const child = spawn("pulumi", args, { cwd: this.dir, env, detached: true, stdio: "ignore" });
-        const ended = new Promise<void>((resolve) => child.on("close", () => resolve()));
-        let finished = false;
-        void ended.then(() => (finished = true));
-        const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-        let killed = false;
-        while (!finished && Date.now() < deadline) {
-            if (await when()) {
-                killed = !finished;
-                break;
-            }
-            await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        const ended = new Promise<"ended">((resolve) => child.on("close", () => resolve("ended")));
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<"timeout">((resolve) => {
+            timer = setTimeout(() => resolve("timeout"), options.timeoutMs ?? 120_000);
+        });
+        const first = await Promise.race([
+            event.then(
+                () => "event" as const,
+                () => "event" as const,
+            ),
+            ended,
+            timedOut,
+        ]);
+        clearTimeout(timer);
         try {
             if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
         } catch {
@@ -463,7 +465,7 @@ export class PulumiProject {
         await ended;
         // The language host and the provider, in process groups of their own, as a crash leaves them.
         await killMarked(env[MARK] as string);
-        return killed;
+        return first === "event";
     }
 
     /**
