@@ -179,6 +179,17 @@ export interface Sandbox {
     stop(): Promise<void>;
 }
 
+/**
+ * Waits until the server's log contains `text` (its log process writes a line a moment after the
+ * answer); throws if it does not come. The bound is only against a hang: 20 s, room for a loaded machine.
+ */
+export async function logged(sandbox: Pick<Sandbox, "log">, text: string | RegExp): Promise<void> {
+    const has = () => (typeof text === "string" ? sandbox.log().includes(text) : text.test(sandbox.log()));
+    for (let i = 0; i < 400 && !has(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!has())
+        throw new Error(`the server's log has no ${String(text)} after 20 s:\n${sandbox.log().slice(-4000)}`);
+}
+
 /** Finds a free TCP port on 127.0.0.1 by binding port 0. */
 export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {

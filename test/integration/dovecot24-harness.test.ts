@@ -19,7 +19,7 @@ describe(`the sandbox Dovecot (DOVECOT_VERSION=${process.env.DOVECOT_VERSION || 
     it("runs the version asked for", async () => {
         // The master's log process may write the startup line a moment after the ports answer.
         const startupLine = /Dovecot v(\d+\.\d+)\.\S* .*starting up/;
-        for (let i = 0; i < 100 && !startupLine.test(sandbox.log()); i++)
+        for (let i = 0; i < 200 && !startupLine.test(sandbox.log()); i++)
             await new Promise((resolve) => setTimeout(resolve, 100));
         expect(startupLine.exec(sandbox.log())?.[1]).toBe(version);
     });

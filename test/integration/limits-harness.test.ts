@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
+import { Sandbox, dovecotVersion, startDovecot, logged } from "../harness/dovecot";
 import { homeOf } from "../harness/small-disk";
 
 const version = dovecotVersion();
@@ -89,14 +89,6 @@ const streamRefused = (reason: string) => ({
     http: 400,
     text: `JSON parse error: read((seekable JSON string)) failed: read((JSON string parsed from 127.0.0.1)) failed: ${reason}\r\n`,
 });
-
-/** Waits (bounded) until the log contains `text`: the log process writes a moment after the answer. */
-async function logged(sandbox: Sandbox, text: string | RegExp): Promise<void> {
-    const has = () => (typeof text === "string" ? sandbox.log().includes(text) : text.test(sandbox.log()));
-    const deadline = Date.now() + 5_000;
-    while (!has() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(has()).toBe(true);
-}
 
 /**
  * A text of exactly `bytes` UTF-8 bytes made of `unit` repeated, padded with "a": as a METADATA value,

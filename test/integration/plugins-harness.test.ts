@@ -3,7 +3,7 @@
 // commands: every expectation here was seen on 2.3.19.1 and 2.4.1 (they answer alike unless a test says
 // otherwise), so this file documents the behaviour a provider can rely on and fails if it changes.
 // Each test works on its own users, so the tests do not depend on one another's state.
-import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
+import { Sandbox, dovecotVersion, startDovecot, logged } from "../harness/dovecot";
 import { imapMailboxes, imapStatus, withImap } from "../harness/imap";
 
 const version = dovecotVersion();
@@ -57,14 +57,6 @@ const failure = (exitCode: number) => ({
 });
 /** What a command whose arguments fail doveadm's own checks gets: the process dies (i_fatal) mid-request. */
 const closed = { closed: true, error: "other side closed" };
-
-/** Waits (bounded) for the log to contain a line: the log process writes it a moment after the answer. */
-async function logged(sandbox: Sandbox, text: string): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    while (!sandbox.log().includes(text) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(sandbox.log()).toContain(text);
-}
 
 describe(`the sandbox with plugins: Sieve, ACL, METADATA, quota (Dovecot ${version})`, () => {
     let sandbox: Sandbox;

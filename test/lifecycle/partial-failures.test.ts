@@ -69,7 +69,27 @@ describe("a partially failed create through the pulumi CLI", () => {
         const text = fs.readFileSync(conf, "utf8").replace(/doveadm_allowed_commands[\s\S]*$/m, "");
         fs.writeFileSync(conf, `${text}\n`);
         await sandbox.doveadm(["reload"]);
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // `doveadm reload` returns before the server has read the new configuration: wait until it
+        // allows the command, asking for a user that does not exist (a refusal that changes nothing).
+        const allowed = async () => {
+            const answer = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
+                method: "POST",
+                headers: {
+                    "Content-Type": "application/json",
+                    Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}`,
+                },
+                body: JSON.stringify([
+                    ["mailboxSubscribe", { user: "nobody@example.org", mailbox: ["X"] }, "t"],
+                ]),
+                signal: AbortSignal.timeout(15_000),
+            }).catch(() => undefined);
+            const text = (await answer?.text()) ?? "";
+            return answer?.status === 200 && !text.includes("unAuthorized");
+        };
+        for (let i = 0; !(await allowed()); i++) {
+            if (i >= 150) throw new Error("the server still refuses mailboxSubscribe after its reload");
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
 
         const again = await project.up();
         expect(again.code).toBe(0);

@@ -26,7 +26,7 @@ describe("a Reload whose configuration does not load", () => {
     const fixConfig = () => writeFileSync(sandbox.configPath, original);
     /** Waits (bounded) until the server's log shows `count` reloads. */
     const reloadsReach = async (count: number) => {
-        for (let i = 0; i < 100 && reloads() < count; i++) await new Promise((r) => setTimeout(r, 50));
+        for (let i = 0; i < 400 && reloads() < count; i++) await new Promise((r) => setTimeout(r, 50));
         return reloads();
     };
 
