@@ -782,8 +782,8 @@ function settleByName(batch: Array<Settleable<string, void>>, name: string, erro
 }
 
 /**
- * The name under which a mailbox that gets `guid` is created on Dovecot 2.3 before it is renamed into
- * place as `name`: beside it (same parent, so the same namespace), or at the top when that would be
+ * The name under which a mailbox that gets `guid` is created (on every version) before it is renamed
+ * into place as `name`: beside it (same parent, so the same namespace), or at the top when that would be
  * too long. Nobody else makes a mailbox so named (it holds the GUID chosen for this create).
  */
 export function temporaryName(name: string, guid: string, separator: string): string {

@@ -12,6 +12,7 @@ import {
 } from "../../provider/client/errors";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "../../provider/client/retry";
 import { dispatch } from "../../provider/dispatcher";
+import { creatorOf, ownedBy } from "../../provider/ownership";
 import { resolveSettings } from "../../provider/settings";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { Sandbox, startDovecot } from "../harness/dovecot";
@@ -206,6 +207,66 @@ describe("fault injection between the client and a real Dovecot", () => {
             expect(outs.guid).toMatch(/^[0-9a-f]{32}$/);
             expect(await sandbox.status(BOB, "Not/Yet")).toMatchObject({ guid: outs.guid });
             expect(await sandbox.listSubscriptions(BOB)).not.toContain("Not/Yet");
+        });
+
+        it("cut off between the create under its temporary name and the rename into place: the folder ends in place, nothing left under the temporary name", async () => {
+            await configureHost({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
+            const temporaries = async () =>
+                (await sandbox.listMailboxes(BOB)).filter((n) => n.includes("pulumi-dovecot-"));
+            /** The request's commands go one by one: the create runs, then the connection closes. */
+            const cutBeforeRename = (then?: () => void) => ({
+                command: "mailboxCreate",
+                times: 1,
+                action: {
+                    kind: "split" as const,
+                    between: async (command: string) => {
+                        if (command !== "mailboxRename") return;
+                        then?.();
+                        throw new Error("the server stops here");
+                    },
+                },
+            });
+            const tagged = (name: string) => ({
+                user: BOB,
+                name,
+                __provider: "provider text",
+                creator: creatorOf("Mailbox", "between", "test", name),
+            });
+
+            // The server is back at once: the read-back finds the folder under its temporary name
+            // and the create puts it in place, in the same call.
+            proxy.setRules([cutBeforeRename()]);
+            const { inputs } = await mailbox("check", {}, tagged("Cut/Between"));
+            const { id } = await mailbox("create", inputs);
+            expect(proxy.count("mailboxRename")).toBe(2);
+            expect(await sandbox.status(BOB, "Cut/Between")).toMatchObject({ guid: id, messages: 0 });
+            expect(await temporaries()).toEqual([]);
+
+            // The server stays away: nothing can be read back, so the create is recorded as pending,
+            // and its folder stays under the temporary name until the next update deletes it (empty,
+            // by its name) and makes the folder.
+            proxy.setRules([
+                cutBeforeRename(() =>
+                    proxy.setRules([{ command: "mailboxStatus", action: { kind: "close-before" } }]),
+                ),
+            ]);
+            const { inputs: later } = await mailbox("check", {}, tagged("Cut/Later"));
+            const error: Loose = await mailbox("create", later).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(error?.name).toBe("PartialFailureError");
+            expect(error.id).toMatch(/^pending-[0-9a-f]{32}$/);
+            const left = await temporaries();
+            expect(left).toEqual([expect.stringMatching(/^Cut\/pulumi-dovecot-[0-9a-f]{32}$/)]);
+            expect(await sandbox.status(BOB, "Cut/Later")).toBeUndefined();
+
+            proxy.setRules([]);
+            const { outs } = await mailbox("update", error.id, error.properties, later);
+            expect(await sandbox.status(BOB, "Cut/Later")).toMatchObject({ guid: outs.guid, messages: 0 });
+            expect(ownedBy(later.creator, BOB, outs.guid)).toBe(true);
+            expect(await temporaries()).toEqual([]);
+            expect(await copies(BOB, "Cut/Later")).toBe(1);
         });
 
         it("retries a read whose connection closed, and touches nothing", async () => {
