@@ -2,7 +2,7 @@
 // with clear errors; once the server is back, the next `up` converges: every declared mailbox exists
 // exactly once, the state holds exactly one resource per mailbox whose id is the server's GUID, and a
 // preview shows nothing left to do.
-import { Sandbox, startDovecot } from "../harness/dovecot";
+import { Sandbox, freePort, releasePort, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { PulumiProject, ResourceSpec, StateResource, changedSteps } from "../harness/pulumi";
 
@@ -38,7 +38,8 @@ describe("the server stops in the middle of pulumi up", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot();
-        proxy = await startFaultProxy({ target: sandbox.endpoint });
+        // A port that stays free while the proxy is closed (see freePort).
+        proxy = await startFaultProxy({ target: sandbox.endpoint, port: await freePort() });
         // The default per-request timeout (30 s): requests cut off by the stop fail at once anyway (a
         // closed connection, a refused one), and a short one would fail slow requests of a loaded
         // machine before the stop, which is not what this test is about.
@@ -51,6 +52,7 @@ describe("the server stops in the middle of pulumi up", () => {
     afterAll(async () => {
         project?.cleanup();
         await proxy?.close();
+        if (proxy) releasePort(proxy.port);
         await sandbox?.stop();
     });
 

@@ -24,7 +24,8 @@
 import { execFile, spawn } from "node:child_process";
 import { registerSandbox } from "./processes";
 import { REPO_ROOT } from "./repo";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+import * as dgram from "node:dgram";
 import {
     chmodSync,
     chownSync,
@@ -190,20 +191,82 @@ export async function logged(sandbox: Pick<Sandbox, "log">, text: string | RegEx
         throw new Error(`the server's log has no ${String(text)} after 20 s:\n${sandbox.log().slice(-4000)}`);
 }
 
-/** Finds a free TCP port on 127.0.0.1 by binding port 0. */
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            server.close(() => {
-                if (address && typeof address === "object") resolve(address.port);
-                else reject(new Error("no port"));
-            });
+/**
+ * The lowest port of the kernel's ephemeral range, the ports it hands out on its own: to `bind(0)` and
+ * as the local end of every outgoing connection.
+ */
+function ephemeralLow(): number {
+    try {
+        const low = Number(
+            readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0],
+        );
+        if (Number.isInteger(low) && low > 11_000) return low;
+    } catch {
+        // not Linux: the IANA range
+    }
+    return 49_152;
+}
+
+/** The UDP sockets that hold this process's claims on TCP ports, by port. */
+const claims = new Map<number, dgram.Socket>();
+
+/** Binds a UDP socket to 127.0.0.1:`port`, or answers undefined when another socket has it. */
+function claimUdp(port: number): Promise<dgram.Socket | undefined> {
+    return new Promise((resolve) => {
+        const socket = dgram.createSocket("udp4");
+        socket.once("error", () => {
+            socket.close();
+            resolve(undefined);
+        });
+        socket.bind(port, "127.0.0.1", () => {
+            socket.unref();
+            resolve(socket);
         });
     });
+}
+
+/** True when a TCP listener could take 127.0.0.1:`port` now (it is let go at once). */
+function tcpFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const server = net.createServer();
+        server.unref();
+        server.once("error", () => resolve(false));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+}
+
+/**
+ * A TCP port on 127.0.0.1 for a test server, free now and still free after the server stops, so that
+ * it can start again on it (stopServer and startServer, a proxy closed and opened again).
+ *
+ * It is taken from below the kernel's ephemeral range, which the kernel never hands out on its own:
+ * an ephemeral port freed by a stop can be taken before the start by the local end of any outgoing
+ * connection (seen in CI: a restarted backend's imap-login failed with "Address already in use").
+ * Test processes side by side share that range, so each port is claimed by a UDP socket bound to the
+ * same number (UDP and TCP ports are apart, and the kernel decides who binds first); the claim lasts
+ * until releasePort or the end of the process, however it ends.
+ */
+export async function freePort(): Promise<number> {
+    const low = 10_000;
+    const span = ephemeralLow() - low;
+    for (let i = 0; i < 500; i++) {
+        const port = low + randomInt(span);
+        if (claims.has(port)) continue;
+        const claim = await claimUdp(port);
+        if (!claim) continue;
+        if (await tcpFree(port)) {
+            claims.set(port, claim);
+            return port;
+        }
+        claim.close();
+    }
+    throw new Error(`no free TCP port between ${low} and ${low + span} on 127.0.0.1 after 500 tries`);
+}
+
+/** Lets go of a port from freePort once nothing will listen on it again. */
+export function releasePort(port: number): void {
+    claims.get(port)?.close();
+    claims.delete(port);
 }
 
 /** A passwd-file line; `extraFields` (space-separated `key=value`) is the passdb's extra fields column. */
@@ -867,6 +930,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
                 : "",
         stop: async () => {
             await stopServer();
+            for (const port of [imapPort, httpPort, doveadmPort]) if (port !== undefined) releasePort(port);
             if (!options.dir) rmSync(dir, { recursive: true, force: true });
         },
     };
