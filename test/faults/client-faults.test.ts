@@ -14,7 +14,7 @@ import { DEFAULT_RETRY_POLICY, RetryPolicy } from "../../provider/client/retry";
 import { dispatch } from "../../provider/dispatcher";
 import { creatorOf, ownedBy } from "../../provider/ownership";
 import { resolveSettings } from "../../provider/settings";
-import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
+import { FaultProxy, deferred, startFaultProxy } from "../harness/fault-proxy";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { failure } from "../harness/failure";
 
@@ -34,13 +34,6 @@ async function configureHost(settings: Record<string, string>): Promise<void> {
 }
 
 const mailbox = (method: string, ...args: unknown[]) => dispatch("mailbox", method, args) as Promise<Loose>;
-
-/** A promise and the function that settles it, for letting a held request go on an event. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-    let resolve!: (value: T) => void;
-    const promise = new Promise<T>((r) => (resolve = r));
-    return { promise, resolve };
-}
 
 async function createViaProvider(user: string, name: string): Promise<Loose> {
     const { inputs, failures } = await mailbox("check", {}, { user, name, __provider: "provider text" });

@@ -3,7 +3,7 @@
 // exactly once, the state holds exactly one resource per mailbox whose id is the server's GUID, and a
 // preview shows nothing left to do.
 import { Sandbox, freePort, releasePort, startDovecot } from "../harness/dovecot";
-import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
+import { FaultProxy, deferred, startFaultProxy } from "../harness/fault-proxy";
 import { PulumiProject, ResourceSpec, StateResource, changedSteps } from "../harness/pulumi";
 
 jest.setTimeout(300_000);
@@ -60,10 +60,8 @@ describe("the server stops in the middle of pulumi up", () => {
         // The stop comes when create request number BEFORE_STOP + 1 arrives, whatever the time: an
         // event, not a clock. That request waits until the server has stopped, then goes on and is cut
         // off, as are the requests after it.
-        let arrived!: () => void;
-        const atStop = new Promise<"stop">((resolve) => (arrived = () => resolve("stop")));
-        let stopped!: () => void;
-        const afterStop = new Promise<void>((resolve) => (stopped = resolve));
+        const atStop = deferred<"stop">();
+        const afterStop = deferred<void>();
         proxy.setRules([
             {
                 command: "mailboxCreate",
@@ -72,8 +70,8 @@ describe("the server stops in the middle of pulumi up", () => {
                 action: {
                     kind: "before",
                     run: async () => {
-                        arrived();
-                        await afterStop;
+                        atStop.resolve("stop");
+                        await afterStop.promise;
                     },
                 },
             },
@@ -92,7 +90,7 @@ describe("the server stops in the middle of pulumi up", () => {
             ],
             { allowFailure: true, timeoutMs: 180_000 },
         );
-        const first = await Promise.race([atStop, up.then(() => "ended" as const)]);
+        const first = await Promise.race([atStop.promise, up.then(() => "ended" as const)]);
         if (first === "ended")
             throw new Error(
                 `pulumi up ended before create request ${BEFORE_STOP + 1}:\n${(await up).output}`,
@@ -100,7 +98,7 @@ describe("the server stops in the middle of pulumi up", () => {
         await sandbox.stopServer();
         const { port } = proxy;
         await proxy.close();
-        stopped();
+        afterStop.resolve();
         const failed = await up;
         proxy = await startFaultProxy({ target: sandbox.endpoint, port });
         await sandbox.startServer();

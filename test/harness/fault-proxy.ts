@@ -128,6 +128,13 @@ function matches(rule: FaultRule, commands: string[], method: string): boolean {
     );
 }
 
+/** A promise and the function that settles it, for letting a held request go on an event. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+    let resolve!: (value: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+}
+
 /** Starts a proxy in front of `options.target`. */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
     const target = new URL(options.target);

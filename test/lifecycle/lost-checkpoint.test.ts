@@ -4,7 +4,7 @@
 // exists" and no adopt; a folder that someone else made under a declared name is still refused.
 // Everything is checked on the server with doveadm.
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { startFaultProxy } from "../harness/fault-proxy";
+import { deferred, startFaultProxy } from "../harness/fault-proxy";
 import { PulumiProject, ResourceSpec, changedSteps } from "../harness/pulumi";
 
 jest.setTimeout(600_000);
@@ -116,20 +116,20 @@ describe("creates that survive a lost checkpoint", () => {
             resources: specs,
         });
         try {
-            let arrived!: () => void;
-            const atKill = new Promise<void>((resolve) => (arrived = resolve));
-            let dropped!: () => void;
-            const afterKill = new Promise<"drop">((resolve) => (dropped = () => resolve("drop")));
+            const atKill = deferred<void>();
+            const afterKill = deferred<"drop">();
             proxy.setRules([
                 {
                     command: "mailboxCreate",
                     skip: KILLED_AT - 1,
                     times: 1,
-                    action: { kind: "hold", until: afterKill, arrived },
+                    action: { kind: "hold", until: afterKill.promise, arrived: () => atKill.resolve() },
                 },
             ]);
-            const killed = await project.upKilledAt(atKill, { env: { PULUMI_SKIP_CHECKPOINTS: "true" } });
-            dropped();
+            const killed = await project.upKilledAt(atKill.promise, {
+                env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+            });
+            afterKill.resolve("drop");
             expect(killed).toBe(true);
             await proxy.idle();
             const before = await guids(sandbox, ALICE, "Killed/");
