@@ -665,20 +665,12 @@ async function doveadmAnswers(port: number, password: string): Promise<boolean> 
     });
 }
 
-/** Starts a sandbox Dovecot; retries with other ports if a port was taken in the meantime. */
+/**
+ * Starts a sandbox Dovecot, once: a start that fails is not tried again on other ports, since that
+ * would hide whatever made it fail (freePort's claims keep other tests off its ports). It stops what
+ * it started, lets go of its ports and its directory, and throws with the server's own words.
+ */
 export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbox> {
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-            return await startOnce(options);
-        } catch (error) {
-            lastError = error;
-        }
-    }
-    throw lastError;
-}
-
-async function startOnce(options: SandboxOptions): Promise<Sandbox> {
     const version = dovecotVersion(options);
     if (version === "2.4") dovecot24Root(); // fails early, with a hint, when the root is missing
     const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "dovecot-"));
@@ -781,10 +773,20 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
             );
             throw new Error(`dovecot -c ${configPath} exited ${code}: ${config}${readLog().slice(-2000)}`);
         }
-        await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), 15_000);
-        await waitFor("the IMAP listener", () => portAnswers(imapPort), 15_000);
-        if (doveadmPort !== undefined)
-            await waitFor("the doveadm listener", () => doveadmAnswers(doveadmPort, doveadmPassword), 15_000);
+        try {
+            await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), 15_000);
+            await waitFor("the IMAP listener", () => portAnswers(imapPort), 15_000);
+            if (doveadmPort !== undefined)
+                await waitFor(
+                    "the doveadm listener",
+                    () => doveadmAnswers(doveadmPort, doveadmPassword),
+                    15_000,
+                );
+        } catch (error) {
+            throw new Error(
+                `dovecot -c ${configPath}: ${(error as Error).message}\n${readLog().slice(-2000)}`,
+            );
+        }
     };
     function readLog(): string {
         const file = path.join(dir, "dovecot.log");
@@ -818,7 +820,17 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
             await waitFor("the doveadm port to close", async () => !(await portAnswers(doveadmPort)), 15_000);
     };
 
-    await startServer();
+    const release = () => {
+        for (const port of [imapPort, httpPort, doveadmPort]) if (port !== undefined) releasePort(port);
+        if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+        await startServer();
+    } catch (error) {
+        await stopServer().catch(() => undefined);
+        release();
+        throw error;
+    }
 
     const lines = (text: string) => text.split("\n").filter((l) => l.length > 0);
     const sandbox: Sandbox = {
@@ -930,8 +942,7 @@ async function startOnce(options: SandboxOptions): Promise<Sandbox> {
                 : "",
         stop: async () => {
             await stopServer();
-            for (const port of [imapPort, httpPort, doveadmPort]) if (port !== undefined) releasePort(port);
-            if (!options.dir) rmSync(dir, { recursive: true, force: true });
+            release();
         },
     };
     return sandbox;

@@ -2,6 +2,9 @@
 // `DOVECOT_VERSION=2.4` run really tests 2.4.x and not the host's 2.3, and that both ways of reaching
 // the server (the doveadm command line in its root, the HTTP API) work with the generated config.
 import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
+import { sandboxesLeft } from "../harness/processes";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 
 const ALICE = "alice@example.org";
 
@@ -46,5 +49,20 @@ describe(`the sandbox Dovecot (DOVECOT_VERSION=${process.env.DOVECOT_VERSION || 
         await sandbox.stopServer();
         await sandbox.startServer();
         expect((await sandbox.status(ALICE, "Harness/Probe"))?.messages).toBe(2);
+    });
+
+    it("says why a start failed, in the server's words, and leaves nothing behind", async () => {
+        const failed = await startDovecot({
+            users: ["alice"],
+            extraConfig: ["no_such_setting_here = 1"],
+        }).then(
+            (started) => started.stop().then(() => new Error("the server started")),
+            (error: unknown) => error as Error,
+        );
+        expect(failed.message).toMatch(/no_such_setting_here/);
+        const configPath = /^dovecot -c (\S+)/.exec(failed.message)?.[1] ?? "";
+        expect(path.basename(configPath)).toBe("dovecot.conf");
+        expect(existsSync(path.dirname(configPath))).toBe(false);
+        expect(sandboxesLeft().filter((p) => p.command.includes(configPath))).toEqual([]);
     });
 });
