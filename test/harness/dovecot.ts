@@ -866,6 +866,8 @@ export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbo
                 "status",
                 "-u",
                 user,
+                // "--": a mailbox name may start with "-", which doveadm would take for an option.
+                "--",
                 "guid messages",
                 mailbox,
             ]);

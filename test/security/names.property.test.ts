@@ -76,8 +76,12 @@ describe("property: mailbox and user names", () => {
     const snapshotCanaries = async () =>
         Promise.all(canaries.map(async (c) => ({ ...c, ...(await sandbox.status(c.user, c.name)) })));
 
-    beforeAll(async () => {
-        sandbox = await startDovecot();
+    /**
+     * A provider that remembers nothing of the server, as a new `pulumi up` starts with: after the test
+     * has changed the server behind its back, a look the last one cached (it may serve for 3 s) would
+     * still show what the test removed.
+     */
+    const freshProvider = async () => {
         resetEndpointState();
         await dispatch("mailbox", "configure", [
             {
@@ -87,6 +91,19 @@ describe("property: mailbox and user names", () => {
                 },
             },
         ]);
+    };
+    /** Removes what a run left of ALICE's beyond the baseline, with doveadm, and starts a fresh provider. */
+    const cleanUp = async () => {
+        // Parents created implicitly may stay behind as non-mailboxes; a failed run may leave anything.
+        for (const left of (await sandbox.listMailboxes(ALICE)).filter((n) => !baseline[ALICE]!.includes(n)))
+            // "--": a name may start with "-", which doveadm would take for an option.
+            await sandbox.doveadmResult(["mailbox", "delete", "-s", "-u", ALICE, "--", left]);
+        await freshProvider();
+    };
+
+    beforeAll(async () => {
+        sandbox = await startDovecot();
+        await freshProvider();
         await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "Canary/Keep"]);
         await sandbox.deliver(ALICE, "Canary/Keep", 2);
         await sandbox.doveadm(["mailbox", "create", "-u", BOB, "Canary Bob"]);
@@ -144,67 +161,74 @@ describe("property: mailbox and user names", () => {
                 // INBOX itself is adopted, never created or deleted; its children in any letter case are
                 // ordinary mailboxes, stored as INBOX/...
                 if (isInbox(name) || name.startsWith("Canary")) return;
-                const stored = canonicalName(name, "/");
                 accepted++;
-                let created: Loose;
+                // Whatever this run leaves, even when it fails, is gone before the next one (a shrink
+                // included), so that each run starts from the baseline.
                 try {
-                    created = await mailbox("create", checked.inputs);
-                } catch (error) {
-                    // The one storage rule left to the server: '.' cannot be part of a Maildir++ name.
-                    expect(error).toBeInstanceOf(DoveadmError);
-                    expect((error as DoveadmError).code).toBe("DOVEADM_INVALID_NAME");
-                    expect(name).toContain(".");
-                    expect(await sandbox.listMailboxes(ALICE)).toEqual(baseline[ALICE]);
-                    return;
+                    await roundTrip(name, target, checked.inputs);
+                } finally {
+                    await cleanUp();
                 }
-                const { id, outs } = created;
-                expect(outs.name).toBe(stored);
-                expect(await sandbox.status(ALICE, stored)).toMatchObject({ guid: id });
-                expect(await sandbox.listMailboxes(ALICE)).toContain(stored);
-
-                const read = await mailbox("read", id, outs);
-                expect(read.id).toBe(id);
-                expect(read.props.name).toBe(stored);
-
-                let final = outs;
-                const renameCheck = await mailbox("check", outs, { user: ALICE, name: target });
-                const storedTarget = canonicalName(target, "/");
-                const renamable =
-                    !renameCheck.failures &&
-                    storedTarget !== stored &&
-                    !target.startsWith("Canary") &&
-                    !isInbox(target) &&
-                    !target.includes(".") &&
-                    !stored.startsWith(`${storedTarget}/`);
-                if (renamable) {
-                    const { outs: renamed } = await mailbox("update", id, outs, renameCheck.inputs);
-                    expect(renamed.name).toBe(storedTarget);
-                    expect(renamed.guid).toBe(id);
-                    expect(await sandbox.status(ALICE, storedTarget)).toMatchObject({ guid: id });
-                    expect(await sandbox.status(ALICE, stored)).toBeUndefined();
-                    const again = await mailbox("read", id, renamed);
-                    expect(again.props.name).toBe(storedTarget);
-                    final = renamed;
-                }
-
-                await mailbox("delete", id, final);
-                expect(await sandbox.status(ALICE, final.name)).toBeUndefined();
-                // Parents created implicitly may stay behind as non-mailboxes: remove them with doveadm.
-                for (const left of (await sandbox.listMailboxes(ALICE)).filter(
-                    (n) => !baseline[ALICE]!.includes(n),
-                ))
-                    // "--": a name may start with "-", which doveadm would take for an option.
-                    await sandbox.doveadmResult(["mailbox", "delete", "-s", "-u", ALICE, "--", left]);
                 expect(await sandbox.listMailboxes(ALICE)).toEqual(baseline[ALICE]);
                 expect(await snapshotCanaries()).toEqual(canaries);
             }),
-            { numRuns: 60 },
+            // Names that start with "-" every time: a CI run drew one ("-𝅘𝅥…2026"), which the harness's
+            // doveadm took for an option.
+            { numRuns: 60, examples: [["-Leading", "-Renamed/-Child"]] },
         );
         expect(accepted).toBeGreaterThan(5);
         expect(await sandbox.listMailboxes(BOB)).toEqual(baseline[BOB]);
         expect(await snapshotCanaries()).toEqual(canaries);
         expect(serverProblems()).toEqual([]);
     });
+
+    /** Creates, reads, renames (when `target` may be renamed to) and deletes one accepted mailbox. */
+    const roundTrip = async (name: string, target: string, inputs: Loose) => {
+        const stored = canonicalName(name, "/");
+        let created: Loose;
+        try {
+            created = await mailbox("create", inputs);
+        } catch (error) {
+            // The one storage rule left to the server: '.' cannot be part of a Maildir++ name.
+            expect(error).toBeInstanceOf(DoveadmError);
+            expect((error as DoveadmError).code).toBe("DOVEADM_INVALID_NAME");
+            expect(name).toContain(".");
+            expect(await sandbox.listMailboxes(ALICE)).toEqual(baseline[ALICE]);
+            return;
+        }
+        const { id, outs } = created;
+        expect(outs.name).toBe(stored);
+        expect(await sandbox.status(ALICE, stored)).toMatchObject({ guid: id });
+        expect(await sandbox.listMailboxes(ALICE)).toContain(stored);
+
+        const read = await mailbox("read", id, outs);
+        expect(read.id).toBe(id);
+        expect(read.props.name).toBe(stored);
+
+        let final = outs;
+        const renameCheck = await mailbox("check", outs, { user: ALICE, name: target });
+        const storedTarget = canonicalName(target, "/");
+        const renamable =
+            !renameCheck.failures &&
+            storedTarget !== stored &&
+            !target.startsWith("Canary") &&
+            !isInbox(target) &&
+            !target.includes(".") &&
+            !stored.startsWith(`${storedTarget}/`);
+        if (renamable) {
+            const { outs: renamed } = await mailbox("update", id, outs, renameCheck.inputs);
+            expect(renamed.name).toBe(storedTarget);
+            expect(renamed.guid).toBe(id);
+            expect(await sandbox.status(ALICE, storedTarget)).toMatchObject({ guid: id });
+            expect(await sandbox.status(ALICE, stored)).toBeUndefined();
+            const again = await mailbox("read", id, renamed);
+            expect(again.props.name).toBe(storedTarget);
+            final = renamed;
+        }
+
+        await mailbox("delete", id, final);
+        expect(await sandbox.status(ALICE, final.name)).toBeUndefined();
+    };
 
     it("a user name is rejected in check() or reported as unknown by the server; never a crash or another user's mailbox", async () => {
         await fc.assert(
