@@ -1,12 +1,27 @@
 // One target, one resource. Two resources of one program that declare the same thing on the server (a
-// folder, a subscription, a Sieve script, an ACL entry, a METADATA entry) are both applied, then fight:
-// the server keeps one of them, every drift check fails, and removing one undoes what the other still
-// declares. check() runs for every resource of a program in the provider process, so each resource
-// claims its targets here, and a second resource claiming one is refused, before anything is sent,
-// with an error naming both. The claims last as long as the process: one preview, update or destroy.
+// folder, a subscription, a Sieve script, an ACL entry, a METADATA entry) would both be applied, then
+// fight: the server keeps one of them, every drift check fails, and removing one undoes what the other
+// still declares. So every resource claims its targets in check(), and a second resource claiming one
+// is refused, before anything is sent, with an error naming both.
+//
+// One run of the engine starts several provider processes: the dynamic provider host, and one `dovecot`
+// plugin process per provider instance (the default one and each explicit one). Their claims meet in a
+// folder of the machine's temporary directory named after the engine run (see engine.ts): each process
+// appends its claims to a file of its own, then reads the others'. Of two processes claiming one target
+// at once, at least the later reader sees the other's claim. A claim counts only while the process
+// that wrote it lives, and only in its own engine run, so a crashed or killed run leaves nothing that
+// blocks the next one; folders of runs whose processes are all gone are removed.
+//
+// A server is compared by what it is, its endpoint as normalized (settings.ts apiUrl), not by the name
+// a program gives it: the default server and a named or explicit one at the same endpoint are one.
 import type * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { UNKNOWN } from "./check";
-import { DEFAULT_SERVER } from "./settings";
+import { serverIdentity } from "./connection";
+import { engineAddress } from "./engine";
 
 /** One thing on the server that one resource at most may declare. */
 export interface Claim {
@@ -26,22 +41,36 @@ export interface Claimant {
     kind: string;
     /** The resource's Pulumi name; undefined when not known (no claim is then made). */
     name: string | undefined;
+    /** Which face declared it: the dynamic resources or the `dovecot` package (default: dynamic). */
+    face?: "dynamic" | "package";
 }
 
-const claims = new Map<string, Claimant>();
+/** A claim another resource holds. */
+interface Held {
+    claimant: Claimant;
+    what: string;
+}
 
-/** The key parts every target starts with: its server and its user, whose letter case never matters. */
+/** `"name"` in messages. */
+const quoted = (text: string) => JSON.stringify(text);
+
+function identityOf(claimant: Claimant): string {
+    return `${claimant.face ?? "dynamic"}\u0000${claimant.kind}\u0000${claimant.name ?? ""}`;
+}
+
+function keyOf(key: readonly string[]): string {
+    return key.join("\u0000");
+}
+
+/** The key parts every target starts with: its server, as what it is, and its user in lower case. */
 export function targetOf(
     kind: string,
     server: string | undefined,
     user: string,
     ...rest: string[]
 ): string[] {
-    return [kind, server ?? DEFAULT_SERVER, user.toLowerCase(), ...rest];
+    return [kind, serverIdentity(server), user.toLowerCase(), ...rest];
 }
-
-/** `"name"` in messages. */
-const quoted = (text: string) => JSON.stringify(text);
 
 /** True when every value is a string known at this point (not yet known values are claimed later). */
 export function known(...values: unknown[]): boolean {
@@ -72,38 +101,266 @@ export function subscriptionClaim(
     };
 }
 
+// ---- The claims of the other provider processes of this engine run. ----
+
+/** This process as a writer of claims: its pid and start time (a pid alone may be reused). */
+function startTimeOf(pid: number): string | undefined {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        // Field 22, counted from after the command name, which may hold spaces and parentheses.
+        return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    } catch {
+        return undefined;
+    }
+}
+
+function alive(writer: string): boolean {
+    const [pidText, start] = writer.split("-");
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    if (start !== "x") return startTimeOf(pid) === start;
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/** The folder all runs' claim folders live in (one per machine user). */
+function claimsRoot(): string {
+    const uid = typeof process.getuid === "function" ? process.getuid() : 0;
+    return path.join(os.tmpdir(), `pulumi-dovecot-claims-${uid}`);
+}
+
+/** The claims of the other provider processes of one engine run, read from their files as they grow. */
+class SharedClaims {
+    private readonly file: string;
+    private readonly writer: string;
+    private readonly offsets = new Map<string, number>();
+    private readonly partial = new Map<string, string>();
+    private readonly held = new Map<string, Held & { writer: string }>();
+    private readonly liveness = new Map<string, boolean>();
+    private opened = false;
+
+    constructor(private readonly dir: string) {
+        this.writer = `${process.pid}-${startTimeOf(process.pid) ?? "x"}`;
+        this.file = path.join(dir, `${this.writer}.jsonl`);
+    }
+
+    /** Appends this process's claims to its file (made, with its folder, on the first claim). */
+    publish(entries: ReadonlyArray<{ key: string; claimant: Claimant; what: string }>): void {
+        if (entries.length === 0) return;
+        if (!this.opened) {
+            fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+            this.opened = true;
+            process.once("exit", () => fs.rmSync(this.file, { force: true }));
+            sweep(this.dir);
+        }
+        const text = entries.map((e) => JSON.stringify({ k: e.key, c: e.claimant, w: e.what })).join("\n");
+        fs.appendFileSync(this.file, `${text}\n`, { mode: 0o600 });
+    }
+
+    /** Reads what the other processes appended since the last look. */
+    private refresh(): void {
+        let names: string[];
+        try {
+            names = fs.readdirSync(this.dir);
+        } catch {
+            return;
+        }
+        for (const name of names) {
+            const file = path.join(this.dir, name);
+            if (file === this.file || !name.endsWith(".jsonl")) continue;
+            const writer = name.slice(0, -".jsonl".length);
+            const offset = this.offsets.get(name) ?? 0;
+            let chunk: Buffer;
+            try {
+                const fd = fs.openSync(file, "r");
+                try {
+                    const size = fs.fstatSync(fd).size;
+                    if (size <= offset) continue;
+                    chunk = Buffer.alloc(size - offset);
+                    fs.readSync(fd, chunk, 0, chunk.length, offset);
+                } finally {
+                    fs.closeSync(fd);
+                }
+            } catch {
+                continue;
+            }
+            this.offsets.set(name, offset + chunk.length);
+            const text = (this.partial.get(name) ?? "") + chunk.toString("utf8");
+            const lines = text.split("\n");
+            this.partial.set(name, lines.pop() ?? "");
+            for (const line of lines) {
+                try {
+                    const entry = JSON.parse(line) as { k: string; c: Claimant; w: string };
+                    if (!this.held.has(entry.k))
+                        this.held.set(entry.k, { claimant: entry.c, what: entry.w, writer });
+                } catch {
+                    // A line of another version, or torn: it claims nothing.
+                }
+            }
+        }
+    }
+
+    /** The claim of another live process of this run on `key` by someone other than `claimant`. */
+    other(key: string, claimant: Claimant | undefined): Held | undefined {
+        this.refresh();
+        const held = this.held.get(key);
+        if (!held) return undefined;
+        if (claimant !== undefined && identityOf(held.claimant) === identityOf(claimant)) return undefined;
+        let live = this.liveness.get(held.writer);
+        if (live === undefined) {
+            live = alive(held.writer);
+            this.liveness.set(held.writer, live);
+        }
+        return live ? held : undefined;
+    }
+}
+
+/** Removes the claim folders of runs whose writers are all gone (at most a few per call). */
+function sweep(current: string): void {
+    const root = path.dirname(current);
+    let runs: string[];
+    try {
+        runs = fs.readdirSync(root);
+    } catch {
+        return;
+    }
+    for (const run of runs.slice(0, 64)) {
+        const dir = path.join(root, run);
+        if (dir === current) continue;
+        try {
+            const files = fs.readdirSync(dir);
+            if (files.every((file) => !alive(file.replace(/\.jsonl$/, ""))))
+                fs.rmSync(dir, { recursive: true, force: true });
+        } catch {
+            // Another process swept it first.
+        }
+    }
+}
+
+/** This process's claims, and the shared ones of its engine run when it serves one. */
+class Claims {
+    private readonly local = new Map<string, Held>();
+    private shared: SharedClaims | undefined | null = null;
+
+    private sharedClaims(): SharedClaims | undefined {
+        if (this.shared === null) {
+            const engine = engineAddress();
+            this.shared =
+                engine === undefined
+                    ? undefined
+                    : new SharedClaims(
+                          path.join(
+                              claimsRoot(),
+                              createHash("sha256").update(engine).digest("hex").slice(0, 24),
+                          ),
+                      );
+        }
+        return this.shared;
+    }
+
+    /**
+     * Claims `targets` for `claimant`; returns a check() failure for each target another resource of
+     * the program claimed first (naming both). A resource may claim its own targets again.
+     */
+    claim(claimant: Claimant, targets: readonly Claim[]): pulumi.dynamic.CheckFailure[] {
+        if (claimant.name === undefined) return [];
+        const shared = this.sharedClaims();
+        const mine = identityOf(claimant);
+        const fresh: Array<{ key: string; claimant: Claimant; what: string }> = [];
+        const conflicts: Array<{ target: Claim; other: Held }> = [];
+        for (const target of targets) {
+            const key = keyOf(target.key);
+            const held = this.local.get(key);
+            if (held === undefined) {
+                this.local.set(key, { claimant, what: target.what });
+                fresh.push({ key, claimant, what: target.what });
+            } else if (identityOf(held.claimant) !== mine) conflicts.push({ target, other: held });
+        }
+        // Written before the others are read: of two processes claiming at once, the later reader sees it.
+        shared?.publish(fresh);
+        if (shared) {
+            for (const target of targets) {
+                const other = shared.other(keyOf(target.key), claimant);
+                if (!other) continue;
+                conflicts.push({ target, other });
+                // Refused: it stays the other's here too (its own file cannot take the line back).
+                if (identityOf(this.local.get(keyOf(target.key))?.claimant ?? other.claimant) === mine)
+                    this.local.delete(keyOf(target.key));
+            }
+        }
+        const failures: pulumi.dynamic.CheckFailure[] = [];
+        const named = new Set<string>();
+        for (const { target, other } of conflicts) {
+            // One message per other resource: a second Mailbox of a folder also claims its subscription.
+            const otherId = identityOf(other.claimant);
+            if (named.has(otherId)) continue;
+            named.add(otherId);
+            failures.push({
+                property: target.property,
+                reason:
+                    `the ${describe(claimant, other.claimant)} declares ${target.what}, which the ` +
+                    `${describe(other.claimant, claimant)} of this program declares too; one resource only may ` +
+                    `manage it, or the server keeps one of the two and every run undoes the other: remove one of them` +
+                    (target.hint && other.claimant.kind !== claimant.kind ? ` (${target.hint})` : ""),
+            });
+        }
+        return failures;
+    }
+
+    /**
+     * The resource of this run, other than `claimant` (when known), that declares the target `key`;
+     * undefined when none does. A resource being deleted uses it to leave alone what another declares.
+     */
+    declaredElsewhere(key: readonly string[], claimant?: Claimant): Claimant | undefined {
+        const k = keyOf(key);
+        const held = this.local.get(k);
+        if (held && (claimant === undefined || identityOf(held.claimant) !== identityOf(claimant)))
+            return held.claimant;
+        return this.sharedClaims()?.other(k, claimant)?.claimant;
+    }
+
+    forget(): void {
+        this.local.clear();
+        this.shared = null;
+    }
+}
+
+/** `Mailbox "x"`, with the face named when the other resource has the same kind and name on the other. */
+function describe(claimant: Claimant, other: Claimant): string {
+    const sameName = claimant.kind === other.kind && claimant.name === other.name;
+    const face = sameName
+        ? (claimant.face ?? "dynamic") === "dynamic"
+            ? " (dynamic resource)"
+            : " (dovecot package)"
+        : "";
+    return `${claimant.kind} ${quoted(claimant.name ?? "")}${face}`;
+}
+
+const claims = new Claims();
+
 /**
  * Claims `targets` for `claimant`; returns a check() failure for each target another resource of the
- * program claimed first (naming both). A resource may claim its own targets again (a second check).
+ * program (in this process or another of the same engine run) claimed first, naming both.
  */
 export function claim(claimant: Claimant, targets: readonly Claim[]): pulumi.dynamic.CheckFailure[] {
-    if (claimant.name === undefined) return [];
-    const failures: pulumi.dynamic.CheckFailure[] = [];
-    const named = new Set<Claimant>();
-    for (const target of targets) {
-        const key = target.key.join("\u0000");
-        const other = claims.get(key);
-        if (other === undefined) {
-            claims.set(key, claimant);
-            continue;
-        }
-        if (other.kind === claimant.kind && other.name === claimant.name) continue;
-        // One message per other resource: a second Mailbox of a folder also claims its subscription.
-        if (named.has(other)) continue;
-        named.add(other);
-        failures.push({
-            property: target.property,
-            reason:
-                `the ${claimant.kind} ${quoted(claimant.name)} declares ${target.what}, which the ${other.kind} ` +
-                `${quoted(other.name ?? "")} of this program declares too; one resource only may manage it, or ` +
-                `the server keeps one of the two and every run undoes the other: remove one of them` +
-                (target.hint && other.kind !== claimant.kind ? ` (${target.hint})` : ""),
-        });
-    }
-    return failures;
+    return claims.claim(claimant, targets);
+}
+
+/** The other resource of this engine run that declares `target`, if any (see Claims.declaredElsewhere). */
+export function declaredElsewhere(target: Claim, claimant?: Claimant): Claimant | undefined {
+    return claims.declaredElsewhere(target.key, claimant);
+}
+
+/** How a message names a resource: `the Mailbox "box"`. */
+export function nameOfClaimant(claimant: Claimant): string {
+    return `the ${claimant.kind} ${quoted(claimant.name ?? "")}`;
 }
 
 /** Forgets every claim (for tests that run several programs in one process). */
 export function forgetClaims(): void {
-    claims.clear();
+    claims.forget();
 }

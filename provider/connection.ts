@@ -9,6 +9,7 @@ import {
     SETTING_SOURCES,
     SettingsError,
     SettingsSource,
+    apiUrl,
     resolveServer,
     resolveSettings,
     serverEntries,
@@ -25,6 +26,14 @@ export class Connections {
     private named(): Map<string, Record<string, unknown>> {
         this.entries ??= serverEntries(this.source);
         return this.entries;
+    }
+
+    /**
+     * Checks the named servers' settings, every one of them: a malformed `dovecot:servers` stops the run
+     * even when no resource names a server. Throws the SettingsError naming what to fix.
+     */
+    checkNamed(): void {
+        for (const [name, entry] of this.named()) resolveServer(name, entry);
     }
 
     /** True when the configuration (or the environment) gives the default server an endpoint. */
@@ -106,6 +115,38 @@ export class Connections {
     }
 
     /**
+     * What `server` is, for telling servers apart whatever a program names them: its endpoint as
+     * normalized (the API URL, host in lower case, default port left out), or `server:<name>` when no
+     * usable endpoint is configured. Never a credential: a URL holding one has it removed.
+     */
+    identity(server?: string): string {
+        const name = server ?? DEFAULT_SERVER;
+        let endpoint: unknown;
+        if (name === DEFAULT_SERVER) {
+            const { config, env } = SETTING_SOURCES.endpoint;
+            const value = this.source?.get(config);
+            endpoint = value !== undefined && value !== "" ? value : process.env[env];
+        } else {
+            try {
+                endpoint = this.named().get(name)?.endpoint;
+            } catch {
+                endpoint = undefined;
+            }
+        }
+        if (typeof endpoint === "string" && endpoint.trim() !== "") {
+            try {
+                const url = new URL(apiUrl(endpoint.trim()));
+                url.username = "";
+                url.password = "";
+                return url.href;
+            } catch {
+                // not a URL: the name stands for it
+            }
+        }
+        return `server:${name}`;
+    }
+
+    /**
      * The mailbox hierarchy separator of `server`, which check() needs without requiring the rest of
      * its settings: "/" unless one is set.
      */
@@ -156,6 +197,11 @@ export function clientFor(server?: string): DoveadmClient {
 /** The default server's client. */
 export function currentClient(): DoveadmClient {
     return current.clientFor(undefined);
+}
+
+/** What `server` is: its normalized endpoint (see Connections.identity). */
+export function serverIdentity(server?: string): string {
+    return current.identity(server);
 }
 
 /** The mailbox hierarchy separator of `server`. */

@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { appendFileSync } from "node:fs";
 import { DoveadmError } from "./client/errors";
-import { configureConnection } from "./connection";
+import { configureConnection, currentConnections } from "./connection";
 import { PartialFailureError } from "./handlers/partial";
 import { onServer, serverOfCall } from "./handlers/server";
 import { SettingsError } from "./settings";
@@ -68,12 +68,27 @@ function withoutStack(error: unknown): never {
     throw error;
 }
 
+/**
+ * Why configure() failed, if it did. Pulumi's provider host configures a provider object once and
+ * caches it even when configure() throws, so the failure is repeated by every later call: a malformed
+ * setting stops the whole run, not only the first resource.
+ */
+let configureFailure: unknown;
+
 async function run(kind: ResourceKind, method: string, args: unknown[]): Promise<unknown> {
     if (method === "configure") {
         const request = args[0] as pulumi.dynamic.ConfigureRequest | undefined;
+        configureFailure = undefined;
         configureConnection(request?.config);
+        try {
+            currentConnections().checkNamed();
+        } catch (error) {
+            configureFailure = error;
+            throw error;
+        }
         return undefined;
     }
+    if (configureFailure !== undefined) throw configureFailure;
     const handler = handlers[kind] as unknown as Record<
         string,
         ((...a: unknown[]) => Promise<unknown>) | undefined

@@ -267,13 +267,18 @@ function serverNameProblem(name: string): string | undefined {
 export function serverEntries(
     config?: SettingsSource,
     env: NodeJS.ProcessEnv = process.env,
+    labels?: { where: string; example: string },
 ): Map<string, Record<string, unknown>> {
     const fromConfig = config?.get(SERVERS_SOURCE.config);
     const text = fromConfig !== undefined && fromConfig !== "" ? fromConfig : env[SERVERS_SOURCE.env];
-    const where = fromConfig !== undefined && fromConfig !== "" ? SERVERS_SOURCE.config : SERVERS_SOURCE.env;
+    const where =
+        labels?.where ??
+        (fromConfig !== undefined && fromConfig !== "" ? SERVERS_SOURCE.config : SERVERS_SOURCE.env);
     const servers = new Map<string, Record<string, unknown>>();
     if (text === undefined || text === "") return servers;
-    const example = `For example: pulumi config set --path '${SERVERS_SOURCE.config}.backend1.endpoint' http://10.0.0.11:8080`;
+    const example =
+        labels?.example ??
+        `For example: pulumi config set --path '${SERVERS_SOURCE.config}.backend1.endpoint' http://10.0.0.11:8080`;
     let value: unknown;
     try {
         value = JSON.parse(text);
@@ -323,7 +328,15 @@ export function serverEntries(
 
 /** The validated settings of the named server `name`, whose raw settings are `entry`. */
 export function resolveServer(name: string, entry: Record<string, unknown>): ConnectionSettings {
-    const label = (setting: SettingName) => `${SERVERS_SOURCE.config}.${name}.${setting}`;
+    return resolveServerWith(name, entry, CONFIG_LABELS);
+}
+
+function resolveServerWith(
+    name: string,
+    entry: Record<string, unknown>,
+    labels: SettingLabels,
+): ConnectionSettings {
+    const label = (setting: SettingName) => labels.server(name, setting);
     const raw: Record<string, unknown> = {};
     for (const setting of Object.keys(SETTING_SOURCES)) {
         const value = entry[setting];
@@ -341,11 +354,103 @@ export function resolveServer(name: string, entry: Record<string, unknown>): Con
             missing.push(`${label("apiKey")} or ${label("password")}`);
         throw new SettingsError(
             `pulumi-dovecot server ${JSON.stringify(name)} is not configured: set ${missing.join(", and ")}. ` +
-                `For example: pulumi config set --path '${label("endpoint")}' http://10.0.0.11:8080 && pulumi config set --secret --path '${label("apiKey")}' <key>`,
+                (labels === CONFIG_LABELS
+                    ? `For example: pulumi config set --path '${label("endpoint")}' http://10.0.0.11:8080 && pulumi config set --secret --path '${label("apiKey")}' <key>`
+                    : labels.fix),
             missing,
         );
     }
-    return validate(raw, label, "Correct them with pulumi config set --path (use --secret for credentials).");
+    return validate(
+        raw,
+        label,
+        labels === CONFIG_LABELS
+            ? "Correct them with pulumi config set --path (use --secret for credentials)."
+            : labels.fix,
+    );
+}
+
+// ---- The settings of one provider instance, checked as a whole (the plugin's CheckConfig). ----
+
+/** How the messages about one provider's settings name them. */
+export interface SettingLabels {
+    /** A top-level setting: `dovecot:endpoint (or DOVEADM_ENDPOINT)`, or an explicit provider's `endpoint`. */
+    setting(name: SettingName): string;
+    /** A setting of a named server: `dovecot:servers.b1.endpoint`, or `servers.b1.endpoint`. */
+    server(server: string, name: SettingName): string;
+    /** How to correct them. */
+    fix: string;
+}
+
+/** The labels of the stack configuration's settings (the default provider, the dynamic resources). */
+export const CONFIG_LABELS: SettingLabels = {
+    setting: describe,
+    server: (server, name) => `${SERVERS_SOURCE.config}.${server}.${name}`,
+    fix: "Correct them with pulumi config set (use --secret for credentials, --path for dovecot:servers).",
+};
+
+/** The labels of an explicit provider's properties. */
+export function providerLabels(provider: string): SettingLabels {
+    return {
+        setting: (name) => `the property \`${name}\` of the provider ${JSON.stringify(provider)}`,
+        server: (server, name) =>
+            `the property \`servers.${server}.${name}\` of the provider ${JSON.stringify(provider)}`,
+        fix: `Correct them where the program declares the provider ${JSON.stringify(provider)}.`,
+    };
+}
+
+/**
+ * What is wrong with the settings of one provider instance (its properties, or the stack
+ * configuration for the default provider), as messages naming each setting and never its value;
+ * empty when nothing is. A setting absent here may still come from the environment, and a server
+ * without an endpoint is not an error until a resource uses it; but an explicit provider's property
+ * given empty is one, and every named server must be complete and valid.
+ */
+export function providerSettingsProblems(
+    values: Record<string, unknown>,
+    labels: SettingLabels,
+    explicit: boolean,
+): string[] {
+    const problems: string[] = [];
+    const raw: Record<string, unknown> = {};
+    for (const name of Object.keys(SETTING_SOURCES) as SettingName[]) {
+        const value = values[name];
+        if (value === "" && explicit && (name === "endpoint" || name === "apiKey" || name === "password"))
+            problems.push(`${labels.setting(name)} is empty: give it a value, or leave it out`);
+        raw[name] =
+            value === "" || value === null
+                ? undefined
+                : typeof value === "number" || typeof value === "boolean"
+                  ? String(value)
+                  : value;
+    }
+    if (problems.length === 0 && raw.endpoint !== undefined) {
+        try {
+            validate(raw, labels.setting, labels.fix);
+        } catch (error) {
+            if (!(error instanceof SettingsError)) throw error;
+            // A credential may come from the environment (DOVEADM_API_KEY): missing is not wrong here.
+            const credentialOnly = error.settings.every(
+                (s) => s.includes("apiKey") && s.includes("password"),
+            );
+            if (!credentialOnly || explicit) problems.push(error.message);
+        }
+    }
+    const servers = values.servers;
+    if (servers !== undefined && servers !== null && servers !== "") {
+        const text = typeof servers === "string" ? servers : JSON.stringify(servers);
+        try {
+            const entries = serverEntries(
+                { get: (key) => (key === SERVERS_SOURCE.config ? text : undefined) },
+                {},
+                explicit ? { where: "servers", example: labels.fix } : undefined,
+            );
+            for (const [name, entry] of entries) resolveServerWith(name, entry, labels);
+        } catch (error) {
+            if (!(error instanceof SettingsError)) throw error;
+            problems.push(error.message);
+        }
+    }
+    return problems;
 }
 
 /** The Authorization header value for the settings: the API key when set, else the doveadm password. */

@@ -376,7 +376,15 @@ const counters = {
     vsize: integer("The virtual size of the messages, in bytes."),
 };
 
+/** Where a resource's objects are (see handlers/server.ts), described once for every kind. */
+const endpointOutput = sometimes(
+    string(
+        "The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.",
+    ),
+);
+
 const mailboxOutputs: Outputs<Omit<MailboxOutputs, "creator">> = {
+    endpoint: endpointOutput,
     user: "input",
     name: "input",
     subscribed: "input",
@@ -397,6 +405,7 @@ const mailboxOutputs: Outputs<Omit<MailboxOutputs, "creator">> = {
 };
 
 const folderSetOutputs: Outputs<Omit<FolderSetOutputs, "creator">> = {
+    endpoint: endpointOutput,
     user: "input",
     folders: "input",
     forceDestroy: "input",
@@ -411,7 +420,12 @@ const folderSetOutputs: Outputs<Omit<FolderSetOutputs, "creator">> = {
     ),
 };
 
-const subscriptionOutputs: Outputs<SubscriptionProps> = { user: "input", mailbox: "input", server: "input" };
+const subscriptionOutputs: Outputs<SubscriptionProps> = {
+    user: "input",
+    mailbox: "input",
+    server: "input",
+    endpoint: endpointOutput,
+};
 
 const reloadOutputs: Outputs<ReloadProps> = {
     triggers: "input",
@@ -428,6 +442,7 @@ const reloadOutputs: Outputs<ReloadProps> = {
 
 // `pending` is a marker for the next run (see SieveProps), not for programs, as `creator` is.
 const sieveOutputs: Outputs<Omit<SieveProps, "pending">> = {
+    endpoint: endpointOutput,
     user: "input",
     name: "input",
     script: "input",
@@ -442,6 +457,7 @@ const sieveOutputs: Outputs<Omit<SieveProps, "pending">> = {
 };
 
 const aclOutputs: Outputs<AclProps> = {
+    endpoint: endpointOutput,
     user: "input",
     mailbox: "input",
     identifier: "input",
@@ -451,6 +467,7 @@ const aclOutputs: Outputs<AclProps> = {
 };
 
 const metadataOutputs: Outputs<MetadataProps> = {
+    endpoint: endpointOutput,
     user: "input",
     mailbox: "input",
     key: "input",

@@ -3,14 +3,25 @@
 // (mailbox and identifier), so refresh sees rights changed or removed out of band.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmConflictError, DoveadmNotFoundError } from "../client/errors";
+import { DoveadmConflictError, DoveadmError, DoveadmNotFoundError } from "../client/errors";
 import { aclIdentifierProblem, aclRightsProblem, normalizeRights } from "../client/plugins";
 import { checkInputs } from "../check";
-import { claim, known, targetOf } from "../claims";
+import { Claim, claim, known, targetOf } from "../claims";
 import { UserCommands } from "../client/client";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
-import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
+import {
+    endpointSchema,
+    inputsOfRecord,
+    leaveAlone,
+    mailboxItemError,
+    moveOf,
+    recordOf,
+    serverFailures,
+    serverInput,
+    serverOf,
+    warnMoved,
+} from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a MailboxAcl. */
@@ -34,11 +45,21 @@ export function aclInputShape(separator: string) {
     };
 }
 
-/** A MailboxAcl's inputs and outputs. */
-export type AclProps = z.output<z.ZodObject<ReturnType<typeof aclInputShape>>>;
+/** A MailboxAcl's inputs and outputs (`endpoint`, where the entry is, an output only). */
+export type AclProps = z.output<z.ZodObject<ReturnType<typeof aclInputShape>>> & { endpoint?: string };
 
 function recorded(method: string, id: string | undefined, props: unknown): AclProps {
-    return fromState("MailboxAcl", method, id, props, z.object(aclInputShape(separatorOf(serverOf(props)))));
+    const shape = { ...aclInputShape(separatorOf(serverOf(props))), endpoint: endpointSchema };
+    return fromState("MailboxAcl", method, id, props, z.object(shape));
+}
+
+/** The entry a MailboxAcl declares, as a claim (see claims.ts). */
+function entryClaim(server: string | undefined, user: string, mailbox: string, identifier: string): Claim {
+    return {
+        what: `the ACL entry of ${JSON.stringify(identifier)} on the folder ${JSON.stringify(mailbox)} of user ${JSON.stringify(user)}`,
+        key: targetOf("acl", server, user, mailbox, identifier),
+        property: "identifier",
+    };
 }
 
 /** Translates a failure into the error a user can act on. */
@@ -55,34 +76,40 @@ async function entryOf(commands: UserCommands, props: AclProps) {
 /** The MailboxAcl provider's methods. */
 export const aclHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(aclInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+        return checkInputs(aclInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, mailbox, identifier, server } = inputs;
             if (failures.length > 0 || !known(user, mailbox, identifier, server)) return failures;
             const [u, m, id] = [user, mailbox, identifier] as string[];
-            return claim({ kind: "MailboxAcl", name }, [
-                {
-                    what: `the ACL entry of ${JSON.stringify(id)} on the folder ${JSON.stringify(m)} of user ${JSON.stringify(u)}`,
-                    key: targetOf(
-                        "acl",
-                        server as string | undefined,
-                        u as string,
-                        m as string,
-                        id as string,
-                    ),
-                    property: "identifier",
-                },
+            return claim({ kind: "MailboxAcl", ...declarer }, [
+                entryClaim(server as string | undefined, u as string, m as string, id as string),
             ]);
         });
     },
 
     async diff(id, oldProps, news: AclProps) {
         const olds = recorded("diff", id, oldProps);
-        const replaces = (["user", "mailbox", "identifier", "server"] as const).filter(
+        const replaces: string[] = (["user", "mailbox", "identifier", "server"] as const).filter(
             (k) => olds[k] !== news[k],
         );
+        const move = moveOf(olds.endpoint, news.server);
+        if (replaces.length === 0 && move) {
+            // The same entry at the new endpoint: the same server under a new name.
+            const there = await clientFor(news.server)
+                .inUserTurn(news.user, "MailboxAcl diff", (c) => entryOf(c, olds))
+                .catch((error: unknown) => {
+                    if (error instanceof DoveadmError && !error.fatal) return undefined;
+                    throw error;
+                });
+            if (there?.rights.join(" ") !== olds.rights.join(" ")) {
+                replaces.push("endpoint");
+                const what = entryClaim(olds.server, olds.user, olds.mailbox, olds.identifier).what;
+                await warnMoved("MailboxAcl", what, news.server, move);
+            }
+        }
         const changes =
             replaces.length > 0 ||
+            move !== undefined ||
             olds.rights.join(" ") !== (news.rights ?? []).join(" ") ||
             olds.adopt !== news.adopt;
         // The old entry goes first: on the same account (another spelling, a proxy) the new one would
@@ -114,7 +141,7 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw aclError(error);
         }
-        return { id: `${inputs.user}/${inputs.mailbox}/${inputs.identifier}`, outs: withNamedServer(inputs) };
+        return { id: `${inputs.user}/${inputs.mailbox}/${inputs.identifier}`, outs: recordOf(inputs) };
     },
 
     async read(id, props) {
@@ -126,12 +153,16 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
             );
         } catch (error) {
             // The mailbox is gone, and its ACL with it.
-            if (error instanceof DoveadmNotFoundError) return {};
-            throw aclError(error);
+            if (error instanceof DoveadmNotFoundError) entry = undefined;
+            else throw aclError(error);
         }
-        if (!entry) return {};
-        const outs = withNamedServer({ ...olds, rights: entry.rights });
-        return { id, props: outs, inputs: outs };
+        if (!entry) {
+            // Recorded where its server no longer points: not known to be gone (the next `up` says so).
+            if (moveOf(olds.endpoint, olds.server)) return { id, props: olds, inputs: inputsOfRecord(olds) };
+            return {};
+        }
+        const outs = recordOf({ ...olds, rights: entry.rights });
+        return { id, props: outs, inputs: inputsOfRecord(outs) };
     },
 
     async update(id, oldProps, news: AclProps) {
@@ -142,11 +173,13 @@ export const aclHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw aclError(error);
         }
-        return { outs: withNamedServer(news) };
+        return { outs: recordOf(news) };
     },
 
     async delete(id, props) {
         const olds = recorded("delete", id, props);
+        const target = entryClaim(olds.server, olds.user, olds.mailbox, olds.identifier);
+        if (await leaveAlone("MailboxAcl", target, olds.server, olds.endpoint)) return;
         try {
             await clientFor(olds.server).aclDelete(olds.user, olds.mailbox, olds.identifier);
         } catch (error) {

@@ -19,14 +19,24 @@ import {
 } from "../client/errors";
 import { isExists } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
-import { claim, folderClaim, known, subscriptionClaim } from "../claims";
+import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
-import { ownedBy, ownedGuid } from "../ownership";
+import { CREATOR_PATTERN, ownedBy, ownedByOtherOfStack, ownedGuid } from "../ownership";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { sameFolderOn, serverFailures, serverInput, serverOf } from "./server";
+import {
+    endpointOf,
+    endpointSchema,
+    leaveAlone,
+    moveOf,
+    sameFolderOn,
+    serverFailures,
+    serverInput,
+    serverOf,
+    warnMoved,
+} from "./server";
 import { counterSchema, fromState, guidSchema } from "./state";
 
 /** The inputs of a FolderSet. */
@@ -36,11 +46,14 @@ export function folderSetInputShape(separator: string) {
         user: z.string({ error: "must be a string" }).pipe(userSchema),
         folders: z
             .array(
-                z.object({
-                    name,
-                    subscribed: z.boolean({ error: "must be true or false" }).default(true),
-                    renamedFrom: name.optional(),
-                }),
+                z.object(
+                    {
+                        name,
+                        subscribed: z.boolean({ error: "must be true or false" }).default(true),
+                        renamedFrom: name.optional(),
+                    },
+                    { error: "must be a folder: { name, subscribed?, renamedFrom? }" },
+                ),
                 { error: "must be a list of { name, subscribed?, renamedFrom? }" },
             )
             .superRefine((folders, ctx) => {
@@ -61,7 +74,7 @@ export function folderSetInputShape(separator: string) {
         /** Set by the FolderSet constructor: what the GUIDs of the folders it makes are derived from. */
         creator: z
             .string({ error: "must be a string" })
-            .regex(/^[0-9a-f]{32}$/, "must be 32 hexadecimal digits (the FolderSet constructor sets it)")
+            .regex(CREATOR_PATTERN, "must be 32 or 44 hexadecimal digits (the FolderSet constructor sets it)")
             .optional(),
     };
 }
@@ -97,6 +110,8 @@ export interface ManagedFolder {
 
 /** A FolderSet's outputs. */
 export interface FolderSetOutputs extends FolderSetInputs {
+    /** The endpoint the folders are on (see server.ts); absent in records of 0.2. */
+    endpoint?: string;
     mailboxes: ManagedFolder[];
     /**
      * Names this set asked the server to create without learning whether it did (the server went
@@ -110,6 +125,7 @@ function recordedShape(separator: string) {
     const name = mailboxNameSchema(separator);
     return z.object({
         ...folderSetInputShape(separator),
+        endpoint: endpointSchema,
         mailboxes: z
             .array(
                 z.object({
@@ -230,6 +246,11 @@ interface Plan {
     takeOver: Array<{ spec: FolderSpec; guid: string }>;
     /** Managed folders no longer declared, by GUID. */
     remove: string[];
+    /**
+     * Managed folders no longer declared here that another resource of the program declares, by GUID:
+     * forgotten, not deleted (deleting them would undo the other).
+     */
+    release: string[];
     /** Which managed folder each declared name ends up as. */
     claimed: Map<string, string>;
 }
@@ -240,7 +261,14 @@ function depth(name: string, separator: string): number {
 
 /** Plans an apply against `snapshot`; refuses (changing nothing) what it must not do. */
 function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, separator: string): Plan {
-    const result: Plan = { rename: [], create: [], takeOver: [], remove: [], claimed: new Map() };
+    const result: Plan = {
+        rename: [],
+        create: [],
+        takeOver: [],
+        remove: [],
+        release: [],
+        claimed: new Map(),
+    };
     const managed = [...ledger.folders.values()];
     const unclaimed = new Set(managed);
     const claim = (folder: ManagedFolder | undefined, spec: FolderSpec) => {
@@ -302,11 +330,16 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
         const existing = index.byName.get(spec.name);
         if (existing) {
             // Besides an adopted one: a folder this set made in a run whose state was lost (its GUID
-            // carries the set's tag).
+            // carries the set's tag); never one another resource of the stack made.
             const own = inputs.creator !== undefined && ownedBy(inputs.creator, inputs.user, existing.guid);
-            if (inputs.adopt || isInbox(spec.name) || own) {
+            const ofStack = !own && ownedByOtherOfStack(inputs.creator, inputs.user, existing.guid);
+            if (own || isInbox(spec.name) || (inputs.adopt && !ofStack)) {
                 result.takeOver.push({ spec, guid: existing.guid });
                 result.claimed.set(spec.name, existing.guid);
+            } else if (ofStack) {
+                problems.push(
+                    `${JSON.stringify(spec.name)} already exists, made by another resource of this stack (its GUID says so), which may still declare it: adopt never takes it over; declare the folder in one resource only`,
+                );
             } else {
                 problems.push(
                     `${JSON.stringify(spec.name)} already exists and this set did not create it (set adopt: true to take it over with its messages)`,
@@ -315,9 +348,20 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
         } else result.create.push(spec);
     }
     for (const left of unclaimed) {
+        // Declared by another resource of the program now: forgotten here, left as it is.
+        if (declaredElsewhere(folderClaim(inputs.server, inputs.user, left.name, "folders"))) {
+            result.release.push(left.guid);
+            continue;
+        }
         if (left.messages > 0 && !inputs.forceDestroy && !isInbox(left.name)) {
+            const count = `${left.messages} message${left.messages === 1 ? "" : "s"}`;
+            const own = inputs.creator !== undefined && ownedBy(inputs.creator, inputs.user, left.guid);
+            // forceDestroy is advised only for a folder this set made: one it took over may be someone
+            // else's still.
             problems.push(
-                `${JSON.stringify(left.name)} holds ${left.messages} message${left.messages === 1 ? "" : "s"} (move them, or set forceDestroy: true to delete it with them)`,
+                own || (!inputs.adopt && inputs.creator === undefined)
+                    ? `${JSON.stringify(left.name)} holds ${count} (move them, or set forceDestroy: true to delete it with them)`
+                    : `${JSON.stringify(left.name)} holds ${count} and this set took it over rather than made it, so another stack, program or person may still use it (move the messages elsewhere first, or keep the folder in the list)`,
             );
         }
         result.remove.push(left.guid);
@@ -343,8 +387,8 @@ async function each<T>(items: readonly T[], work: (item: T) => Promise<void>): P
 /** Which folder under the name of a create whose outcome was unknown the set takes: its own, or an empty one. */
 function takeable(inputs: FolderSetInputs): (folder: MailboxStatus) => boolean {
     return (folder) =>
-        folder.messages === 0 ||
-        (inputs.creator !== undefined && ownedBy(inputs.creator, inputs.user, folder.guid));
+        (inputs.creator !== undefined && ownedBy(inputs.creator, inputs.user, folder.guid)) ||
+        (folder.messages === 0 && !ownedByOtherOfStack(inputs.creator, inputs.user, folder.guid));
 }
 
 /** Applies `inputs` to the folders in `ledger`, updating it after every step that succeeds. */
@@ -359,6 +403,7 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
     const subscribedBefore = (name: string) => beforeIndex.subscribed.has(name);
 
     for (const { spec, guid } of steps.takeOver) ledger.take(spec.name, guid, before);
+    for (const guid of steps.release) ledger.folders.delete(guid);
     for (const { guid, to } of steps.rename) {
         const folder = ledger.folders.get(guid) as ManagedFolder;
         const from = folder.name;
@@ -459,7 +504,7 @@ async function applyRecorded(
     const ledger = Ledger.from(previous);
     try {
         await apply(client, inputs, ledger);
-        return { ...inputs, mailboxes: ledger.list(inputs.folders) };
+        return { ...inputs, endpoint: endpointOf(inputs.server), mailboxes: ledger.list(inputs.folders) };
     } catch (error) {
         if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
         if (error instanceof DoveadmConflictError && error.code === "DOVEADM_FOLDERSET_REFUSED") throw error;
@@ -467,6 +512,7 @@ async function applyRecorded(
         if (after) ledger.reconcile(after, takeable(inputs));
         const record: FolderSetOutputs = {
             ...inputs,
+            endpoint: endpointOf(inputs.server),
             mailboxes: ledger.list(inputs.folders),
             ...(ledger.unconfirmed.size > 0 ? { unconfirmed: [...ledger.unconfirmed] } : {}),
         };
@@ -474,10 +520,21 @@ async function applyRecorded(
     }
 }
 
+/** The inputs a record stands for (what refresh tells the engine the program would need to declare). */
+function inputsOfRecord(props: FolderSetOutputs): Record<string, unknown> {
+    return {
+        user: props.user,
+        folders: props.folders,
+        forceDestroy: props.forceDestroy,
+        adopt: props.adopt,
+        ...(props.server === undefined ? {} : { server: props.server }),
+    };
+}
+
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+        return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, server, folders } = inputs;
             if (failures.length > 0 || !known(user, server) || !Array.isArray(folders)) return failures;
@@ -491,7 +548,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
                     ] as const;
                     return [folderClaim(...where, "folders"), subscriptionClaim(...where, "folders")];
                 });
-            return claim({ kind: "FolderSet", name }, targets);
+            return claim({ kind: "FolderSet", ...declarer }, targets);
         });
     },
 
@@ -499,8 +556,10 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         const olds = recorded("diff", id, oldProps);
         if (news.folders === (UNKNOWN as unknown)) return { changes: true, replaces: [] };
         let replaces: string[] = [];
-        if (olds.server !== news.server) {
-            // The same folders (by GUID) seen through another server (a proxy, say): nothing moves.
+        const move = moveOf(olds.endpoint, news.server);
+        if (olds.server !== news.server || move) {
+            // The same folders (by GUID) seen through another server (a proxy, or the same server under
+            // a new name): nothing moves.
             const same =
                 olds.user === news.user &&
                 (await sameFolderOn(
@@ -508,7 +567,18 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
                     news.user,
                     olds.mailboxes.map((m) => m.guid),
                 ));
-            if (!same) replaces = ["server"];
+            if (!same) {
+                replaces = [olds.server !== news.server ? "server" : "endpoint"];
+                if (move) {
+                    const names = olds.mailboxes.map((m) => JSON.stringify(m.name)).join(", ");
+                    await warnMoved(
+                        "FolderSet",
+                        `the folders ${names} of user ${JSON.stringify(olds.user)}`,
+                        news.server,
+                        move,
+                    );
+                }
+            }
         } else if (olds.user !== news.user) {
             const same =
                 (news.user as unknown) !== UNKNOWN &&
@@ -524,6 +594,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             .sort((a, b) => a.name.localeCompare(b.name));
         const changes =
             replaces.length > 0 ||
+            move !== undefined ||
             olds.server !== news.server ||
             olds.user !== news.user ||
             (olds.unconfirmed ?? []).length > 0 ||
@@ -550,6 +621,11 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         }
         const mailboxes: ManagedFolder[] = [];
         const index = indexOf(snapshot);
+        // Recorded at an endpoint its server no longer points at: what is missing here is not known to
+        // be gone, so the record stays as it is until `up` (which says so).
+        const move = moveOf(olds.endpoint, olds.server);
+        if (move && olds.mailboxes.some((folder) => !index.byGuid.has(folder.guid)))
+            return { id, props: olds, inputs: inputsOfRecord(olds) };
         for (const folder of olds.mailboxes) {
             const status = index.byGuid.get(folder.guid);
             if (!status) continue; // gone: the next `up` creates it again
@@ -562,17 +638,8 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
             });
         }
         const folders = mailboxes.map((m) => ({ name: m.name, subscribed: m.subscribed }));
-        return {
-            id,
-            props: { ...olds, folders, mailboxes },
-            inputs: {
-                user: olds.user,
-                folders,
-                forceDestroy: olds.forceDestroy,
-                adopt: olds.adopt,
-                ...(olds.server === undefined ? {} : { server: olds.server }),
-            },
-        };
+        const refreshed = { ...olds, endpoint: endpointOf(olds.server), folders, mailboxes };
+        return { id, props: refreshed, inputs: inputsOfRecord(refreshed) };
     },
 
     async update(id, oldProps, news: FolderSetInputs) {
@@ -582,6 +649,12 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(id, props) {
         const olds = recorded("delete", id, props);
+        const move = moveOf(olds.endpoint, olds.server);
+        if (move) {
+            const what = `the folders of user ${JSON.stringify(olds.user)} (${olds.mailboxes.map((m) => JSON.stringify(m.name)).join(", ")})`;
+            await leaveAlone("FolderSet", { what, key: [], property: "folders" }, olds.server, olds.endpoint);
+            return;
+        }
         const ledger = Ledger.from(olds);
         try {
             await apply(clientFor(olds.server), { ...olds, folders: [] }, ledger);

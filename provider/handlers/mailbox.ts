@@ -18,14 +18,24 @@ import {
 } from "../client/errors";
 import { isExists, mailboxNotEmpty } from "../client/scheduler";
 import { UNKNOWN, checkInputs } from "../check";
-import { claim, folderClaim, known, subscriptionClaim } from "../claims";
+import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { isInbox, isWithin, mailboxNameSchema, renameProblem, userSchema } from "../names";
-import { ownedBy, ownedGuid } from "../ownership";
+import { CREATOR_PATTERN, ownedBy, ownedByOtherOfStack, ownedGuid, sameCreator } from "../ownership";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { sameFolderOn, serverFailures, serverInput, serverOf } from "./server";
+import {
+    endpointOf,
+    endpointSchema,
+    leaveAlone,
+    moveOf,
+    sameFolderOn,
+    serverFailures,
+    serverInput,
+    serverOf,
+    warnMoved,
+} from "./server";
 import { counterSchema, fromState, guidSchema } from "./state";
 
 const flag = (fallback: boolean) => z.boolean({ error: "must be true or false" }).default(fallback);
@@ -43,7 +53,7 @@ export function mailboxInputShape(separator: string) {
         /** Set by the Mailbox constructor: what the GUIDs of the folders it makes are derived from. */
         creator: z
             .string({ error: "must be a string" })
-            .regex(/^[0-9a-f]{32}$/, "must be 32 hexadecimal digits (the Mailbox constructor sets it)")
+            .regex(CREATOR_PATTERN, "must be 32 or 44 hexadecimal digits (the Mailbox constructor sets it)")
             .optional(),
     };
 }
@@ -53,6 +63,8 @@ export type MailboxInputs = z.output<z.ZodObject<ReturnType<typeof mailboxInputS
 
 /** A Mailbox's outputs: its inputs plus what the server reports. */
 export interface MailboxOutputs extends MailboxInputs {
+    /** The endpoint the folder is on (see server.ts); absent in records of 0.2. */
+    endpoint?: string;
     /** The GUID read back from the server; empty while a create's outcome is unknown (pending). */
     guid: string;
     messages: number;
@@ -67,6 +79,7 @@ export interface MailboxOutputs extends MailboxInputs {
 function recordedShape(separator: string) {
     return z.object({
         ...mailboxInputShape(separator),
+        endpoint: endpointSchema,
         guid: z.union([guidSchema, z.literal("")]),
         messages: counterSchema,
         unseen: counterSchema,
@@ -97,6 +110,7 @@ function outputs(inputs: MailboxInputs, status: MailboxStatus): MailboxOutputs {
         forceDestroy: inputs.forceDestroy,
         adopt: inputs.adopt,
         ...(inputs.server === undefined ? {} : { server: inputs.server }),
+        endpoint: endpointOf(inputs.server),
         // No `creator`: a mailbox with a GUID is known by it. Only a pending record keeps it (see
         // pendingOutputs), which is also what keeps the state of a thousand mailboxes small.
         guid: status.guid,
@@ -125,6 +139,7 @@ function inputsOf(props: MailboxOutputs): MailboxInputs {
 function pendingOutputs(inputs: MailboxInputs): MailboxOutputs {
     return {
         ...inputsOf(inputs as MailboxOutputs),
+        endpoint: endpointOf(inputs.server),
         guid: "",
         messages: 0,
         unseen: 0,
@@ -165,16 +180,31 @@ function ownedByOthers(user: string, name: string): DoveadmConflictError {
     return new DoveadmConflictError(
         "DOVEADM_MAILBOX_EXISTS",
         { command: "mailboxCreate", user, mailbox: name },
-        "the mailbox already exists, and this stack did not create it: another stack, program or person manages it (if two stacks declare the same folder, only one of them may)",
+        "the mailbox already exists, and this stack did not create it (its GUID carries the mark of no resource of this stack): another stack, program or person manages it (if two stacks declare the same folder, only one of them may)",
         "Set adopt: true on this Mailbox to take the existing mailbox (and its messages) over, or choose another name, or remove it from one of the programs that declare it.",
         { exitCode: 65 },
     );
 }
 
+/**
+ * The existing mailbox that another resource of this stack made (its GUID says so): that resource may
+ * still declare it, so no other takes it over, not even with adopt.
+ */
+export function madeByAnotherOfStack(kind: string, user: string, name: string): DoveadmConflictError {
+    return new DoveadmConflictError(
+        "DOVEADM_MAILBOX_OF_STACK",
+        { command: "mailboxCreate", user, mailbox: name },
+        "the mailbox already exists, made by another resource of this stack (its GUID says so), which may still declare it; adopt never takes over a folder another resource of the stack made, since the two would then manage one folder and removing either would undo the other",
+        `Declare the folder in one resource only: remove this ${kind} (or this folder from it), or remove the resource that made the folder. To move the folder from one resource of the stack to another, drop it from the first without deleting it (\`pulumi state delete <its URN>\`), then take it into the second with \`pulumi import\` (the dovecot package), which reads it as it is.`,
+        { exitCode: 65 },
+    );
+}
+
 /** Translates a create's failure into the error a user can act on. */
-function createError(error: unknown, user: string, name: string): unknown {
+function createError(error: unknown, user: string, name: string, ofStack = false): unknown {
     const context = { command: "mailboxCreate", user, mailbox: name };
-    if (isExists(error)) return ownedByOthers(user, name);
+    if (isExists(error))
+        return ofStack ? madeByAnotherOfStack("Mailbox", user, name) : ownedByOthers(user, name);
     if (error instanceof DoveadmUsageError && error.exitCode === 64) return invalidName(error, context);
     if (error instanceof DoveadmNoUserError) return unknownUser(error, "Mailbox");
     return error;
@@ -184,7 +214,7 @@ function createError(error: unknown, user: string, name: string): unknown {
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async check(olds, news) {
         const separator = separatorOf(serverOf(news));
-        return checkInputs(mailboxInputShape(separator), news, (inputs, resourceName) => {
+        return checkInputs(mailboxInputShape(separator), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const name = inputs.name;
             const oldName = olds?.name;
@@ -205,7 +235,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
             const { user, server } = inputs;
             if (failures.length > 0 || !known(user, name, server)) return failures;
             const where = [server as string | undefined, user as string, name as string] as const;
-            return claim({ kind: "Mailbox", name: resourceName }, [
+            return claim({ kind: "Mailbox", ...declarer }, [
                 folderClaim(...where, "name"),
                 subscriptionClaim(...where, "subscribed"),
             ]);
@@ -215,14 +245,27 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
     async diff(id, oldProps, news: MailboxInputs) {
         const olds = recorded("diff", id, oldProps);
         let replaces: string[] = [];
-        if (olds.server !== news.server) {
+        const move = moveOf(olds.endpoint, news.server);
+        if (olds.server !== news.server || move) {
             // Another server means another folder, unless that server shows this one (by its GUID):
-            // a backend and the proxy in front of it, say. Then only the recorded name changes.
+            // a backend and the proxy in front of it, or one server under a new name. Then only the
+            // recorded server changes.
             const same =
                 olds.user === news.user &&
                 !pending(olds) &&
                 (await sameFolderOn(news.server, news.user, [olds.guid]));
-            if (!same) replaces = ["server"];
+            if (!same) {
+                replaces = [olds.server !== news.server ? "server" : "endpoint"];
+                if (move) {
+                    const what = `the folder ${JSON.stringify(olds.name)} of user ${JSON.stringify(olds.user)}`;
+                    await warnMoved(
+                        "Mailbox",
+                        `${what} (GUID ${olds.guid || "not known yet"})`,
+                        news.server,
+                        move,
+                    );
+                }
+            }
         } else if (olds.user !== news.user) {
             // A new user means a new mailbox, unless the server resolves both names to one account
             // (say, a case-insensitive user database): then nothing is deleted, the spelling is updated.
@@ -233,6 +276,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         }
         const changed =
             replaces.length > 0 ||
+            move !== undefined ||
             pending(olds) ||
             olds.server !== news.server ||
             olds.user !== news.user ||
@@ -249,17 +293,19 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         const { user, name, creator } = inputs;
         const adopting = inputs.adopt || isInbox(name);
         let result: CreateResult;
+        let ofStack = false;
         try {
             result = await client.createOrTake(user, {
                 name,
                 guid: creator === undefined || isInbox(name) ? undefined : ownedGuid(creator, user),
                 subscribed: inputs.subscribed,
-                // Besides an adopted one, the folder this resource made in a run whose state was lost.
-                take: adopting
-                    ? () => true
-                    : creator === undefined
-                      ? undefined
-                      : (existing) => ownedBy(creator, user, existing.guid),
+                // Besides an adopted one, the folder this resource made in a run whose state was lost;
+                // never one another resource of the stack made.
+                take: (existing) => {
+                    if (creator !== undefined && ownedBy(creator, user, existing.guid)) return true;
+                    ofStack = ownedByOtherOfStack(creator, user, existing.guid);
+                    return adopting && !ofStack;
+                },
             });
         } catch (error) {
             // Sent, but whether it ran is unknown (the server went away): record the resource as
@@ -268,7 +314,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                 const provisional = `pending-${randomBytes(16).toString("hex")}`;
                 throw new PartialFailureError(provisional, pendingOutputs(inputs), error, inputs);
             }
-            throw createError(error, user, name);
+            throw createError(error, user, name, ofStack);
         }
         const { status, subscriptionError } = result;
         const created = outputs(inputs, status);
@@ -300,7 +346,9 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                 snapshot.mailboxes.find((m) => m.guid === guid && m.name === recordedProps.name) ??
                 snapshot.mailboxes.find((m) => m.guid === guid);
             if (!found) {
-                if (pending(recordedProps))
+                // Pending, or recorded at an endpoint its server no longer points at (the next `up`
+                // says so and makes it there): kept as recorded, since it is not known to be gone.
+                if (pending(recordedProps) || moveOf(recordedProps.endpoint, recordedProps.server))
                     return { id, props: recordedProps, inputs: inputsOf(recordedProps) };
                 return {};
             }
@@ -325,6 +373,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
         let current: MailboxOutputs = {
             ...kept,
             ...(server === undefined ? {} : { server }),
+            endpoint: endpointOf(server),
             user,
             forceDestroy: news.forceDestroy,
             adopt: news.adopt,
@@ -381,27 +430,46 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(id, props) {
         const recordedProps = recorded("delete", id, props);
-        const { user, name, creator } = recordedProps;
+        const { user, name, creator, server } = recordedProps;
         if (isInbox(name)) return; // INBOX is never deleted: it is only forgotten.
+        // Another resource of the program declares the folder (deleting it would undo that one), or
+        // the server now points elsewhere: only forgotten.
+        if (
+            await leaveAlone(
+                "Mailbox",
+                folderClaim(server, user, name, "name"),
+                server,
+                recordedProps.endpoint,
+            )
+        )
+            return;
         const guid = identity(id, recordedProps);
         try {
-            await clientFor(recordedProps.server).remove(user, {
+            await clientFor(server).remove(user, {
                 name,
                 guid,
                 // Pending and never finished: a mailbox under the name is the one its create made (by
-                // its GUID's tag, when the create chose one), or one it half made, which is empty.
+                // its GUID's tag, when the create chose one), or one it half made, which is empty (and
+                // not one another resource of the stack made).
                 take:
                     guid === undefined && creator !== undefined
-                        ? (existing) => existing.messages === 0 || ownedBy(creator, user, existing.guid)
+                        ? (existing) =>
+                              ownedBy(creator, user, existing.guid) ||
+                              (existing.messages === 0 && !ownedByOtherOfStack(creator, user, existing.guid))
                         : undefined,
                 requireEmpty: !recordedProps.forceDestroy,
-                unsubscribe: recordedProps.subscribed,
+                unsubscribe:
+                    recordedProps.subscribed &&
+                    declaredElsewhere(subscriptionClaim(server, user, name, "subscribed")) === undefined,
                 refuse: (found, messages) =>
                     mailboxNotEmpty(
                         user,
                         found,
                         messages,
-                        "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
+                        recordedProps.adopt
+                            ? // Taken over, not made: whoever made it may still use it.
+                              "This Mailbox took over a folder that existed before it (adopt), which another stack, program or person may still use: move the messages elsewhere first, or, to keep the folder and its messages, remove only this resource from the stack: `pulumi state delete <its URN>` (see `pulumi stack --show-urns`)."
+                            : "Move the messages elsewhere first, or set forceDestroy: true on this Mailbox (and run `pulumi up`) to delete it with its messages.",
                     ),
             });
         } catch (error) {
@@ -428,13 +496,13 @@ async function finishPending(
 ): Promise<MailboxStatus> {
     const { user } = news;
     const guid = identity(id, olds);
-    const creator = olds.creator ?? news.creator;
+    const creator = sameCreator(olds.creator, news.creator);
     try {
         const result = await client.createOrTake(user, {
             name: olds.name,
             guid: creator === undefined ? undefined : ownedGuid(creator, user),
             take: (existing) =>
-                existing.messages === 0 ||
+                (existing.messages === 0 && !ownedByOtherOfStack(creator, user, existing.guid)) ||
                 (guid !== undefined
                     ? existing.guid === guid
                     : creator === undefined || ownedBy(creator, user, existing.guid)),

@@ -3,13 +3,24 @@
 // empty is one that is not set.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmConflictError, DoveadmNotFoundError } from "../client/errors";
+import { DoveadmConflictError, DoveadmError, DoveadmNotFoundError } from "../client/errors";
 import { metadataKeyProblem } from "../client/plugins";
-import { UNKNOWN, checkInputs } from "../check";
-import { claim, known, targetOf } from "../claims";
+import { UNKNOWN, checkInputs, failureOf } from "../check";
+import { Claim, claim, known, targetOf } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
-import { serverFailures, serverInput, serverOf, withNamedServer, mailboxItemError } from "./server";
+import {
+    endpointSchema,
+    inputsOfRecord,
+    leaveAlone,
+    mailboxItemError,
+    moveOf,
+    recordOf,
+    serverFailures,
+    serverInput,
+    serverOf,
+    warnMoved,
+} from "./server";
 import { oversize, refuseOversize } from "./sizes";
 import { fromState } from "./state";
 import { characterProblem } from "../limits";
@@ -39,12 +50,24 @@ export function metadataInputShape(separator: string) {
     };
 }
 
-/** A MailboxMetadata's inputs and outputs. */
-export type MetadataProps = z.output<z.ZodObject<ReturnType<typeof metadataInputShape>>>;
+/** A MailboxMetadata's inputs and outputs (`endpoint`, where the entry is, an output only). */
+export type MetadataProps = z.output<z.ZodObject<ReturnType<typeof metadataInputShape>>> & {
+    endpoint?: string;
+};
+
+/** The entry a MailboxMetadata declares, as a claim (see claims.ts). */
+function entryClaim(server: string | undefined, user: string, mailbox: string, key: string): Claim {
+    return {
+        what: `the METADATA entry ${JSON.stringify(key)} of ${mailbox === "" ? "user" : `the folder ${JSON.stringify(mailbox)} of user`} ${JSON.stringify(user)}`,
+        key: targetOf("metadata", server, user, mailbox, key),
+        property: "key",
+    };
+}
 
 function recorded(method: string, id: string | undefined, props: unknown): MetadataProps {
     // The key is checked here too, as state is input like any other (a bad key kills the server's process).
-    const shape = z.object(metadataInputShape(separatorOf(serverOf(props)))).superRefine((record, ctx) => {
+    const fields = { ...metadataInputShape(separatorOf(serverOf(props))), endpoint: endpointSchema };
+    const shape = z.object(fields).superRefine((record, ctx) => {
         const problem = metadataKeyProblem(record.key, record.mailbox === "");
         if (problem) ctx.addIssue({ code: "custom", path: ["key"], message: problem });
     });
@@ -74,36 +97,55 @@ function metadataError(error: unknown): unknown {
 /** The MailboxMetadata provider's methods. */
 export const metadataHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        const result = checkInputs(metadataInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
-            const failures = serverFailures(inputs);
-            const { key, mailbox, user, server } = inputs;
-            if (typeof key === "string" && key !== UNKNOWN && mailbox !== UNKNOWN) {
-                const problem = metadataKeyProblem(key, mailbox === "" || mailbox === undefined);
-                if (problem) failures.push({ property: "key", reason: `key ${problem}` });
-            }
-            if (failures.length > 0 || !known(user, mailbox, key, server)) return failures;
-            const [u, m, k] = [user as string, (mailbox as string | undefined) ?? "", key as string];
-            return claim({ kind: "MailboxMetadata", name }, [
-                {
-                    what: `the METADATA entry ${JSON.stringify(k)} of ${m === "" ? "user" : `the folder ${JSON.stringify(m)} of user`} ${JSON.stringify(u)}`,
-                    key: targetOf("metadata", server as string | undefined, u, m, k),
-                    property: "key",
-                },
-            ]);
-        });
+        const result = checkInputs(
+            metadataInputShape(separatorOf(serverOf(news))),
+            news,
+            (inputs, declarer) => {
+                const failures = serverFailures(inputs);
+                const { key, mailbox, user, server } = inputs;
+                if (typeof key === "string" && key !== UNKNOWN && mailbox !== UNKNOWN) {
+                    const problem = metadataKeyProblem(key, mailbox === "" || mailbox === undefined);
+                    if (problem) failures.push({ property: "key", reason: `key ${problem}` });
+                }
+                if (failures.length > 0 || !known(user, mailbox, key, server)) return failures;
+                const [u, m, k] = [user as string, (mailbox as string | undefined) ?? "", key as string];
+                return claim({ kind: "MailboxMetadata", ...declarer }, [
+                    entryClaim(server as string | undefined, u, m, k),
+                ]);
+            },
+        );
         if ((result.failures ?? []).length > 0) return result;
         const inputs = result.inputs as MetadataProps;
         if (!known(inputs.server, inputs.value, inputs.key, inputs.mailbox, inputs.user)) return result;
         const problem = await oversize(inputs.server, "mailboxMetadataSet", setParams(inputs));
-        return problem ? { inputs: news, failures: [{ property: "value", reason: problem }] } : result;
+        return problem ? { inputs: news, failures: [failureOf("value", inputs.value, problem)] } : result;
     },
 
     async diff(id, oldProps, news: MetadataProps) {
         const olds = recorded("diff", id, oldProps);
-        const replaces = (["user", "mailbox", "key", "server"] as const).filter(
+        const replaces: string[] = (["user", "mailbox", "key", "server"] as const).filter(
             (k) => olds[k] !== (news[k] ?? (k === "mailbox" ? "" : undefined)),
         );
-        const changes = replaces.length > 0 || olds.value !== news.value || olds.adopt !== news.adopt;
+        const move = moveOf(olds.endpoint, news.server);
+        if (replaces.length === 0 && move) {
+            // The same entry at the new endpoint: the same server under a new name.
+            const there = await clientFor(news.server)
+                .metadataGet(news.user, olds.mailbox, olds.key)
+                .catch((error: unknown) => {
+                    if (error instanceof DoveadmError && !error.fatal) return "";
+                    throw error;
+                });
+            if (there !== olds.value) {
+                replaces.push("endpoint");
+                const what = entryClaim(olds.server, olds.user, olds.mailbox, olds.key).what;
+                await warnMoved("MailboxMetadata", what, news.server, move);
+            }
+        }
+        const changes =
+            replaces.length > 0 ||
+            move !== undefined ||
+            olds.value !== news.value ||
+            olds.adopt !== news.adopt;
         return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
@@ -134,7 +176,7 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw metadataError(error);
         }
-        return { id: `${user}/${mailbox}/${key}`, outs: withNamedServer(inputs) };
+        return { id: `${user}/${mailbox}/${key}`, outs: recordOf(inputs) };
     },
 
     async read(id, props) {
@@ -143,12 +185,16 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         try {
             value = await clientFor(olds.server).metadataGet(olds.user, olds.mailbox, olds.key);
         } catch (error) {
-            if (error instanceof DoveadmNotFoundError) return {}; // the mailbox is gone, with its metadata
-            throw metadataError(error);
+            if (!(error instanceof DoveadmNotFoundError)) throw metadataError(error);
+            value = ""; // the mailbox is gone, with its metadata
         }
-        if (value === "") return {};
-        const outs = withNamedServer({ ...olds, value });
-        return { id, props: outs, inputs: outs };
+        if (value === "") {
+            // Recorded where its server no longer points: not known to be gone (the next `up` says so).
+            if (moveOf(olds.endpoint, olds.server)) return { id, props: olds, inputs: inputsOfRecord(olds) };
+            return {};
+        }
+        const outs = recordOf({ ...olds, value });
+        return { id, props: outs, inputs: inputsOfRecord(outs) };
     },
 
     async update(id, oldProps, news: MetadataProps) {
@@ -160,11 +206,13 @@ export const metadataHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             throw metadataError(error);
         }
-        return { outs: withNamedServer(news) };
+        return { outs: recordOf(news) };
     },
 
     async delete(id, props) {
         const olds = recorded("delete", id, props);
+        const target = entryClaim(olds.server, olds.user, olds.mailbox, olds.key);
+        if (await leaveAlone("MailboxMetadata", target, olds.server, olds.endpoint)) return;
         try {
             await clientFor(olds.server).metadataUnset(olds.user, olds.mailbox, olds.key);
         } catch (error) {

@@ -2,10 +2,13 @@
 // absent for the default one. Only the name enters inputs, outputs and state; the settings (and the
 // credentials) stay in the stack configuration.
 import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
 import { MailboxStatus } from "../client/client";
 import { DoveadmError, DoveadmNoUserError, DoveadmNotFoundError } from "../client/errors";
 import { UNKNOWN } from "../check";
-import { clientFor, unknownServer } from "../connection";
+import { Claim, declaredElsewhere, nameOfClaimant } from "../claims";
+import { clientFor, serverIdentity, unknownServer } from "../connection";
+import { log } from "../engine";
 import { DEFAULT_SERVER, SERVERS_SOURCE, SETTING_SOURCES, serverNameSchema } from "../settings";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
@@ -125,4 +128,89 @@ export function serverOfCall(method: string, args: readonly unknown[]): string |
         default:
             return undefined;
     }
+}
+
+// ---- Where a resource's objects are: the endpoint recorded with them (since 0.3). ----
+// A server's name (or an explicit provider) may be pointed at another endpoint between two runs. The
+// objects a resource made stay where they are, so each resource records the endpoint it wrote to, and
+// compares it with where its server points now: the same objects seen there (the same server under a
+// new name) change nothing; otherwise the next `up` says so, makes them at the new endpoint and leaves
+// the old ones where they are, which this stack can no longer reach. Records of 0.2 have no endpoint.
+
+/** A recorded endpoint: the normalized API URL, or `server:<name>` when none was usable. */
+export const endpointSchema = z
+    .string()
+    .max(2048)
+    .regex(/^(?:https?:\/\/\S+|server:[A-Za-z0-9_-]+)$/, "must be an http(s) URL or server:<name>")
+    .optional();
+
+/** The endpoint the objects of a resource on `server` are written to now. */
+export function endpointOf(server: string | undefined): string {
+    return serverIdentity(server);
+}
+
+/** A change of endpoint between the record and the server's settings now. */
+export interface Move {
+    /** Where the record's objects are. */
+    from: string;
+    /** Where the server points now. */
+    to: string;
+}
+
+/** The move of a record whose objects are at `recorded`, now that its server is `server`; undefined when none. */
+export function moveOf(recorded: string | undefined, server: string | undefined): Move | undefined {
+    if (recorded === undefined || (server as unknown) === UNKNOWN) return undefined;
+    const to = endpointOf(server);
+    return to === recorded ? undefined : { from: recorded, to };
+}
+
+/** The record of an entry's `props`: `server` only when one is named, and the endpoint it is written to. */
+export function recordOf<T extends { server?: string }>(props: T): T & { endpoint: string } {
+    return { ...withNamedServer(props), endpoint: endpointOf(props.server) };
+}
+
+/** The inputs a record stands for: the record without where it is. */
+export function inputsOfRecord<T extends { endpoint?: string }>(props: T): Omit<T, "endpoint"> {
+    const { endpoint: _endpoint, ...inputs } = props;
+    return inputs;
+}
+
+/**
+ * Says (as a warning) that `what` is not at the server's new endpoint, so `up` makes it there and leaves
+ * the old one where it is.
+ */
+export function warnMoved(kind: string, what: string, server: string | undefined, move: Move): Promise<void> {
+    return log(
+        "warning",
+        `${kind}: the server ${JSON.stringify(serverName(server))} was at ${move.from} and is now at ${move.to}, ` +
+            `which does not show ${what}: \`pulumi up\` makes it at ${move.to} and leaves the one at ${move.from} ` +
+            `as it is (this stack no longer manages it). If ${move.to} is the same server under another name, ` +
+            "check that it shows the same objects; otherwise point the server back to run `pulumi destroy` there first.",
+    );
+}
+
+/**
+ * Whether a resource being deleted must leave its target alone, and why (logged): its server now
+ * points elsewhere (the target stays where it is, out of reach), or another resource of this program
+ * declares the same target (deleting it would undo that one). Undefined: delete it.
+ */
+export async function leaveAlone(
+    kind: string,
+    target: Claim,
+    server: string | undefined,
+    recordedEndpoint: string | undefined,
+): Promise<string | undefined> {
+    const move = moveOf(recordedEndpoint, server);
+    if (move) {
+        const why = `the server ${JSON.stringify(serverName(server))} now points at ${move.to}; ${target.what} stays at ${move.from}, which this stack no longer reaches`;
+        await log("warning", `${kind}: ${why}. Delete it there by hand if it is not wanted.`);
+        return why;
+    }
+    const other = declaredElsewhere(target);
+    if (other) {
+        const why = `${nameOfClaimant(other)} of this program declares ${target.what}`;
+        await log("info", `${kind}: removed from the stack without touching the server: ${why}.`);
+        return why;
+    }
+    return undefined;
 }

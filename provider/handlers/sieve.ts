@@ -16,13 +16,22 @@ import {
     outcomeUnknown,
 } from "../client/errors";
 import { sieveNameProblem } from "../client/plugins";
-import { checkInputs } from "../check";
-import { claim, known, targetOf } from "../claims";
+import { Declarer, checkInputs, failureOf } from "../check";
+import { Claim, claim, known, targetOf } from "../claims";
 import { clientFor } from "../connection";
 import { userSchema } from "../names";
 import { unknownUser } from "./no-user";
 import { PartialFailureError } from "./partial";
-import { serverFailures, serverInput, withNamedServer } from "./server";
+import {
+    endpointOf,
+    endpointSchema,
+    leaveAlone,
+    moveOf,
+    serverFailures,
+    serverInput,
+    warnMoved,
+    withNamedServer,
+} from "./server";
 import { oversize, refuseOversize } from "./sizes";
 import { fromState } from "./state";
 import { SIEVE_MAX_SCRIPT_BYTES, bytes, characterProblem, sieveReadable } from "../limits";
@@ -67,10 +76,13 @@ export interface SieveProps extends SieveInputs {
      * the deactivation after it) whose answer was lost. The next `up` stores it again. Not an input.
      */
     pending?: true;
+    /** The endpoint the script is on (see server.ts); absent in records of 0.2. */
+    endpoint?: string;
 }
 
 const recordedShape = z.object({
     ...sieveInputShape,
+    endpoint: endpointSchema,
     replacedActive: scriptName.optional(),
     pending: z.literal(true).optional(),
 });
@@ -79,17 +91,22 @@ function recorded(method: string, id: string | undefined, props: unknown): Sieve
     return fromState("SieveScript", method, id, props, recordedShape);
 }
 
+/** The script a SieveScript declares, as a claim (see claims.ts). */
+function scriptClaim(server: string | undefined, user: string, name: string): Claim {
+    return {
+        what: `the Sieve script ${JSON.stringify(name)} of user ${JSON.stringify(user)}`,
+        key: targetOf("sieve", server, user, name),
+        property: "name",
+    };
+}
+
 /** What a SieveScript declares on the server: its script, and for an active one, the user's active script. */
-function claims(inputs: Record<string, unknown>, resourceName: string | undefined) {
+function claims(inputs: Record<string, unknown>, declarer: Declarer) {
     const { user, name, active, server } = inputs;
     if (!known(user, name, server)) return [];
     const [u, n, s] = [user as string, name as string, server as string | undefined];
-    return claim({ kind: "SieveScript", name: resourceName }, [
-        {
-            what: `the Sieve script ${JSON.stringify(n)} of user ${JSON.stringify(u)}`,
-            key: targetOf("sieve", s, u, n),
-            property: "name",
-        },
+    return claim({ kind: "SieveScript", ...declarer }, [
+        scriptClaim(s, u, n),
         ...(active === true
             ? [
                   {
@@ -176,22 +193,44 @@ function idOf(inputs: SieveInputs): string {
 /** The SieveScript provider's methods. */
 export const sieveHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        const result = checkInputs(sieveInputShape, news, (inputs, name) => {
+        const result = checkInputs(sieveInputShape, news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
-            return failures.length > 0 ? failures : claims(inputs, name);
+            return failures.length > 0 ? failures : claims(inputs, declarer);
         });
         if ((result.failures ?? []).length > 0) return result;
         const inputs = result.inputs as SieveInputs;
         if (!known(inputs.server, inputs.script, inputs.name, inputs.user)) return result;
         const problem = await oversize(inputs.server, "sievePut", putParams(inputs));
-        return problem ? { inputs: news, failures: [{ property: "script", reason: problem }] } : result;
+        return problem ? { inputs: news, failures: [failureOf("script", inputs.script, problem)] } : result;
     },
 
     async diff(id, oldProps, news: SieveInputs) {
         const olds = recorded("diff", id, oldProps);
         const replaces = olds.user !== news.user ? ["user"] : olds.server !== news.server ? ["server"] : [];
+        const move = moveOf(olds.endpoint, news.server);
+        if (replaces.length === 0 && move) {
+            // The same script (name and text) at the new endpoint: the same server under a new name.
+            const same = await inTurn(
+                news,
+                "SieveScript diff",
+                async (c) => (await c.sieveGet(olds.name)) === olds.script,
+            ).catch((error: unknown) => {
+                if (error instanceof DoveadmError && !error.fatal) return false;
+                throw error;
+            });
+            if (!same) {
+                replaces.push("endpoint");
+                await warnMoved(
+                    "SieveScript",
+                    `the Sieve script ${JSON.stringify(olds.name)} of user ${JSON.stringify(olds.user)}`,
+                    news.server,
+                    move,
+                );
+            }
+        }
         const changes =
             replaces.length > 0 ||
+            move !== undefined ||
             olds.name !== news.name ||
             olds.script !== news.script ||
             olds.active !== news.active ||
@@ -223,6 +262,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             if (replaced !== undefined && !inputs.adopt) throw foreignActive(inputs, replaced);
             const outs = withNamedServer<SieveProps>({
                 ...inputs,
+                endpoint: endpointOf(inputs.server),
                 ...(replaced === undefined ? {} : { replacedActive: replaced }),
             });
             let sent = false;
@@ -255,9 +295,22 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
             const script = await c.sieveGet(olds.name);
             return script === undefined ? undefined : { script, active: info.active };
         });
-        if (!found) return {};
-        const outs = withNamedServer<SieveProps>({ ...olds, ...found });
-        const { adopt: _adopt, replacedActive: _replaced, pending: _pending, ...inputs } = outs;
+        if (!found) {
+            // Recorded where its server no longer points: not known to be gone (the next `up` says so).
+            if (moveOf(olds.endpoint, olds.server)) {
+                const { endpoint: _e, replacedActive: _r, pending: _p, ...inputs } = olds;
+                return { id, props: olds, inputs };
+            }
+            return {};
+        }
+        const outs = withNamedServer<SieveProps>({ ...olds, ...found, endpoint: endpointOf(olds.server) });
+        const {
+            adopt: _adopt,
+            replacedActive: _replaced,
+            pending: _pending,
+            endpoint: _endpoint,
+            ...inputs
+        } = outs;
         return { id, props: outs, inputs: { ...inputs, adopt: olds.adopt } };
     },
 
@@ -334,6 +387,7 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
         return {
             outs: withNamedServer<SieveProps>({
                 ...news,
+                endpoint: endpointOf(news.server),
                 ...(replacedActive === undefined ? {} : { replacedActive }),
             }),
         };
@@ -341,6 +395,8 @@ export const sieveHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(id, props) {
         const olds = recorded("delete", id, props);
+        const target = scriptClaim(olds.server, olds.user, olds.name);
+        if (await leaveAlone("SieveScript", target, olds.server, olds.endpoint)) return;
         await inTurn(olds, "SieveScript delete", async (c) => {
             // The active one too: the user is then left without filtering, as the program now says,
             // unless this script replaced another one (with adopt), which is made active again.

@@ -2,14 +2,24 @@
 // may name a mailbox that does not exist, and nothing about it can be updated in place.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmNoUserError } from "../client/errors";
+import { DoveadmError, DoveadmNoUserError } from "../client/errors";
 import { checkInputs } from "../check";
 import { claim, known, subscriptionClaim } from "../claims";
 import { clientFor, separatorOf } from "../connection";
 import { mailboxNameSchema, userSchema } from "../names";
 import { sameAccount } from "./accounts";
 import { unknownUser } from "./no-user";
-import { serverFailures, serverInput, serverOf } from "./server";
+import {
+    endpointOf,
+    endpointSchema,
+    inputsOfRecord,
+    leaveAlone,
+    moveOf,
+    serverFailures,
+    serverInput,
+    serverOf,
+    warnMoved,
+} from "./server";
 import { fromState } from "./state";
 
 /** The inputs of a Subscription. */
@@ -27,26 +37,38 @@ export interface SubscriptionProps {
     user: string;
     mailbox: string;
     server?: string;
+    /** The endpoint the subscription is on (see server.ts); an output only, absent in records of 0.2. */
+    endpoint?: string;
 }
 
-/** The outputs (and inputs) recorded for a subscription: `server` only when one is named. */
+/** The outputs recorded for a subscription: `server` only when one is named, and where it is. */
 function recordOf(user: string, mailbox: string, server: string | undefined): SubscriptionProps {
-    return { user, mailbox, ...(server === undefined ? {} : { server }) };
+    return { user, mailbox, ...(server === undefined ? {} : { server }), endpoint: endpointOf(server) };
 }
 
 function recorded(method: string, id: string | undefined, props: unknown): SubscriptionProps {
     const shape = subscriptionInputShape(separatorOf(serverOf(props)));
-    return fromState("Subscription", method, id, props, z.object(shape));
+    return fromState("Subscription", method, id, props, z.object({ ...shape, endpoint: endpointSchema }));
+}
+
+/** Whether `server` shows the subscription (for a record whose server now points elsewhere). */
+async function subscribedOn(server: string | undefined, user: string, mailbox: string): Promise<boolean> {
+    try {
+        return (await clientFor(server).snapshot(user)).subscriptions.includes(mailbox);
+    } catch (error) {
+        if (error instanceof DoveadmError && !error.fatal) return false;
+        throw error;
+    }
 }
 
 /** The Subscription provider's methods. */
 export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
     async check(_olds, news) {
-        return checkInputs(subscriptionInputShape(separatorOf(serverOf(news))), news, (inputs, name) => {
+        return checkInputs(subscriptionInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, mailbox, server } = inputs;
             if (failures.length > 0 || !known(user, mailbox, server)) return failures;
-            return claim({ kind: "Subscription", name }, [
+            return claim({ kind: "Subscription", ...declarer }, [
                 subscriptionClaim(server as string | undefined, user as string, mailbox as string, "mailbox"),
             ]);
         });
@@ -58,7 +80,17 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         // Another server is another subscription list. (Through a proxy it may be the same one: then
         // the replacement subscribes, and deleting the old resource would unsubscribe it, so the old
         // one goes first and the new one subscribes again.)
+        const move = moveOf(olds.endpoint, news.server);
         if (olds.server !== news.server) replaces.push("server");
+        else if (move && !(await subscribedOn(news.server, news.user, news.mailbox))) {
+            replaces.push("endpoint");
+            await warnMoved(
+                "Subscription",
+                `the subscription of user ${JSON.stringify(news.user)} to ${JSON.stringify(news.mailbox)}`,
+                news.server,
+                move,
+            );
+        }
         // A replacement subscribes the new entry, then unsubscribes the old one: if the server resolves
         // both user names to one account, that would end unsubscribed, so only the spelling is updated.
         else if (
@@ -67,9 +99,11 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
         )
             replaces.push("user");
         return {
-            changes: replaces.length > 0 || olds.user !== news.user,
+            changes: replaces.length > 0 || olds.user !== news.user || move !== undefined,
             replaces,
-            ...(replaces.includes("server") ? { deleteBeforeReplace: true } : {}),
+            ...(replaces.includes("server") || replaces.includes("endpoint")
+                ? { deleteBeforeReplace: true }
+                : {}),
         };
     },
 
@@ -95,9 +129,14 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
             if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
             throw error;
         }
-        if (!subscribed.includes(recordedProps.mailbox)) return {};
+        if (!subscribed.includes(recordedProps.mailbox)) {
+            // Recorded where its server no longer points: not known to be gone (the next `up` says so).
+            if (moveOf(recordedProps.endpoint, recordedProps.server))
+                return { id, props: recordedProps, inputs: inputsOfRecord(recordedProps) };
+            return {};
+        }
         const outs = recordOf(recordedProps.user, recordedProps.mailbox, recordedProps.server);
-        return { id, props: outs, inputs: outs };
+        return { id, props: outs, inputs: inputsOfRecord(outs) };
     },
 
     async update(id, oldProps, news: SubscriptionProps) {
@@ -108,6 +147,9 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
 
     async delete(id, props) {
         const recordedProps = recorded("delete", id, props);
+        const { server, user, mailbox } = recordedProps;
+        const target = subscriptionClaim(server, user, mailbox, "mailbox");
+        if (await leaveAlone("Subscription", target, server, recordedProps.endpoint)) return;
         try {
             await clientFor(recordedProps.server).setSubscribed(
                 recordedProps.user,

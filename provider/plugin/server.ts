@@ -11,20 +11,26 @@ import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { Any } from "google-protobuf/google/protobuf/any_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { DoveadmError } from "../client/errors";
-import { NAME_KEY } from "../check";
+import { FACE_KEY, NAME_KEY } from "../check";
 import { configureConnection, currentConnections } from "../connection";
 import { ResourceKind, dispatch } from "../dispatcher";
 import { PartialFailureError } from "../handlers/partial";
 import { creatorOf } from "../ownership";
 import { mailboxStatusOf, mailboxesOf, quotaOf, sieveScriptsOf } from "../queries";
-import { SettingsError } from "../settings";
+import { CONFIG_LABELS, SettingsError, providerLabels, providerSettingsProblems } from "../settings";
+import { log } from "../engine";
+import { plainCredentialWarning, plainCredentials } from "../plaintext";
 import { importResource } from "./imports";
-import { Plain, fromStruct, toStruct } from "./values";
+import { Plain, SECRET_SIGNATURE, SIGNATURE_KEY, fromStruct, toStruct } from "./values";
 
 /** The package's name, as the schema and the type tokens spell it. */
 export const PACKAGE = "dovecot";
+
+/** The name the engine gives a default provider instance (`default`, or `default_0_3_0`). */
+const DEFAULT_PROVIDER = /^default(?:_[0-9A-Za-z_]+)?$/;
 
 /** Resource kinds by type token. */
 export const KINDS: Readonly<Record<string, ResourceKind>> = {
@@ -151,6 +157,14 @@ const FUNCTIONS: Readonly<Record<string, (args: Record<string, Plain>) => Promis
     }),
 };
 
+/** The argument of a lookup that its failure is about: the user, the mailbox, or else the server. */
+function lookupArgumentOf(error: DoveadmError | SettingsError): string {
+    if (error instanceof SettingsError) return "server";
+    if (error.code === "DOVEADM_NO_USER" || error.code === "DOVEADM_INVALID_USER") return "user";
+    if (error.code === "DOVEADM_INVALID_NAME" || error.code === "DOVEADM_MAILBOX_NOT_FOUND") return "mailbox";
+    return "server";
+}
+
 /** The keys whose values differ between `olds` and `news` (for the engine's display of a diff). */
 function changedKeys(olds: Record<string, Plain>, news: Record<string, Plain>): string[] {
     const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
@@ -159,6 +173,9 @@ function changedKeys(olds: Record<string, Plain>, news: Record<string, Plain>): 
 
 /** The ResourceProvider service of the `dovecot` plugin. */
 export class DovecotProvider {
+    /** The URN of the provider instance this process serves, from the engine's CheckConfig. */
+    private providerUrn: string | undefined;
+
     constructor(
         private readonly version: string,
         private readonly schema: string,
@@ -180,12 +197,35 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.CheckRequest, provproto.CheckResponse>,
         callback: Callback<provproto.CheckResponse>,
     ): void {
-        // The settings are checked where they are used (configure and the first request), with messages
-        // that name them; here they are passed on as given, secrets still marked.
-        const response = new provproto.CheckResponse();
-        const news = call.request.getNews();
-        if (news) response.setInputs(news);
-        callback(null, response);
+        answer(callback, async () => {
+            // The engine checks a provider's settings in the process that then serves it.
+            this.providerUrn = call.request.getUrn();
+            const { name } = urnParts(this.providerUrn);
+            const explicit = !DEFAULT_PROVIDER.test(name);
+            const news = fromStruct(call.request.getNews());
+            const problems = providerSettingsProblems(
+                news,
+                explicit ? providerLabels(name) : CONFIG_LABELS,
+                explicit,
+            );
+            const response = new provproto.CheckResponse();
+            // An endpoint that holds credentials is refused, and kept in the state as a secret.
+            const endpoint = news.endpoint;
+            const inputs = call.request.getNews()?.toJavaScript() ?? {};
+            if (typeof endpoint === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(endpoint.trim()))
+                inputs.endpoint = { [SIGNATURE_KEY]: SECRET_SIGNATURE, value: endpoint };
+            response.setInputs(Struct.fromJavaScript(inputs as Record<string, never>));
+            // No property named: the engine would print the value beside it, and it may hold a credential.
+            response.setFailuresList(
+                problems.map((reason) => {
+                    const failure = new provproto.CheckFailure();
+                    failure.setProperty("");
+                    failure.setReason(reason);
+                    return failure;
+                }),
+            );
+            return response;
+        });
     }
 
     diffConfig(
@@ -212,6 +252,13 @@ export class DovecotProvider {
         answer(callback, async () => {
             const settings = settingsOf(call.request);
             configureConnection({ get: (key) => settings.get(key) });
+            // The default provider's settings are the stack's configuration: say which credentials
+            // its file holds in plain text.
+            const { stack, name } = urnParts(this.providerUrn ?? "");
+            if (stack !== "" && DEFAULT_PROVIDER.test(name)) {
+                for (const credential of plainCredentials(process.cwd(), stack))
+                    await log("warning", plainCredentialWarning(credential), this.providerUrn);
+            }
             const response = new provproto.ConfigureResponse();
             // Secrets are unwrapped by the engine; it marks as secret the outputs whose inputs were.
             response.setAcceptsecrets(false);
@@ -230,7 +277,11 @@ export class DovecotProvider {
             const { stack, project, type, name } = urnParts(call.request.getUrn());
             const kind = kindOf(type);
             const olds = fromStruct(call.request.getOlds());
-            const news: Record<string, unknown> = { ...fromStruct(call.request.getNews()), [NAME_KEY]: name };
+            const news: Record<string, unknown> = {
+                ...fromStruct(call.request.getNews()),
+                [NAME_KEY]: name,
+                [FACE_KEY]: "package",
+            };
             // What a dynamic resource's constructor adds: the tag of the GUIDs the resource makes.
             const tagged = TAGGED[kind];
             if (tagged && news.creator === undefined) news.creator = creatorOf(tagged, project, stack, name);
@@ -239,7 +290,7 @@ export class DovecotProvider {
                 failures?: Array<{ property: string; reason: string }>;
             };
             const response = new provproto.CheckResponse();
-            const { [NAME_KEY]: _name, ...inputs } = result.inputs ?? news;
+            const { [NAME_KEY]: _name, [FACE_KEY]: _face, ...inputs } = result.inputs ?? news;
             response.setInputs(toStruct(inputs));
             response.setFailuresList(
                 (result.failures ?? []).map((f) => {
@@ -309,14 +360,16 @@ export class DovecotProvider {
             const id = call.request.getId();
             const props = fromStruct(call.request.getProperties());
             // An import: the id alone, as a person typed it.
-            const result =
+            const result: {
+                id?: string;
+                props?: Record<string, unknown>;
+                inputs?: Record<string, unknown>;
+                warnings?: string[];
+            } =
                 Object.keys(props).length === 0
                     ? await importResource(kind, id)
-                    : ((await dispatch(kind, "read", [id, props])) as {
-                          id?: string;
-                          props?: Record<string, unknown>;
-                          inputs?: Record<string, unknown>;
-                      });
+                    : ((await dispatch(kind, "read", [id, props])) as object);
+            for (const warning of result.warnings ?? []) await log("warning", warning, call.request.getUrn());
             const response = new provproto.ReadResponse();
             if (!result.id) return response; // gone
             response.setId(result.id);
@@ -366,7 +419,8 @@ export class DovecotProvider {
                 // A failure of the lookup itself is the program's to see, with its message.
                 if (!(error instanceof DoveadmError) && !(error instanceof SettingsError)) throw error;
                 const failure = new provproto.CheckFailure();
-                failure.setProperty("");
+                // Every SDK prints the property after the reason, in parentheses: name the argument at fault.
+                failure.setProperty(lookupArgumentOf(error));
                 failure.setReason(error.message);
                 response.setFailuresList([failure]);
             }

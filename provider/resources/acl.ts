@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import { NAME_KEY } from "../check";
 import aclProvider = require("../serialized/acl");
 
@@ -38,13 +39,16 @@ export class MailboxAcl extends pulumi.dynamic.Resource {
     declare readonly adopt: pulumi.Output<boolean>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /** The doveadm API endpoint its server pointed at when it last wrote there (normalized, no credentials). */
+    declare readonly endpoint: pulumi.Output<string | undefined>;
 
     /** Declares an ACL entry named `name` (the Pulumi resource name). */
     constructor(name: string, args: MailboxAclArgs, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         super(
             aclProvider,
             name,
-            { server: undefined, adopt: undefined, ...args, [NAME_KEY]: name },
+            { server: undefined, adopt: undefined, ...args, endpoint: undefined, [NAME_KEY]: name },
             opts,
             "dovecot",
             "MailboxAcl",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import { NAME_KEY } from "../check";
 import { creatorOf } from "../ownership";
 import foldersProvider = require("../serialized/folders");
@@ -62,6 +63,8 @@ export class FolderSet extends pulumi.dynamic.Resource {
     declare readonly adopt: pulumi.Output<boolean>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /** The doveadm API endpoint its server pointed at when it last wrote there (normalized, no credentials). */
+    declare readonly endpoint: pulumi.Output<string | undefined>;
     /** The managed folders with their GUIDs. */
     declare readonly mailboxes: pulumi.Output<ManagedFolderOutput[]>;
     /** What the GUIDs of the folders this set makes are derived from (stack, project, name). */
@@ -69,6 +72,7 @@ export class FolderSet extends pulumi.dynamic.Resource {
 
     /** Declares a user's folder layout named `name` (the Pulumi resource name). */
     constructor(name: string, args: FolderSetArgs, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         super(
             foldersProvider,
             name,
@@ -79,6 +83,7 @@ export class FolderSet extends pulumi.dynamic.Resource {
                 // run whose state was lost knows them. Not a secret; a change of it changes nothing.
                 creator: creatorOf("FolderSet", pulumi.getProject(), pulumi.getStack(), name),
                 mailboxes: undefined,
+                endpoint: undefined,
                 [NAME_KEY]: name,
             },
             opts,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import { NAME_KEY } from "../check";
 import { creatorOf } from "../ownership";
 import mailboxProvider = require("../serialized/mailbox");
@@ -41,6 +42,8 @@ export class Mailbox extends pulumi.dynamic.Resource {
     declare readonly adopt: pulumi.Output<boolean>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /** The doveadm API endpoint its server pointed at when it last wrote there (normalized, no credentials). */
+    declare readonly endpoint: pulumi.Output<string | undefined>;
     /** What the GUIDs of the folders this resource makes are derived from (stack, project, name). */
     declare readonly creator: pulumi.Output<string>;
     /** The mailbox GUID: 32 hex digits, kept across renames. Also the resource id. */
@@ -60,6 +63,7 @@ export class Mailbox extends pulumi.dynamic.Resource {
 
     /** Declares a mailbox named `name` (the Pulumi resource name) with the given arguments. */
     constructor(name: string, args: MailboxArgs, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         const props = {
             server: undefined,
             ...args,
@@ -74,6 +78,7 @@ export class Mailbox extends pulumi.dynamic.Resource {
             highestModSeq: undefined,
             vsize: undefined,
             // For check()'s messages (which resource declares what); check() drops it, so never stored.
+            endpoint: undefined,
             [NAME_KEY]: name,
         };
         super(mailboxProvider, name, props, opts, "dovecot", "Mailbox");

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import { NAME_KEY } from "../check";
 import metadataProvider = require("../serialized/metadata");
 
@@ -32,13 +33,23 @@ export class MailboxMetadata extends pulumi.dynamic.Resource {
     declare readonly adopt: pulumi.Output<boolean>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /** The doveadm API endpoint its server pointed at when it last wrote there (normalized, no credentials). */
+    declare readonly endpoint: pulumi.Output<string | undefined>;
 
     /** Declares a METADATA entry named `name` (the Pulumi resource name). */
     constructor(name: string, args: MailboxMetadataArgs, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         super(
             metadataProvider,
             name,
-            { server: undefined, mailbox: undefined, adopt: undefined, ...args, [NAME_KEY]: name },
+            {
+                server: undefined,
+                mailbox: undefined,
+                adopt: undefined,
+                ...args,
+                endpoint: undefined,
+                [NAME_KEY]: name,
+            },
             opts,
             "dovecot",
             "MailboxMetadata",

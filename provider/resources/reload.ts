@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import reloadProvider = require("../serialized/reload");
 
 /** The inputs of a Reload. */
@@ -27,6 +28,7 @@ export class Reload extends pulumi.dynamic.Resource {
 
     /** Declares a reload named `name` (the Pulumi resource name). */
     constructor(name: string, args: ReloadArgs = {}, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         super(
             reloadProvider,
             name,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import { NAME_KEY } from "../check";
 import sieveProvider = require("../serialized/sieve");
 
@@ -35,6 +36,8 @@ export class SieveScript extends pulumi.dynamic.Resource {
     declare readonly adopt: pulumi.Output<boolean>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /** The doveadm API endpoint its server pointed at when it last wrote there (normalized, no credentials). */
+    declare readonly endpoint: pulumi.Output<string | undefined>;
     /**
      * The user's script that was active before this one was made active over it (with `adopt`);
      * destroying this one makes it active again. Absent when this one replaced none.
@@ -43,6 +46,7 @@ export class SieveScript extends pulumi.dynamic.Resource {
 
     /** Declares a Sieve script named `name` (the Pulumi resource name). */
     constructor(name: string, args: SieveScriptArgs, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         super(
             sieveProvider,
             name,
@@ -52,6 +56,7 @@ export class SieveScript extends pulumi.dynamic.Resource {
                 adopt: undefined,
                 ...args,
                 replacedActive: undefined,
+                endpoint: undefined,
                 [NAME_KEY]: name,
             },
             opts,

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { checkStackConfiguration } from "./configuration";
 import { NAME_KEY } from "../check";
 import subscriptionProvider = require("../serialized/subscription");
 
@@ -23,13 +24,16 @@ export class Subscription extends pulumi.dynamic.Resource {
     declare readonly mailbox: pulumi.Output<string>;
     /** The configured server's name; absent for the default server. */
     declare readonly server: pulumi.Output<string | undefined>;
+    /** The doveadm API endpoint its server pointed at when it last wrote there (normalized, no credentials). */
+    declare readonly endpoint: pulumi.Output<string | undefined>;
 
     /** Declares a subscription named `name` (the Pulumi resource name). */
     constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
+        checkStackConfiguration();
         super(
             subscriptionProvider,
             name,
-            { server: undefined, ...args, [NAME_KEY]: name },
+            { server: undefined, ...args, endpoint: undefined, [NAME_KEY]: name },
             opts,
             "dovecot",
             "Subscription",

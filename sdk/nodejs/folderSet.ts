@@ -51,6 +51,10 @@ export class FolderSet extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     */
+    declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
+    /**
      * The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
      */
     declare public readonly folders: pulumi.Output<outputs.Folder[]>;
@@ -97,10 +101,12 @@ export class FolderSet extends pulumi.CustomResource {
             resourceInputs["forceDestroy"] = (args?.forceDestroy) ?? false;
             resourceInputs["server"] = args?.server;
             resourceInputs["user"] = args?.user;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["mailboxes"] = undefined /*out*/;
             resourceInputs["unconfirmed"] = undefined /*out*/;
         } else {
             resourceInputs["adopt"] = undefined /*out*/;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["folders"] = undefined /*out*/;
             resourceInputs["forceDestroy"] = undefined /*out*/;
             resourceInputs["mailboxes"] = undefined /*out*/;

@@ -49,6 +49,10 @@ export class Mailbox extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     */
+    declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
+    /**
      * Allow deleting it while it holds messages (they are expunged).
      */
     declare public readonly forceDestroy: pulumi.Output<boolean>;
@@ -120,6 +124,7 @@ export class Mailbox extends pulumi.CustomResource {
             resourceInputs["server"] = args?.server;
             resourceInputs["subscribed"] = (args?.subscribed) ?? true;
             resourceInputs["user"] = args?.user;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["guid"] = undefined /*out*/;
             resourceInputs["highestModSeq"] = undefined /*out*/;
             resourceInputs["messages"] = undefined /*out*/;
@@ -129,6 +134,7 @@ export class Mailbox extends pulumi.CustomResource {
             resourceInputs["vsize"] = undefined /*out*/;
         } else {
             resourceInputs["adopt"] = undefined /*out*/;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["forceDestroy"] = undefined /*out*/;
             resourceInputs["guid"] = undefined /*out*/;
             resourceInputs["highestModSeq"] = undefined /*out*/;

@@ -49,6 +49,10 @@ export class MailboxAcl extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     */
+    declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
+    /**
      * As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
      */
     declare public readonly identifier: pulumi.Output<string>;
@@ -98,8 +102,10 @@ export class MailboxAcl extends pulumi.CustomResource {
             resourceInputs["rights"] = args?.rights;
             resourceInputs["server"] = args?.server;
             resourceInputs["user"] = args?.user;
+            resourceInputs["endpoint"] = undefined /*out*/;
         } else {
             resourceInputs["adopt"] = undefined /*out*/;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["identifier"] = undefined /*out*/;
             resourceInputs["mailbox"] = undefined /*out*/;
             resourceInputs["rights"] = undefined /*out*/;

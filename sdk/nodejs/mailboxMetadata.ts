@@ -49,6 +49,10 @@ export class MailboxMetadata extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     */
+    declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
+    /**
      * Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
      */
     declare public readonly key: pulumi.Output<string>;
@@ -95,8 +99,10 @@ export class MailboxMetadata extends pulumi.CustomResource {
             resourceInputs["server"] = args?.server;
             resourceInputs["user"] = args?.user;
             resourceInputs["value"] = args?.value;
+            resourceInputs["endpoint"] = undefined /*out*/;
         } else {
             resourceInputs["adopt"] = undefined /*out*/;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["key"] = undefined /*out*/;
             resourceInputs["mailbox"] = undefined /*out*/;
             resourceInputs["server"] = undefined /*out*/;

@@ -53,6 +53,10 @@ export class SieveScript extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     */
+    declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
+    /**
      * The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
      */
     declare public readonly name: pulumi.Output<string>;
@@ -99,10 +103,12 @@ export class SieveScript extends pulumi.CustomResource {
             resourceInputs["script"] = args?.script;
             resourceInputs["server"] = args?.server;
             resourceInputs["user"] = args?.user;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["replacedActive"] = undefined /*out*/;
         } else {
             resourceInputs["active"] = undefined /*out*/;
             resourceInputs["adopt"] = undefined /*out*/;
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["name"] = undefined /*out*/;
             resourceInputs["replacedActive"] = undefined /*out*/;
             resourceInputs["script"] = undefined /*out*/;

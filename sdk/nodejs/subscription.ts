@@ -45,6 +45,10 @@ export class Subscription extends pulumi.CustomResource {
     }
 
     /**
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     */
+    declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
+    /**
      * The mailbox name to subscribe to.
      */
     declare public readonly mailbox: pulumi.Output<string>;
@@ -77,7 +81,9 @@ export class Subscription extends pulumi.CustomResource {
             resourceInputs["mailbox"] = args?.mailbox;
             resourceInputs["server"] = args?.server;
             resourceInputs["user"] = args?.user;
+            resourceInputs["endpoint"] = undefined /*out*/;
         } else {
+            resourceInputs["endpoint"] = undefined /*out*/;
             resourceInputs["mailbox"] = undefined /*out*/;
             resourceInputs["server"] = undefined /*out*/;
             resourceInputs["user"] = undefined /*out*/;

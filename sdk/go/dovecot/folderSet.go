@@ -18,6 +18,8 @@ type FolderSet struct {
 
 	// Take over folders that already exist.
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
 	Folders FolderArrayOutput `pulumi:"folders"`
 	// Allow deleting folders that hold messages.
@@ -206,6 +208,11 @@ func (o FolderSetOutput) ToFolderSetOutputWithContext(ctx context.Context) Folde
 // Take over folders that already exist.
 func (o FolderSetOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
+}
+
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+func (o FolderSetOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *FolderSet) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
 // The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.

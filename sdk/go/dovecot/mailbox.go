@@ -18,6 +18,8 @@ type Mailbox struct {
 
 	// Take over a mailbox that already exists, with its messages.
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// Allow deleting it while it holds messages (they are expunged).
 	ForceDestroy pulumi.BoolOutput `pulumi:"forceDestroy"`
 	// The mailbox GUID (32 hex digits), kept across renames; also the resource id. Empty while a create whose outcome is unknown is pending.
@@ -225,6 +227,11 @@ func (o MailboxOutput) ToMailboxOutputWithContext(ctx context.Context) MailboxOu
 // Take over a mailbox that already exists, with its messages.
 func (o MailboxOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
+}
+
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+func (o MailboxOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Mailbox) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
 // Allow deleting it while it holds messages (they are expunged).

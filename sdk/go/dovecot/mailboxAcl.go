@@ -18,6 +18,8 @@ type MailboxAcl struct {
 
 	// Replace an entry for this identifier that someone else set with other rights (otherwise refused).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
 	Identifier pulumi.StringOutput `pulumi:"identifier"`
 	// The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
@@ -211,6 +213,11 @@ func (o MailboxAclOutput) ToMailboxAclOutputWithContext(ctx context.Context) Mai
 // Replace an entry for this identifier that someone else set with other rights (otherwise refused).
 func (o MailboxAclOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *MailboxAcl) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
+}
+
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+func (o MailboxAclOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MailboxAcl) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
 // As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.

@@ -18,6 +18,8 @@ type MailboxMetadata struct {
 
 	// Replace another value someone else set (otherwise refused).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
 	Key pulumi.StringOutput `pulumi:"key"`
 	// The mailbox (it must exist); `""` for the user-level entry.
@@ -211,6 +213,11 @@ func (o MailboxMetadataOutput) ToMailboxMetadataOutputWithContext(ctx context.Co
 // Replace another value someone else set (otherwise refused).
 func (o MailboxMetadataOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
+}
+
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+func (o MailboxMetadataOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
 // Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.

@@ -20,6 +20,8 @@ type SieveScript struct {
 	Active pulumi.BoolOutput `pulumi:"active"`
 	// Replace a script of this name that already exists, and make this one active over another script that is active (otherwise both are refused: someone else stored them).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
 	Name pulumi.StringOutput `pulumi:"name"`
 	// The user's script that was active before this one was made active over it (with `adopt`); destroying this one makes it active again. Absent when this one replaced none.
@@ -218,6 +220,11 @@ func (o SieveScriptOutput) Active() pulumi.BoolOutput {
 // Replace a script of this name that already exists, and make this one active over another script that is active (otherwise both are refused: someone else stored them).
 func (o SieveScriptOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *SieveScript) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
+}
+
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+func (o SieveScriptOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SieveScript) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
 // The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.

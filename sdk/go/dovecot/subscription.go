@@ -16,6 +16,8 @@ import (
 type Subscription struct {
 	pulumi.CustomResourceState
 
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// The mailbox name to subscribe to.
 	Mailbox pulumi.StringOutput `pulumi:"mailbox"`
 	// The configured server (absent: the default server).
@@ -179,6 +181,11 @@ func (o SubscriptionOutput) ToSubscriptionOutput() SubscriptionOutput {
 
 func (o SubscriptionOutput) ToSubscriptionOutputWithContext(ctx context.Context) SubscriptionOutput {
 	return o
+}
+
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+func (o SubscriptionOutput) Endpoint() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Subscription) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
 // The mailbox name to subscribe to.

@@ -183,6 +183,7 @@ class FolderSet(pulumi.CustomResource):
             if user is None and not opts.urn:
                 raise TypeError("Missing required property 'user'")
             __props__.__dict__["user"] = user
+            __props__.__dict__["endpoint"] = None
             __props__.__dict__["mailboxes"] = None
             __props__.__dict__["unconfirmed"] = None
         super(FolderSet, __self__).__init__(
@@ -208,6 +209,7 @@ class FolderSet(pulumi.CustomResource):
         __props__ = FolderSetArgs.__new__(FolderSetArgs)
 
         __props__.__dict__["adopt"] = None
+        __props__.__dict__["endpoint"] = None
         __props__.__dict__["folders"] = None
         __props__.__dict__["force_destroy"] = None
         __props__.__dict__["mailboxes"] = None
@@ -229,6 +231,14 @@ class FolderSet(pulumi.CustomResource):
         Take over folders that already exist.
         """
         return pulumi.get(self, "adopt")
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        """
+        return pulumi.get(self, "endpoint")
 
     @_builtins.property
     @pulumi.getter

@@ -205,6 +205,7 @@ class Mailbox(pulumi.CustomResource):
             if user is None and not opts.urn:
                 raise TypeError("Missing required property 'user'")
             __props__.__dict__["user"] = user
+            __props__.__dict__["endpoint"] = None
             __props__.__dict__["guid"] = None
             __props__.__dict__["highest_mod_seq"] = None
             __props__.__dict__["messages"] = None
@@ -235,6 +236,7 @@ class Mailbox(pulumi.CustomResource):
         __props__ = MailboxArgs.__new__(MailboxArgs)
 
         __props__.__dict__["adopt"] = None
+        __props__.__dict__["endpoint"] = None
         __props__.__dict__["force_destroy"] = None
         __props__.__dict__["guid"] = None
         __props__.__dict__["highest_mod_seq"] = None
@@ -262,6 +264,14 @@ class Mailbox(pulumi.CustomResource):
         Take over a mailbox that already exists, with its messages.
         """
         return pulumi.get(self, "adopt")
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        """
+        return pulumi.get(self, "endpoint")
 
     @_builtins.property
     @pulumi.getter(name="forceDestroy")

@@ -199,6 +199,7 @@ class MailboxAcl(pulumi.CustomResource):
             if user is None and not opts.urn:
                 raise TypeError("Missing required property 'user'")
             __props__.__dict__["user"] = user
+            __props__.__dict__["endpoint"] = None
         super(MailboxAcl, __self__).__init__(
             'dovecot:index:MailboxAcl',
             resource_name,
@@ -222,6 +223,7 @@ class MailboxAcl(pulumi.CustomResource):
         __props__ = MailboxAclArgs.__new__(MailboxAclArgs)
 
         __props__.__dict__["adopt"] = None
+        __props__.__dict__["endpoint"] = None
         __props__.__dict__["identifier"] = None
         __props__.__dict__["mailbox"] = None
         __props__.__dict__["rights"] = None
@@ -242,6 +244,14 @@ class MailboxAcl(pulumi.CustomResource):
         Replace an entry for this identifier that someone else set with other rights (otherwise refused).
         """
         return pulumi.get(self, "adopt")
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        """
+        return pulumi.get(self, "endpoint")
 
     @_builtins.property
     @pulumi.getter

@@ -202,6 +202,7 @@ class MailboxMetadata(pulumi.CustomResource):
             if value is None and not opts.urn:
                 raise TypeError("Missing required property 'value'")
             __props__.__dict__["value"] = value
+            __props__.__dict__["endpoint"] = None
         super(MailboxMetadata, __self__).__init__(
             'dovecot:index:MailboxMetadata',
             resource_name,
@@ -225,6 +226,7 @@ class MailboxMetadata(pulumi.CustomResource):
         __props__ = MailboxMetadataArgs.__new__(MailboxMetadataArgs)
 
         __props__.__dict__["adopt"] = None
+        __props__.__dict__["endpoint"] = None
         __props__.__dict__["key"] = None
         __props__.__dict__["mailbox"] = None
         __props__.__dict__["server"] = None
@@ -245,6 +247,14 @@ class MailboxMetadata(pulumi.CustomResource):
         Replace another value someone else set (otherwise refused).
         """
         return pulumi.get(self, "adopt")
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        """
+        return pulumi.get(self, "endpoint")
 
     @_builtins.property
     @pulumi.getter

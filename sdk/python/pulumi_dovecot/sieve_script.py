@@ -202,6 +202,7 @@ class SieveScript(pulumi.CustomResource):
             if user is None and not opts.urn:
                 raise TypeError("Missing required property 'user'")
             __props__.__dict__["user"] = user
+            __props__.__dict__["endpoint"] = None
             __props__.__dict__["replaced_active"] = None
         super(SieveScript, __self__).__init__(
             'dovecot:index:SieveScript',
@@ -227,6 +228,7 @@ class SieveScript(pulumi.CustomResource):
 
         __props__.__dict__["active"] = None
         __props__.__dict__["adopt"] = None
+        __props__.__dict__["endpoint"] = None
         __props__.__dict__["name"] = None
         __props__.__dict__["replaced_active"] = None
         __props__.__dict__["script"] = None
@@ -255,6 +257,14 @@ class SieveScript(pulumi.CustomResource):
         Replace a script of this name that already exists, and make this one active over another script that is active (otherwise both are refused: someone else stored them).
         """
         return pulumi.get(self, "adopt")
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        """
+        return pulumi.get(self, "endpoint")
 
     @_builtins.property
     @pulumi.getter

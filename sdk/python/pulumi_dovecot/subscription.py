@@ -133,6 +133,7 @@ class Subscription(pulumi.CustomResource):
             if user is None and not opts.urn:
                 raise TypeError("Missing required property 'user'")
             __props__.__dict__["user"] = user
+            __props__.__dict__["endpoint"] = None
         super(Subscription, __self__).__init__(
             'dovecot:index:Subscription',
             resource_name,
@@ -155,6 +156,7 @@ class Subscription(pulumi.CustomResource):
 
         __props__ = SubscriptionArgs.__new__(SubscriptionArgs)
 
+        __props__.__dict__["endpoint"] = None
         __props__.__dict__["mailbox"] = None
         __props__.__dict__["server"] = None
         __props__.__dict__["user"] = None
@@ -165,6 +167,14 @@ class Subscription(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'dovecot:index:Subscription', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter
+    def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        """
+        return pulumi.get(self, "endpoint")
 
     @_builtins.property
     @pulumi.getter
