@@ -39,8 +39,10 @@ describe("Subscription and Reload providers against a real Dovecot", () => {
             expect(await sandbox.listSubscriptions(ALICE)).toContain("Shared/Team");
             expect(await sandbox.status(ALICE, "Shared/Team")).toBeUndefined();
 
+            // The outputs say where the subscription is; the inputs are the program's.
+            expect(outs).toEqual({ ...inputs, endpoint: `${sandbox.endpoint}/doveadm/v1` });
             const read = await sub("read", id, outs);
-            expect(read).toEqual({ id, props: outs, inputs: outs });
+            expect(read).toEqual({ id, props: outs, inputs });
 
             await sub("delete", id, outs);
             expect(await sandbox.listSubscriptions(ALICE)).not.toContain("Shared/Team");

@@ -155,4 +155,99 @@ describe("pulumi import of every resource kind of the dovecot plugin", () => {
         expect(result.output).toMatch(message);
         expect((await resources()).length).toBe(before);
     });
+
+    it("a user-level METADATA entry by <user>//<key>, as the README writes it (and with three slashes)", async () => {
+        await sandbox.doveadm([
+            "mailbox",
+            "metadata",
+            "set",
+            "-u",
+            ALICE,
+            "-s",
+            "",
+            "/private/comment",
+            "mine",
+        ]);
+        for (const [name, id] of [
+            ["user-comment", `${ALICE}//private/comment`],
+            ["user-comment-3", `${ALICE}///private/comment`],
+        ] as const) {
+            const result = await pulumi([
+                "import",
+                "dovecot:index:MailboxMetadata",
+                name,
+                id,
+                "--yes",
+                "--protect=false",
+            ]);
+            expect(result.code).toBe(0);
+            const recorded = (await resources()).find((r) => r.urn.endsWith(`::${name}`));
+            expect(recorded?.outputs).toMatchObject({
+                user: ALICE,
+                mailbox: "",
+                key: "/private/comment",
+                value: "mine",
+            });
+            await pulumi(["state", "delete", String(recorded?.urn), "--yes"]);
+        }
+    });
+
+    it("a second import of one folder under another spelling of its user or of INBOX says it is recorded twice", async () => {
+        const shouting = `${ALICE.toUpperCase()}/Old/Stuff`;
+        const again = await pulumi([
+            "import",
+            "dovecot:index:Mailbox",
+            "old-again",
+            shouting,
+            "--yes",
+            "--protect=false",
+        ]);
+        expect(again.code).toBe(0);
+        expect(again.output).toMatch(
+            /knows "ALICE@EXAMPLE.ORG" and "alice@example.org" as one account; if this stack already manages this under "alice@example.org" \(or another spelling\), it is now recorded twice/,
+        );
+        const inbox = await pulumi([
+            "import",
+            "dovecot:index:Mailbox",
+            "inbox-1",
+            `${ALICE}/INBOX`,
+            "--yes",
+            "--protect=false",
+        ]);
+        expect(inbox.code).toBe(0);
+        expect(inbox.output).not.toMatch(/recorded twice/);
+        const lower = await pulumi([
+            "import",
+            "dovecot:index:Mailbox",
+            "inbox-2",
+            `${ALICE}/inbox`,
+            "--yes",
+            "--protect=false",
+        ]);
+        expect(lower.code).toBe(0);
+        expect(lower.output).toMatch(
+            /"inbox" is "INBOX" \(INBOX in any letter case is INBOX\) and is recorded so; if this stack already manages "INBOX" of this user, it is now recorded twice/,
+        );
+        for (const r of await resources())
+            if (/::(old-again|inbox-[12])$/.test(r.urn)) await pulumi(["state", "delete", r.urn, "--yes"]);
+    });
+
+    it("an id in another Unicode form than the server's name says that the forms differ, and which the server has", async () => {
+        const composed = "\u00c4rchiv"; // Ä as one code point
+        await sandbox.doveadm(["mailbox", "create", "-u", ALICE, composed]);
+        const decomposed = composed.normalize("NFD");
+        const result = await pulumi([
+            "import",
+            "dovecot:index:Mailbox",
+            "nfd",
+            `${ALICE}/${decomposed}`,
+            "--yes",
+        ]);
+        expect(result.code).not.toBe(0);
+        expect(result.output).toMatch(
+            /in the Unicode form the id uses \(NFD, decomposed\), but has "Ärchiv" in another form \(NFC, composed\)/,
+        );
+        expect(result.output).toMatch(/code points U\+00C4 U\+0072/);
+        expect((await resources()).some((r) => r.urn.endsWith("::nfd"))).toBe(false);
+    });
 });
