@@ -4,10 +4,11 @@
 // placeholder of a clone's folder, `/path/to/pulumi-dovecot`, replaced by a real one. A block runs in
 // one bash (`set -e`, as a user pastes it into a shell); what it leaves behind for the next commands
 // (the environment it exported, the folder it moved to) is handed back.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, RunOptions, runCommand } from "./pulumi";
+import { CommandResult, REPO_ROOT, RunOptions, runCommand } from "./pulumi";
 
 /** The placeholder the documents use for the folder of a clone of this repository. */
 export const CLONE_PLACEHOLDER = "/path/to/pulumi-dovecot";
@@ -103,4 +104,37 @@ export async function runBlock(
     } finally {
         rmSync(scratch, { recursive: true, force: true });
     }
+}
+
+/**
+ * Copies this checkout as a clone has it into `dest`: the files git tracks and the new ones it does
+ * not ignore (what the next commit holds), nothing built or installed (no node_modules, dist, .cache).
+ */
+export function copyCheckout(dest: string): void {
+    const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+    });
+    for (const file of listed.split("\0").filter((f) => f.length > 0)) {
+        const source = path.join(REPO_ROOT, file);
+        // A file deleted in the work tree but not yet in the index is not part of the checkout.
+        try {
+            mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
+            copyFileSync(source, path.join(dest, file));
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        }
+    }
+}
+
+/**
+ * An environment as a user's shell has it: the caller's without what npm and jest set for this
+ * repository's own scripts (npm_config_*, npm_package_*, ...: npm would take them as its settings).
+ */
+export function userEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const clean: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(env))
+        if (!/^npm_/i.test(key) && key !== "INIT_CWD" && key !== "JEST_WORKER_ID") clean[key] = value;
+    return clean;
 }
