@@ -9,7 +9,11 @@
 # SCHEMA=<file> takes another schema. sdkgen is built with `go build` (its packages come from the Go
 # build cache after the first build: about 2 minutes cold, seconds warm) and the binary is kept in
 # .cache/sdkgen/, keyed by the hash of sdkgen's sources and the Go version, so an unchanged sdkgen is
-# not even linked again. Prints nothing on stdout.
+# not even linked again. Then `go mod tidy` completes the Go SDK's go.mod (the requirements its code
+# imports, the go directive its dependencies need) and writes its go.sum, so that `go build ./...` works
+# in the folder as it is: the module graph is fixed by the versions go.mod pins, so the files are the same
+# on every run (modules not yet in Go's module cache come from the Go module proxy). Prints nothing on
+# stdout.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${1:-$ROOT/sdk}"
@@ -35,3 +39,4 @@ fi
 
 mkdir -p "$OUT"
 "$bin" -schema "$SCHEMA" -python "$OUT/python" -go "$OUT/go" -nodejs "$OUT/nodejs"
+(cd "$OUT/go" && go mod tidy >&2) || fail "go mod tidy of the Go SDK ($OUT/go) failed (see above)"

@@ -65,6 +65,55 @@ export const SECRET_ENV_DEFAULTS = false;
 /** The package name, the first part of every token (`dovecot:index:Mailbox`). */
 export const PACKAGE = "dovecot";
 
+/** The TypeScript the Node.js SDK declares for its build (the generator's default is 4.7). */
+export const NODEJS_SDK_TYPESCRIPT = "^5.9.3";
+
+/**
+ * The README of an SDK's package (its page on PyPI or npm): what it is, one resource in its language,
+ * where the settings come from, and a link to the rest. The generators write it into each SDK
+ * (sdkgen puts the Python one at the root too, where pyproject.toml names it).
+ */
+export function sdkReadme(language: "python" | "nodejs", description: string): string {
+    const [name, example] =
+        language === "python"
+            ? [
+                  PYTHON_PACKAGE_NAME,
+                  [
+                      "```python",
+                      `import ${PYTHON_PACKAGE_NAME} as dovecot`,
+                      "",
+                      'dovecot.Mailbox("alice-archive", user="alice@example.org", name="Archive/2026", subscribed=True)',
+                      "```",
+                  ],
+              ]
+            : [
+                  NODEJS_PACKAGE_NAME,
+                  [
+                      "```ts",
+                      `import * as dovecot from "${NODEJS_PACKAGE_NAME}";`,
+                      "",
+                      'new dovecot.Mailbox("alice-archive", { user: "alice@example.org", name: "Archive/2026", subscribed: true });',
+                      "```",
+                  ],
+              ];
+    return [
+        `# ${name}`,
+        "",
+        `The ${language === "python" ? "Python" : "Node.js"} SDK of the \`${PACKAGE}\` Pulumi provider.`,
+        `${description}: \`Mailbox\`, \`FolderSet\`, \`Subscription\`, \`Reload\`, \`SieveScript\`,`,
+        "`MailboxAcl`, `MailboxMetadata`, and lookups.",
+        "",
+        ...example,
+        "",
+        `The provider's settings come from the stack configuration (\`${PACKAGE}:endpoint\`, the secret`,
+        `\`${PACKAGE}:apiKey\`) or the \`DOVEADM_*\` environment variables. The Pulumi CLI runs the provider plugin,`,
+        `\`pulumi-resource-${PACKAGE}\`, which it downloads from the package's release on first use. Installing,`,
+        "the other settings and each resource's properties:",
+        `${REPOSITORY_URL}#use-from-any-language`,
+        "",
+    ].join("\n");
+}
+
 /** Inputs that the TypeScript resource classes set themselves and that no SDK user passes. */
 export const INTERNAL_INPUTS: readonly string[] = ["creator", NAME_KEY];
 
@@ -897,8 +946,16 @@ export function buildSchema(readme: string, version: string, description: string
         functions: fns,
         language: {
             go: { importBasePath: GO_IMPORT_BASE_PATH, generateResourceContainerTypes: true },
-            nodejs: { packageName: NODEJS_PACKAGE_NAME },
-            python: { packageName: PYTHON_PACKAGE_NAME, pyproject: { enabled: true } },
+            nodejs: {
+                packageName: NODEJS_PACKAGE_NAME,
+                typescriptVersion: NODEJS_SDK_TYPESCRIPT,
+                readme: sdkReadme("nodejs", description),
+            },
+            python: {
+                packageName: PYTHON_PACKAGE_NAME,
+                pyproject: { enabled: true },
+                readme: sdkReadme("python", description),
+            },
         },
     };
 }

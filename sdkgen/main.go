@@ -10,18 +10,30 @@
 //
 // The schema should set "meta": {"supportPack": true}: then the package version is written into
 // package.json, pyproject.toml and each pulumi-plugin.json, and the Go SDK gets its own go.mod (module
-// path: importBasePath without its last element). The Python SDK reads its version from its installed
-// metadata, so it must be pip-installed before import; the Node.js SDK is built with its own
-// tsconfig.json (outDir bin) and package.json copied into bin. See testdata/toy-schema.json.
+// path: importBasePath without its last element). See testdata/toy-schema.json.
+//
+// What the generators write is changed in three ways, so that each SDK installs the way its users'
+// tools install a folder or an archive (see installableNodePackage and installablePythonPackage):
+//   - Node.js: package.json names the build (bin/) as its main and types, publishes only bin/, and its
+//     build script copies package.json into bin/ (the generated getVersion reads ./package.json beside
+//     the compiled code), so `npm install <folder>` and `npm pack` of the folder give a package that
+//     loads;
+//   - Python: the package README (the one the generator writes into the module folder) is also at the
+//     root, where pyproject.toml's `readme` names it, and the build backend is flit_core, which builds
+//     wheels and sdists without writing build/ or *.egg-info into the source folder (setuptools does);
+//   - Go: go.mod requires the Pulumi Go SDK at -go-pulumi-sdk. Its go.sum and the rest of its
+//     requirements come from `go mod tidy`, which scripts/gen-sdk.sh runs after this program.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -117,7 +129,11 @@ func run(schemaPath, version, pyOut, goOut, nodeOut, goSDK string) error {
 		gen       func(*schema.Package) (map[string][]byte, error)
 	}{
 		{"python", pyOut, func(p *schema.Package) (map[string][]byte, error) {
-			return python.GeneratePackage(tool, p, nil, noDependencies{})
+			files, err := python.GeneratePackage(tool, p, nil, noDependencies{})
+			if err == nil {
+				err = installablePythonPackage(files)
+			}
+			return files, err
 		}},
 		{"go", goOut, func(p *schema.Package) (map[string][]byte, error) {
 			files, err := gogen.GeneratePackage(tool, p, nil)
@@ -127,7 +143,11 @@ func run(schemaPath, version, pyOut, goOut, nodeOut, goSDK string) error {
 			return files, err
 		}},
 		{"nodejs", nodeOut, func(p *schema.Package) (map[string][]byte, error) {
-			return nodejs.GeneratePackage(tool, p, nil, nil, false, noDependencies{})
+			files, err := nodejs.GeneratePackage(tool, p, nil, nil, false, noDependencies{})
+			if err == nil {
+				err = installableNodePackage(files)
+			}
+			return files, err
 		}},
 	}
 	for _, g := range generators {
@@ -169,6 +189,159 @@ func requirePulumiSDK(files map[string][]byte, version string) error {
 		return err
 	}
 	files["go.mod"] = out
+	return nil
+}
+
+// nodeBuildScript compiles the SDK into bin/ and puts package.json beside the compiled code, where the
+// generated getVersion() (utilities.ts: require('./package.json')) reads the package version.
+const nodeBuildScript = `tsc && node -e "require('fs').copyFileSync('package.json', 'bin/package.json')"`
+
+// installableNodePackage makes the generated package.json describe the compiled package: main and types
+// in bin/ (tsconfig.json's outDir), only bin/ published (the folder's .gitignore, which npm pack would
+// otherwise apply, leaves bin/ out), and a build script that leaves bin/ complete. The generator's own
+// keys keep their order; the new ones come after "license".
+func installableNodePackage(files map[string][]byte) error {
+	raw, ok := files["package.json"]
+	if !ok {
+		return errors.New("the Node.js generator wrote no package.json")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return fmt.Errorf("package.json: %w", err)
+	}
+	var order []string
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	if _, err := dec.Token(); err != nil { // {
+		return fmt.Errorf("package.json: %w", err)
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("package.json: %w", err)
+		}
+		order = append(order, key.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return fmt.Errorf("package.json: %w", err)
+		}
+	}
+	for _, key := range []string{"main", "types", "files"} {
+		if _, ok := fields[key]; ok {
+			return fmt.Errorf("package.json: the generator now writes %q itself; revisit installableNodePackage", key)
+		}
+	}
+	var scripts map[string]string
+	if err := json.Unmarshal(fields["scripts"], &scripts); err != nil || scripts["build"] != "tsc" {
+		return fmt.Errorf("package.json: expected the generator's scripts {\"build\": \"tsc\"}, got %s", fields["scripts"])
+	}
+	added := map[string]any{
+		"main":  "bin/index.js",
+		"types": "bin/index.d.ts",
+		"files": []string{"bin/"},
+	}
+	scripts["build"] = nodeBuildScript
+	var out strings.Builder
+	out.WriteString("{")
+	// No HTML escaping: the build script's "&&" stays as it is.
+	marshal := func(value any) ([]byte, error) {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		err := enc.Encode(value)
+		return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
+	}
+	write := func(key string, value any) error {
+		k, err := marshal(key)
+		if err != nil {
+			return err
+		}
+		v, err := marshal(value)
+		if err != nil {
+			return err
+		}
+		if out.Len() > 1 {
+			out.WriteString(",")
+		}
+		out.Write(k)
+		out.WriteString(":")
+		out.Write(v)
+		return nil
+	}
+	for _, key := range order {
+		value := any(fields[key])
+		if key == "scripts" {
+			value = scripts
+		}
+		if err := write(key, value); err != nil {
+			return err
+		}
+		if key == "license" {
+			for _, extra := range []string{"main", "types", "files"} {
+				if err := write(extra, added[extra]); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if _, ok := fields["license"]; !ok {
+		return errors.New("package.json: no \"license\" to place main, types and files after")
+	}
+	out.WriteString("}")
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(out.String()), "", "    "); err != nil {
+		return err
+	}
+	pretty.WriteString("\n")
+	files["package.json"] = pretty.Bytes()
+	return nil
+}
+
+// The build system the Python generator writes, and the one that replaces it. setuptools builds in the
+// source folder: `pip install ./sdk/python` leaves build/ and pulumi_dovecot.egg-info there. flit_core
+// builds the wheel and the sdist straight from the sources and the [project] table, and takes every
+// file of the package folder (py.typed and pulumi-plugin.json too, which setuptools needed listed).
+const (
+	setuptoolsBuildSystem = "[build-system]\n  requires = [\"setuptools>=61.0\"]\n  build-backend = \"setuptools.build_meta\"\n"
+	setuptoolsPackageData = "[tool]\n  [tool.setuptools]\n    [tool.setuptools.package-data]\n"
+	flitBuildSystem       = "[build-system]\n  requires = [\"flit_core>=3.9,<4\"]\n  build-backend = \"flit_core.buildapi\"\n"
+)
+
+// installablePythonPackage switches the generated pyproject.toml to flit_core and puts the package
+// README (written into the module folder) at the root too, where pyproject.toml's readme names it.
+func installablePythonPackage(files map[string][]byte) error {
+	raw, ok := files["pyproject.toml"]
+	if !ok {
+		return errors.New("the Python generator wrote no pyproject.toml (set language.python.pyproject.enabled)")
+	}
+	text := string(raw)
+	if !strings.Contains(text, "\n  readme = \"README.md\"\n") {
+		return errors.New("pyproject.toml: expected readme = \"README.md\"; revisit installablePythonPackage")
+	}
+	at := strings.Index(text, setuptoolsBuildSystem)
+	tool := strings.Index(text, setuptoolsPackageData)
+	if at < 0 || tool < at {
+		return fmt.Errorf("pyproject.toml: expected the generator's setuptools [build-system] and then its [tool.setuptools] package data; revisit installablePythonPackage:\n%s", text)
+	}
+	// The [tool] table is the file's last: only setuptools' package data is in it.
+	if rest := text[tool+len(setuptoolsPackageData):]; strings.Contains(rest, "\n[") || strings.Contains(rest, "\n  [") {
+		return fmt.Errorf("pyproject.toml: [tool] holds more than setuptools' package data:\n%s", rest)
+	}
+	text = strings.TrimRight(text[:at]+flitBuildSystem+"\n"+text[at+len(setuptoolsBuildSystem):tool], "\n") + "\n"
+	files["pyproject.toml"] = []byte(text)
+
+	var readme []byte
+	for name, content := range files {
+		if path.Dir(name) != "." && path.Base(name) == "README.md" && !strings.Contains(path.Dir(name), "/") {
+			if readme != nil {
+				return errors.New("the Python generator wrote more than one package README")
+			}
+			readme = content
+		}
+	}
+	if readme == nil {
+		return errors.New("the Python generator wrote no <package>/README.md")
+	}
+	files["README.md"] = readme
 	return nil
 }
 

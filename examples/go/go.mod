@@ -1,9 +1,9 @@
-module github.com/pulumi-dovecot/pulumi-dovecot/examples/go
+module github.com/pulumi-dovecot/pulumi-dovecot/examples/go/dovecot-folders
 
 go 1.26.6
 
 require (
-	github.com/pulumi-dovecot/pulumi-dovecot/sdk/go v0.0.0-00010101000000-000000000000
+	github.com/pulumi-dovecot/pulumi-dovecot/sdk/go v0.2.0
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
 )
 

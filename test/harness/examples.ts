@@ -1,16 +1,21 @@
 // Runs a copy of one of the language examples (examples/yaml, examples/python, examples/go) through the
 // real `pulumi` CLI against the `dovecot` provider plugin, as a user of that language would: the
-// example folder copied into a temporary project, a file backend in the same temporary folder, the
-// plugin found on PATH (node_modules/.bin/pulumi-resource-dovecot, built by `npm run build`), and the
-// language hosts that scripts/install-langhosts.sh builds (with its Python virtualenv first on PATH for
-// Python programs). The SDKs: Python's is installed with `pip install --no-deps --target` into the
-// temporary folder and put on PYTHONPATH, beside the Pulumi Python SDK of that shared virtualenv (which
-// is left as it is; a user makes a virtualenv of their own, as examples/python/README.md says); Go's is
-// the go.mod `replace` pointed at this checkout's sdk/go, as a user of a copy of the folder does.
+// example folder copied into a temporary project, a file backend and a PULUMI_HOME in the same
+// temporary folder, and the language hosts that scripts/install-langhosts.sh builds. What the example's
+// README tells a user to do is done as it says: its `plugins` block in Pulumi.yaml pointed at this
+// checkout's dist/plugin (the plugin that `npm run build` writes there, run with the Node.js of
+// node_modules), as in a copy of the folder outside the clone; then its install blocks
+// (`<!-- install: ... -->`, see install-lines.ts) run as written, with `/path/to/pulumi-dovecot` being
+// this checkout: Python's make a virtualenv of the project's own and install the SDK and
+// requirements.txt into it (and put its bin first on PATH), Go's point go.mod's `replace` at
+// this checkout's sdk/go and build the program. Nothing else is on PATH for the plugin: no
+// node_modules/.bin, no folder holding a pulumi-resource-dovecot, so the plugin can only come from
+// Pulumi.yaml, and the engine's "using pulumi-resource-dovecot from $PATH" warning cannot appear.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { forClone, installBlocks, runBlock } from "./install-lines";
 import {
     CommandResult,
     PreviewResult,
@@ -30,6 +35,12 @@ export type ExampleLanguage = "yaml" | "python" | "go";
 /** The Go module of the generated SDK (sdk/go/go.mod), which examples/go/go.mod replaces. */
 export const GO_SDK_MODULE = "github.com/pulumi-dovecot/pulumi-dovecot/sdk/go";
 
+/** The plugin folder an example's Pulumi.yaml names, relative to the example inside the clone. */
+export const EXAMPLE_PLUGIN_PATH = "../../dist/plugin";
+
+/** What the engine prints on each load of a plugin it found on PATH. */
+export const PLUGIN_FROM_PATH_WARNING = "using pulumi-resource-dovecot from $PATH";
+
 /** The default timeout of one pulumi command of an example (the Go host builds the program first). */
 const COMMAND_TIMEOUT_MS: Record<ExampleLanguage, number> = {
     yaml: 120_000,
@@ -37,11 +48,19 @@ const COMMAND_TIMEOUT_MS: Record<ExampleLanguage, number> = {
     go: 300_000,
 };
 
+/** How long an example's install blocks may take (Go's first build on a machine: many minutes). */
+export const INSTALL_TIMEOUT_MS: Record<ExampleLanguage, number> = {
+    yaml: 60_000,
+    python: 600_000,
+    go: 25 * 60_000,
+};
+
 let langhostsBin: string | undefined;
 
 /**
  * The folder with pulumi-language-python, -yaml and -go, built once per machine by
- * scripts/install-langhosts.sh (instant when cached); its sibling `venv` is the Python virtualenv.
+ * scripts/install-langhosts.sh (instant when cached); its sibling `venv` is a Python virtualenv with
+ * the Pulumi Python SDK that this host runs.
  */
 export function langhostsBinDir(): string {
     if (langhostsBin) return langhostsBin;
@@ -57,9 +76,29 @@ export function langhostsBinDir(): string {
     return dir;
 }
 
-/** The bin folder of the Python virtualenv that holds the Pulumi Python SDK. */
+/** The bin folder of the language hosts' Python virtualenv. */
 export function pythonVenvBin(): string {
     return path.join(langhostsBinDir(), "..", "venv", "bin");
+}
+
+/**
+ * The version of the Pulumi Python SDK in the language hosts' virtualenv: the one the Python host built
+ * here runs, and not newer than the CLI. A user's CLI and host take the newest; a test's pip is held
+ * to this one (PIP_CONSTRAINT), the README's commands unchanged.
+ */
+export function pythonSdkVersion(): string {
+    return execFileSync(
+        path.join(pythonVenvBin(), "python"),
+        ["-c", "import importlib.metadata as m; print(m.version('pulumi'))"],
+        { encoding: "utf8", timeout: 60_000 },
+    ).trim();
+}
+
+/** PATH without the folders that hold a pulumi-resource-dovecot (node_modules/.bin, say). */
+export function pathWithoutPlugin(value: string | undefined): string[] {
+    return (value ?? "")
+        .split(path.delimiter)
+        .filter((dir) => dir !== "" && !existsSync(path.join(dir, "pulumi-resource-dovecot")));
 }
 
 /** A copy of examples/<language> with one stack, `test`, in a file backend of its own. */
@@ -73,6 +112,8 @@ export class ExampleProject {
     readonly stack = "test";
     /** Every command run so far (pulumi and the rest), for failure messages and scans. */
     readonly history: CommandResult[] = [];
+    /** What the README's install blocks exported for the commands after them (PATH). */
+    private exported: Record<string, string> = {};
 
     private constructor(
         readonly language: ExampleLanguage,
@@ -89,46 +130,39 @@ export class ExampleProject {
     }
 
     /**
-     * Copies the example, installs the SDK the way its README says (Python: `pip install --target`;
-     * Go: the `replace` pointed at this checkout) and initializes the stack. The plugin must be built
-     * (`npm run build`).
+     * Copies the example, points its Pulumi.yaml at this checkout's plugin, runs its README's install
+     * blocks and initializes the stack. The plugin must be built (`npm run build`).
      */
     static async create(language: ExampleLanguage): Promise<ExampleProject> {
-        const plugin = path.join(REPO_ROOT, "dist", "provider", "plugin", "main.js");
+        const plugin = path.join(REPO_ROOT, "dist", "plugin", "pulumi-resource-dovecot");
         if (!existsSync(plugin)) throw new Error(`${plugin} is missing: run \`npm run build\` first`);
         const root = mkdtempSync(path.join(os.tmpdir(), `pulumi-dovecot-example-${language}-`));
         const project = new ExampleProject(language, root);
         try {
-            mkdirSync(project.stateDir, { recursive: true });
+            for (const dir of [project.stateDir, project.home]) mkdirSync(dir, { recursive: true });
             cpSync(ExampleProject.exampleDir(language), project.dir, {
                 recursive: true,
                 // Nothing a local run of the example may have left beside it.
                 filter: (source) => !/[/\\](venv|\.venv|__pycache__|Pulumi\.[^/\\]+\.yaml)$/.test(source),
             });
-            if (language === "python") {
-                await project.run(
-                    path.join(pythonVenvBin(), "python"),
-                    [
-                        "-m",
-                        "pip",
-                        "install",
-                        "--disable-pip-version-check",
-                        "-q",
-                        "--no-deps",
-                        "--target",
-                        project.sitePackages,
-                        path.join(REPO_ROOT, "sdk", "python"),
-                    ],
-                    { timeoutMs: 300_000 },
-                );
-            }
-            if (language === "go") {
-                // What a user does with a copy of the folder outside the clone (examples/go/README.md).
-                await project.run(
-                    "go",
-                    ["mod", "edit", "-replace", `${GO_SDK_MODULE}=${path.join(REPO_ROOT, "sdk", "go")}`],
-                    { timeoutMs: 60_000 },
-                );
+            // As its README says for a copy outside the clone: the plugins block names the clone's build.
+            const manifest = project.read("Pulumi.yaml");
+            const line = `path: ${EXAMPLE_PLUGIN_PATH}\n`;
+            if (manifest.split(line).length !== 2)
+                throw new Error(`examples/${language}/Pulumi.yaml does not name ${EXAMPLE_PLUGIN_PATH} once`);
+            writeFileSync(
+                path.join(project.dir, "Pulumi.yaml"),
+                manifest.replace(line, `path: ${path.join(REPO_ROOT, "dist", "plugin")}\n`),
+            );
+            if (language === "python")
+                writeFileSync(project.pipConstraints, `pulumi==${pythonSdkVersion()}\n`);
+            for (const block of installBlocks(path.join(ExampleProject.exampleDir(language), "README.md"))) {
+                const env = { ...project.env(), [MARK]: newMark() };
+                const ran = await runBlock(forClone(block.text, REPO_ROOT), project.dir, env, {
+                    timeoutMs: INSTALL_TIMEOUT_MS[language],
+                });
+                project.history.push({ ...ran.result, args: [`install block ${block.id}`] });
+                project.exported = { ...project.exported, ...ran.exported };
             }
             await project.pulumi(["stack", "init", project.stack, "--non-interactive"]);
             return project;
@@ -138,29 +172,33 @@ export class ExampleProject {
         }
     }
 
-    /** Where the Python SDK is installed (on PYTHONPATH of the program). */
-    get sitePackages(): string {
-        return path.join(this.root, "site-packages");
+    /** The project's PULUMI_HOME (plugin cache, workspace settings): empty, its own. */
+    get home(): string {
+        return path.join(this.root, "pulumi-home");
+    }
+
+    /** The pip constraints of the project's installs (the Pulumi Python SDK the host runs). */
+    get pipConstraints(): string {
+        return path.join(this.root, "pip-constraints.txt");
     }
 
     /** The environment of this project's commands. */
     env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        const env = pulumiEnv(this.stateDir);
-        env.PATH = [
-            // The Python host runs `python` from PATH: the virtualenv's must come first.
-            ...(this.language === "python" ? [pythonVenvBin()] : []),
-            // The plugin (pulumi-resource-dovecot) and the Node.js it runs with.
-            path.join(REPO_ROOT, "node_modules", ".bin"),
-            pulumiBinDir(),
-            langhostsBinDir(),
-            process.env.PATH ?? "",
-        ].join(path.delimiter);
-        if (this.language === "python") env.PYTHONPATH = this.sitePackages;
+        const env = pulumiEnv(this.stateDir, { PULUMI_HOME: this.home });
+        // The CLI and the language hosts; the rest of the caller's PATH less any folder with the plugin.
+        env.PATH = [pulumiBinDir(), langhostsBinDir(), ...pathWithoutPlugin(process.env.PATH)].join(
+            path.delimiter,
+        );
+        if (this.language === "python") {
+            env.PIP_CONSTRAINT = this.pipConstraints;
+            env.PIP_DISABLE_PIP_VERSION_CHECK = "1";
+        }
         if (this.language === "go") {
-            env.GOFLAGS = "-mod=mod";
+            // go.mod and go.sum as the example ships them, whatever the caller's GOFLAGS.
+            env.GOFLAGS = "-mod=readonly";
             env.GOTOOLCHAIN = "local";
         }
-        return { ...env, ...extra };
+        return { ...env, ...this.exported, ...extra };
     }
 
     /** Runs any command in the project folder with the project's environment. */

@@ -1,29 +1,54 @@
 // The `dovecot` plugin's Node.js SDK (sdk/nodejs) as its package is published, for programs that use
-// it: compiled once into a temporary folder (bin/ and package.json), then installed into projects.
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+// it: built once into a temporary folder by its own build script (`npm run build`: bin/ and
+// bin/package.json), packed with `npm pack` (what its package.json publishes: "files", "main",
+// "types"), then unpacked into projects' node_modules as npm installs a tarball.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { REPO_ROOT, runCommand } from "./pulumi";
+import { MARK, newMark } from "./processes";
 
-/** Compiles sdk/nodejs into a new temporary folder; the caller removes it (see removeNodeSdk). */
+/** The npm name of the Node.js SDK. */
+export const NODE_SDK_NAME = "@pulumi-dovecot/dovecot";
+
+/**
+ * Builds and packs sdk/nodejs in a new temporary folder, which the caller removes (removeNodeSdk).
+ * Its build resolves typescript, @types/node and @pulumi/pulumi from this repository's node_modules.
+ */
 export async function compileNodeSdk(): Promise<string> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-nodejs-sdk-"));
-    cpSync(path.join(REPO_ROOT, "sdk", "nodejs"), dir, { recursive: true });
-    // Its dependencies (@pulumi/pulumi, @types/node) as this repository has them.
-    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-    const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-    const built = await runCommand(process.execPath, [tsc, "-p", "tsconfig.json"], dir, process.env, {
-        timeoutMs: 300_000,
-    });
-    if (built.code !== 0) throw new Error(`compiling sdk/nodejs failed:\n${built.output}`);
+    const source = path.join(dir, "package");
+    cpSync(path.join(REPO_ROOT, "sdk", "nodejs"), source, { recursive: true });
+    symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(source, "node_modules"), "dir");
+    const env = { ...process.env, [MARK]: newMark() };
+    for (const args of [
+        ["run", "build"],
+        ["pack", "--pack-destination", dir],
+    ]) {
+        const result = await runCommand("npm", args, source, env, { timeoutMs: 300_000, allowFailure: true });
+        if (result.code !== 0)
+            throw new Error(`npm ${args.join(" ")} in sdk/nodejs failed:\n${result.output}`);
+    }
     return dir;
 }
 
-/** Installs a compiled SDK as `@pulumi-dovecot/dovecot` under `projectDir`'s node_modules. */
+/** The tarball that compileNodeSdk packed. */
+export function nodeSdkTarball(sdk: string): string {
+    const tarballs = readdirSync(sdk).filter((name) => name.endsWith(".tgz"));
+    if (tarballs.length !== 1)
+        throw new Error(`expected one packed SDK in ${sdk}, found ${tarballs.join(", ")}`);
+    return path.join(sdk, tarballs[0]!);
+}
+
+/** Installs a packed SDK as `@pulumi-dovecot/dovecot` under `projectDir`'s node_modules. */
 export function installNodeSdk(sdk: string, projectDir: string): void {
-    const installed = path.join(projectDir, "node_modules", "@pulumi-dovecot", "dovecot");
-    cpSync(path.join(sdk, "bin"), installed, { recursive: true });
-    cpSync(path.join(sdk, "package.json"), path.join(installed, "package.json"));
+    const installed = path.join(projectDir, "node_modules", ...NODE_SDK_NAME.split("/"));
+    rmSync(installed, { recursive: true, force: true });
+    mkdirSync(installed, { recursive: true });
+    execFileSync("tar", ["-xzf", nodeSdkTarball(sdk), "-C", installed, "--strip-components=1"], {
+        timeout: 60_000,
+    });
 }
 
 /** Removes a compiled SDK. */

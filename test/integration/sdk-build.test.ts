@@ -1,17 +1,30 @@
-// The committed SDKs build where their users build them, each from a copy in a temporary folder (so
-// nothing is written into sdk/):
-// - Node.js: this repository's tsc (5.9) type-checks sdk/nodejs under its own tsconfig.json, emits it,
-//   and the emitted package loads with this repository's @pulumi/pulumi and exports every resource,
-//   function and the Provider;
-// - Go: `go build ./...` of sdk/go against github.com/pulumi/pulumi/sdk/v3 at the version its go.mod
-//   pins (GOFLAGS=-mod=mod, from the module cache; sdkgen pins the CLI's version, see sdkgen/main.go);
+// The committed SDKs build and install where their users build and install them, each from a copy in a
+// temporary folder (so nothing is written into sdk/), with nothing added by hand:
+// - Node.js: `npm run build` (the package's own build script, with this repository's tsc 5.9 and
+//   @pulumi/pulumi) writes bin/; `npm install <folder>` into an empty project links it, and the
+//   package loads by its name, exports every resource, function and the Provider, reports its version,
+//   and type-checks by its name (package.json's "main" and "types"); `npm pack` holds bin/ and nothing
+//   of the sources;
+// - Go: `go build ./...` and `go vet ./...` of sdk/go as it is (go.sum complete: no -mod=mod), against
+//   github.com/pulumi/pulumi/sdk/v3 at the version its go.mod pins, whose go directive sdk/go's meets;
 // - Python: `pip install --no-deps` of sdk/python with the interpreter and Pulumi SDK of the virtualenv
 //   that scripts/install-langhosts.sh makes (into a --target folder, so the shared virtualenv is left as
-//   it is), then every module of pulumi_dovecot imports and reports the package version.
-// About 25 s when Go's caches and the virtualenv are warm; the first run on a machine also builds the
+//   it is) leaves nothing in the source folder (no build/, no *.egg-info); every module of
+//   pulumi_dovecot imports and reports the package version, and the package README is the one
+//   pyproject.toml names.
+// About 40 s when Go's caches and the virtualenv are warm; the first run on a machine also builds the
 // language hosts and the virtualenv (about 3 minutes). Go and Python are required: without them the
 // test fails and says what is missing.
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+    cpSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    readdirSync,
+    rmSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CommandResult, runCommand } from "../harness/pulumi";
@@ -59,29 +72,49 @@ async function run(
     return result;
 }
 
-/** A copy of sdk/<language> in the temporary folder. */
+/** What an earlier build or install may have left in sdk/ (git ignores it), never copied. */
+const LEFTOVERS = /[/\\](bin|node_modules|build|dist|__pycache__|[^/\\]+\.egg-info)$/;
+
+/** A copy of sdk/<language> in the temporary folder, as git has it. */
 function copy(language: string): string {
     const dir = path.join(work, language);
-    cpSync(path.join(REPO_ROOT, "sdk", language), dir, { recursive: true });
+    cpSync(path.join(REPO_ROOT, "sdk", language), dir, {
+        recursive: true,
+        filter: (source) => !LEFTOVERS.test(source),
+    });
     return dir;
 }
 
 describe("the generated SDKs build", () => {
-    it("Node.js: type-checks and compiles with this repository's tsc, and loads", async () => {
+    it("Node.js: npm run build, then npm install <folder> gives a package that loads and type-checks by its name", async () => {
         const dir = copy("nodejs");
         symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
-        const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
-        await run("the Node.js SDK", process.execPath, [tsc, "-p", "tsconfig.json"], dir);
-        // As Pulumi's own SDK builds do: the package is bin/, with its package.json (it reads its version there).
-        cpSync(path.join(dir, "package.json"), path.join(dir, "bin", "package.json"));
+        await run("the Node.js SDK's build", "npm", ["run", "build"], dir);
+        expect(JSON.parse(readFileSync(path.join(dir, "bin", "package.json"), "utf8"))).toEqual(
+            JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")),
+        );
+
+        // An empty project installs the folder as a user does (a link to it).
+        const project = path.join(work, "nodejs-project");
+        mkdirSync(project);
+        writeFileSync(
+            path.join(project, "package.json"),
+            JSON.stringify({ name: "uses-sdk", version: "1.0.0", private: true }),
+        );
+        await run(
+            "npm install of the SDK folder",
+            "npm",
+            ["install", "--no-audit", "--no-fund", dir],
+            project,
+        );
         const loaded = await run(
-            "the compiled Node.js SDK",
+            "the installed Node.js SDK",
             process.execPath,
             [
                 "-e",
-                "const d = require('./bin'); console.log(JSON.stringify(Object.keys(d).sort())); console.log(require('./bin/utilities').getVersion())",
+                "const d = require('@pulumi-dovecot/dovecot'); console.log(JSON.stringify(Object.keys(d).sort())); console.log(require('@pulumi-dovecot/dovecot/bin/utilities').getVersion())",
             ],
-            dir,
+            project,
         );
         const [exports, version] = loaded.stdout.trim().split("\n");
         expect(JSON.parse(exports ?? "[]")).toEqual(
@@ -104,19 +137,74 @@ describe("the generated SDKs build", () => {
             ]),
         );
         expect(version).toBe(VERSION);
+
+        // The types come by the package's name too: a misspelt input fails to compile, a right one passes.
+        const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+        const check = async (args: string) => {
+            writeFileSync(
+                path.join(project, "index.ts"),
+                `import * as dovecot from "@pulumi-dovecot/dovecot";\nnew dovecot.Mailbox("m", ${args});\n`,
+            );
+            return runCommand(
+                process.execPath,
+                [tsc, "--noEmit", "--strict", "--module", "nodenext", "--types", "node", "index.ts"],
+                project,
+                { ...process.env, [MARK]: newMark() },
+                { allowFailure: true, timeoutMs: 120_000 },
+            );
+        };
+        symlinkSync(
+            path.join(REPO_ROOT, "node_modules", "@types"),
+            path.join(project, "node_modules", "@types"),
+        );
+        const good = await check('{ user: "alice@example.org", name: "Archive" }');
+        expect({ code: good.code, output: good.output.trim() }).toEqual({ code: 0, output: "" });
+        const bad = await check('{ user: "alice@example.org", nmae: "Archive" }');
+        expect(bad.output).toMatch(/error TS\d+: .*'nmae' does not exist/);
+
+        // What npm pack publishes: the build and the manifest, no TypeScript sources.
+        const packed = await run("npm pack of the SDK", "npm", ["pack", "--dry-run", "--json"], dir);
+        const files = (JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map(
+            (f) => f.path,
+        );
+        expect(files).toEqual(
+            expect.arrayContaining([
+                "package.json",
+                "README.md",
+                "bin/index.js",
+                "bin/index.d.ts",
+                "bin/package.json",
+            ]),
+        );
+        expect(files.filter((f) => !/^(package\.json|README\.md|bin\/.*)$/.test(f))).toEqual([]);
     });
 
-    it("Go: go build ./... with the Pulumi Go SDK its go.mod pins", async () => {
+    it("Go: go build ./... and go vet ./... as it is, with the Pulumi Go SDK its go.mod pins", async () => {
         const dir = copy("go");
-        await run("the Go SDK (is Go installed?)", "go", ["build", "./..."], dir, {
-            GOFLAGS: "-mod=mod",
-            GOTOOLCHAIN: "local",
-        });
-        const listed = await run("the Go SDK", "go", ["list", "./..."], dir, {
-            GOFLAGS: "-mod=mod",
-            GOTOOLCHAIN: "local",
-        });
+        // As shipped: go.mod and go.sum as they are (-mod=readonly, whatever the caller's GOFLAGS say).
+        const asShipped = { GOFLAGS: "-mod=readonly", GOTOOLCHAIN: "local" };
+        await run("the Go SDK (is Go installed?)", "go", ["build", "./..."], dir, asShipped);
+        await run("the Go SDK", "go", ["vet", "./..."], dir, asShipped);
+        const listed = await run("the Go SDK", "go", ["list", "./..."], dir, asShipped);
         expect(listed.stdout).toContain("github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot\n");
+        // Its go directive is at least what the Pulumi Go SDK's go.mod asks for.
+        const own = await run("the Go SDK", "go", ["list", "-m", "-f", "{{.GoVersion}}"], dir, asShipped);
+        const dependency = await run(
+            "the Go SDK",
+            "go",
+            ["list", "-m", "-f", "{{.GoVersion}}", "github.com/pulumi/pulumi/sdk/v3"],
+            dir,
+            asShipped,
+        );
+        const parts = (v: string) => v.trim().split(".").map(Number);
+        const [a, b] = [parts(own.stdout), parts(dependency.stdout)];
+        expect(b.length).toBeGreaterThan(1);
+        const cmp = a.map((n, i) => n - (b[i] ?? 0)).find((d) => d !== 0) ?? a.length - b.length;
+        expect({ own: own.stdout.trim(), dependency: dependency.stdout.trim(), atLeast: cmp >= 0 }).toEqual({
+            own: own.stdout.trim(),
+            dependency: dependency.stdout.trim(),
+            atLeast: true,
+        });
     });
 
     it("Python: pip-installs into the language hosts' virtualenv and imports", async () => {
@@ -129,6 +217,7 @@ describe("the generated SDKs build", () => {
         const bin = hosts.stdout.trim().split("\n").pop() ?? "";
         const python = path.join(bin, "..", "venv", "bin", "python");
         const src = copy("python");
+        const before = readdirSync(src).sort();
         const target = path.join(work, "python-installed");
         await run(
             "pip install of the Python SDK",
@@ -153,6 +242,16 @@ describe("the generated SDKs build", () => {
             "print(len(names), importlib.metadata.version('pulumi_dovecot'))",
             "print(pulumi_dovecot.Mailbox.__module__, pulumi_dovecot.get_quota.__name__, pulumi_dovecot.Provider.__name__)",
         ].join("\n");
+        // Nothing was built in the source folder (setuptools would leave build/ and an egg-info there).
+        expect(readdirSync(src).sort()).toEqual(before);
+        expect(before.filter((f) => f === "build" || f.endsWith(".egg-info"))).toEqual([]);
+        // The package README that pyproject.toml names is there, and is the module's.
+        expect(readFileSync(path.join(src, "pyproject.toml"), "utf8")).toMatch(
+            /^ {2}readme = "README\.md"$/m,
+        );
+        expect(readFileSync(path.join(src, "README.md"), "utf8")).toBe(
+            readFileSync(path.join(src, "pulumi_dovecot", "README.md"), "utf8"),
+        );
         const imported = await run("importing the Python SDK", python, ["-c", script], work, {
             PYTHONPATH: target,
         });

@@ -167,8 +167,9 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
         expect((gitlab.up as Doc).resource_group).toBe("pulumi-prod");
         expect((gitlab.drift as Doc).resource_group).toBe("pulumi-prod");
 
-        // The release workflow: on a version tag, with provenance; then the plugin's tarballs and the
-        // Python packages attached to the tag's release, and the Go module's tag.
+        // The release workflow: on a version tag, with provenance (the package and the Node.js SDK); then
+        // the plugin's tarballs and the Python packages attached to the tag's release, and the Go
+        // module's tag once it is vetted. test/lifecycle/publish-ready.test.ts runs the build steps.
         const release = load("release.yml");
         expect(release.on).toEqual({ push: { tags: ["v*"] } });
         const releaseJobs = release.jobs as Record<string, Doc>;
@@ -185,7 +186,9 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
             "ubuntu-24.04-arm",
         ]);
         expect(githubRuns(release, "python").join("\n")).toContain("python -m build sdk/python --outdir out");
-        expect(releaseJobs.attach?.needs).toEqual(["plugin", "python"]);
+        expect(releaseRuns).toContain("npm publish ./sdk/nodejs --provenance --access public");
+        expect(githubRuns(release, "go")).toEqual(["go vet ./..."]);
+        expect(releaseJobs.attach?.needs).toEqual(["plugin", "python", "go"]);
         expect((releaseJobs.attach?.permissions as Doc).contents).toBe("write");
         const attachRuns = githubRuns(release, "attach").join("\n");
         expect(attachRuns).toContain('gh release create "$GITHUB_REF_NAME" out/* --verify-tag');

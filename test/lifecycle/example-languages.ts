@@ -13,7 +13,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { ExampleLanguage, ExampleProject } from "../harness/examples";
+import {
+    EXAMPLE_PLUGIN_PATH,
+    ExampleLanguage,
+    ExampleProject,
+    INSTALL_TIMEOUT_MS,
+    PLUGIN_FROM_PATH_WARNING,
+} from "../harness/examples";
+import { installBlocks } from "../harness/install-lines";
 import { REPO_ROOT, StateResource, changedSteps, filesUnder, occurrences } from "../harness/pulumi";
 
 interface Folder {
@@ -35,12 +42,17 @@ const LEGACY_MESSAGES = 3;
 
 const RUNTIMES: Record<ExampleLanguage, string> = { yaml: "yaml", python: "python", go: "go" };
 
-/** What the README of each example must tell a user to run, besides the common commands. */
-const INSTALL_LINES: Record<ExampleLanguage, string[]> = {
-    yaml: ["npm run build", "pulumi-resource-dovecot"],
-    python: ["python3 -m venv venv", "venv/bin/pip install -r requirements.txt", "sdk/python"],
-    go: ["go mod edit -replace github.com/pulumi-dovecot/pulumi-dovecot/sdk/go=", "GOFLAGS=-mod=mod"],
+/** The install blocks of each example's README (run as written by ExampleProject.create). */
+const INSTALL_BLOCKS: Record<ExampleLanguage, string[]> = {
+    yaml: [],
+    python: ["python-example"],
+    go: ["go-example"],
 };
+
+/** The version of this package, which each example pins. */
+const VERSION = (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
+).version;
 
 /** Each user's managed folders (name to GUID), from the stack outputs of either program shape. */
 function outputGuids(
@@ -146,16 +158,24 @@ export function describeLanguageExample(language: ExampleLanguage): void {
                 await project.setConfig("folders:users", JSON.stringify(DEFAULT_USERS));
                 await project.setConfig("backend2:users", JSON.stringify(BACKEND2_USERS));
             }
-        });
+            // The README's install blocks run in create(): Go's first build on a machine takes minutes.
+        }, INSTALL_TIMEOUT_MS[language] + 300_000);
         afterAll(async () => {
             project?.cleanup();
             await Promise.all([main?.stop(), backend2?.stop()]);
         });
 
-        it("the folder is a complete project: its runtime, the README's commands", () => {
+        it("the folder is a complete project: its runtime, the plugin of a clone, the README's commands", () => {
             const manifest = readFileSync(path.join(example, "Pulumi.yaml"), "utf8");
             expect(manifest).toMatch(new RegExp(`^runtime:\\s*(name:\\s*)?${RUNTIMES[language]}\\s*$`, "m"));
+            // The plugin of the clone the folder is in, at this package's version.
+            expect(manifest).toContain(
+                `plugins:\n    providers:\n        - name: dovecot\n          version: ${VERSION}\n          path: ${EXAMPLE_PLUGIN_PATH}\n`,
+            );
             const readme = readFileSync(path.join(example, "README.md"), "utf8");
+            expect(installBlocks(path.join(example, "README.md")).map((b) => b.id)).toEqual(
+                INSTALL_BLOCKS[language],
+            );
             for (const line of [
                 "pulumi config set dovecot:endpoint",
                 "pulumi config set --secret dovecot:apiKey",
@@ -164,7 +184,6 @@ export function describeLanguageExample(language: ExampleLanguage): void {
                 'pulumi config set folders:layout "$(cat layout.json)"',
                 "pulumi import dovecot:index:Mailbox",
                 "pulumi up",
-                ...INSTALL_LINES[language],
             ])
                 expect({ line, found: readme.includes(line) }).toEqual({ line, found: true });
             if (language === "yaml") {
@@ -178,12 +197,15 @@ export function describeLanguageExample(language: ExampleLanguage): void {
             if (language === "go") {
                 const goMod = readFileSync(path.join(example, "go.mod"), "utf8");
                 expect(goMod).toMatch(/^\s*github\.com\/pulumi\/pulumi\/sdk\/v3 v3\.274\.1$/m);
+                expect(goMod).toContain(`\tgithub.com/pulumi-dovecot/pulumi-dovecot/sdk/go v${VERSION}\n`);
                 const replaced =
                     /^replace github\.com\/pulumi-dovecot\/pulumi-dovecot\/sdk\/go => (\S+)$/m.exec(goMod);
                 expect(path.resolve(example, replaced?.[1] ?? "")).toBe(path.join(REPO_ROOT, "sdk", "go"));
             }
             if (language === "python") {
-                expect(readFileSync(path.join(example, "requirements.txt"), "utf8")).toMatch(/^pulumi>=/m);
+                const requirements = readFileSync(path.join(example, "requirements.txt"), "utf8");
+                expect(requirements).toMatch(/^pulumi>=/m);
+                expect(requirements).toContain(`\npulumi_dovecot==${VERSION}\n`);
             }
         });
 
@@ -366,6 +388,21 @@ export function describeLanguageExample(language: ExampleLanguage): void {
             expect(await main.listMailboxes(ALICE)).toEqual(["INBOX"]);
             expect(await dovecotResources()).toEqual([]);
             expect(reloads(main)).toBe(1);
+        });
+
+        it("the plugin came from the project file: no command warned of one found on PATH", () => {
+            // Every command of the run: the install blocks, each pulumi command, the -v=9 up.
+            expect(project.history.length).toBeGreaterThan(10);
+            for (const r of project.history)
+                expect({
+                    command: r.args.join(" "),
+                    warned: r.output.includes(PLUGIN_FROM_PATH_WARNING),
+                }).toEqual({
+                    command: r.args.join(" "),
+                    warned: false,
+                });
+            // The verbose run shows the engine starting it from the folder Pulumi.yaml names.
+            expect(verbose).toContain(path.join(REPO_ROOT, "dist", "plugin", "pulumi-resource-dovecot"));
         });
 
         it("no credential in the state, the backend's files or any command's output (-v=9 included)", async () => {

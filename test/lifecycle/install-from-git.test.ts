@@ -1,13 +1,17 @@
 // The README's install line, as a new user runs it: `npm install` of this repository by git URL (the
 // `prepare` script builds dist/, which git does not hold) into an empty project, which then gets the
 // package and its peer @pulumi/pulumi from npm, and a program in that project provisions a folder with
-// the real `pulumi` CLI. The URL is this repository at its HEAD commit (what CI checks out).
+// the real `pulumi` CLI. The line is the README's (its `package-git` install block) as written, the
+// repository's URL being a scratch repository whose tag v<version> is this checkout's HEAD commit (what
+// CI checks out).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { installBlock, runBlock, userEnv } from "../harness/install-lines";
 import { CommandResult, REPO_ROOT, pulumiEnv, runCommand } from "../harness/pulumi";
+import { MARK, newMark } from "../harness/processes";
 
 jest.setTimeout(600_000);
 
@@ -42,10 +46,26 @@ describe("installing from a git URL", () => {
         await sandbox?.stop();
     });
 
-    it("npm install git+file://…#<commit> builds the package, and a program using it provisions a folder", async () => {
+    it("the README's npm install git+…#v<version> builds the package, and a program using it provisions a folder", async () => {
         const commit = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"], {
             encoding: "utf8",
         }).trim();
+        const version = (
+            JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
+        ).version;
+        // The repository a user's URL names: here a scratch one whose tag (and main branch, its HEAD,
+        // which npm's git resolution reads) is this commit.
+        const repository = path.join(root, "pulumi-dovecot.git");
+        execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", repository]);
+        execFileSync("git", [
+            "-C",
+            REPO_ROOT,
+            "push",
+            "--quiet",
+            repository,
+            `${commit}:refs/heads/main`,
+            `${commit}:refs/tags/v${version}`,
+        ]);
         writeFileSync(
             path.join(project, "package.json"),
             JSON.stringify(
@@ -54,16 +74,17 @@ describe("installing from a git URL", () => {
                 2,
             ),
         );
-        await run(
-            "npm",
-            [
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--ignore-scripts=false",
-                `git+file://${REPO_ROOT}#${commit}`,
-            ],
-            540_000,
+        const line = installBlock(path.join(REPO_ROOT, "README.md"), "package-git").text;
+        const url = "git+https://<host>/<owner>/pulumi-dovecot.git";
+        expect(line).toContain(`${url}#v${version}`);
+        await runBlock(
+            line.split(url).join(`git+file://${repository}`),
+            project,
+            {
+                ...userEnv(env),
+                [MARK]: newMark(),
+            },
+            { timeoutMs: 540_000 },
         );
         const installed = path.join(project, "node_modules", "pulumi-dovecot");
         // Built by `prepare` in npm's clone: git holds no dist/.

@@ -2,12 +2,16 @@
 // and resources of the `dovecot` provider plugin (its generated Node.js SDK, sdk/nodejs) side by side in
 // one program, on one server, each checked with doveadm; then a dynamic Mailbox moved to the plugin's
 // Mailbox with `aliases`, as the README shows: no replacement, the same folder (GUID), its messages
-// kept; refresh and destroy then go through the plugin.
-import { writeFileSync } from "node:fs";
+// kept; refresh and destroy then go through the plugin. The SDK is the package `npm pack` makes of
+// sdk/nodejs after its build; the plugin is this checkout's, named in Pulumi.yaml as the README shows
+// (dist/plugin), so no command warns of a plugin found on PATH.
+import { appendFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { PLUGIN_FROM_PATH_WARNING } from "../harness/examples";
+import { forClone, installBlock } from "../harness/install-lines";
 import { compileNodeSdk, installNodeSdk, removeNodeSdk } from "../harness/node-sdk";
-import { PulumiProject, changedSteps } from "../harness/pulumi";
+import { PulumiProject, REPO_ROOT, changedSteps } from "../harness/pulumi";
 
 jest.setTimeout(600_000);
 
@@ -49,6 +53,10 @@ describe("dynamic and plugin resources in one TypeScript program", () => {
         project = await PulumiProject.create({ server: sandbox, name: "plugin-typescript" });
         installNodeSdk(sdk, project.dir);
         writeFileSync(path.join(project.dir, "index.js"), PROGRAM);
+        appendFileSync(
+            path.join(project.dir, "Pulumi.yaml"),
+            forClone(installBlock(path.join(REPO_ROOT, "README.md"), "clone-plugin").text, REPO_ROOT),
+        );
     });
     afterAll(async () => {
         project?.cleanup();
@@ -112,5 +120,17 @@ describe("dynamic and plugin resources in one TypeScript program", () => {
         await project.up();
         await project.destroy();
         expect(await sandbox.listMailboxes(ALICE)).toEqual(["INBOX"]);
+    });
+
+    it("the plugin came from Pulumi.yaml: no command warned of one found on PATH", () => {
+        expect(project.history.length).toBeGreaterThan(5);
+        for (const r of project.history)
+            expect({
+                command: r.args.join(" "),
+                warned: r.output.includes(PLUGIN_FROM_PATH_WARNING),
+            }).toEqual({
+                command: r.args.join(" "),
+                warned: false,
+            });
     });
 });
