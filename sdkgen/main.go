@@ -133,6 +133,9 @@ func run(schemaPath, version, pyOut, goOut, nodeOut, goSDK string) error {
 			if err == nil {
 				err = installablePythonPackage(files)
 			}
+			if err == nil {
+				err = clearPythonArgumentErrors(files)
+			}
 			return files, err
 		}},
 		{"go", goOut, func(p *schema.Package) (map[string][]byte, error) {
@@ -343,6 +346,52 @@ func installablePythonPackage(files map[string][]byte) error {
 	}
 	files["README.md"] = readme
 	return nil
+}
+
+// The end of the generated get_resource_args_opts (in <package>/_utilities.py), which sorts a resource
+// constructor's positional arguments into its Args object and its ResourceOptions.
+const pythonArgsOptsEnd = "    # If opts is None, look it up in kwargs.\n    if opts is None:\n        opts = kwargs.get(\"opts\")\n\n    return resource_args, opts\n"
+
+// What it checks before returning: a dict or a bare value where the inputs go (Mailbox("m", {...}))
+// otherwise fails deep in the SDK, with a traceback ending in "Expected opts2 to be a ResourceOptions
+// instance"; it is refused here with what to pass instead, naming the resource.
+const pythonArgsOptsChecks = `    # If opts is None, look it up in kwargs.
+    if opts is None:
+        opts = kwargs.get("opts")
+
+    # pulumi-dovecot: anything else where the inputs or the options go is refused here, with what to
+    # pass, rather than deep in the SDK ("Expected opts2 to be a ResourceOptions instance").
+    name = resource_args_type.__name__
+    resource = name[: -len("Args")] if name.endswith("Args") else name
+    leftover = args[1:] if args and opts is not None and args[0] is opts else args
+    given = kwargs.get("args")
+    wrong = leftover[0] if leftover else given if "args" in kwargs and not isinstance(given, resource_args_type) else None
+    if leftover or wrong is not None:
+        raise TypeError(
+            f"{resource}: its inputs are keyword arguments, such as {resource}(\"my-name\", an_input=value, ...), "
+            f"or one {name}(...) after the name; a {type(wrong).__name__} was given where they go"
+        )
+    if opts is not None and not isinstance(opts, resource_options_type):
+        raise TypeError(f"{resource}: opts must be a pulumi.ResourceOptions, not a {type(opts).__name__}")
+
+    return resource_args, opts
+`
+
+// clearPythonArgumentErrors makes get_resource_args_opts refuse misplaced arguments with a message
+// naming the resource (see pythonArgsOptsChecks).
+func clearPythonArgumentErrors(files map[string][]byte) error {
+	for name, content := range files {
+		if path.Base(name) != "_utilities.py" {
+			continue
+		}
+		text := string(content)
+		if strings.Count(text, pythonArgsOptsEnd) != 1 {
+			return fmt.Errorf("%s: expected the generator's get_resource_args_opts ending; revisit clearPythonArgumentErrors", name)
+		}
+		files[name] = []byte(strings.Replace(text, pythonArgsOptsEnd, pythonArgsOptsChecks, 1))
+		return nil
+	}
+	return errors.New("the Python generator wrote no _utilities.py")
 }
 
 // writeTree replaces the contents of dir with files (paths relative to dir, slash-separated).

@@ -93,7 +93,17 @@ export function withImportedYaml(program: string, imported: string): string {
     return program.replace("\nresources:\n", `\nresources:\n${entries}\n`);
 }
 
-export function describeLanguageExample(language: ExampleLanguage): void {
+/** What a language's own tests get of the example's run: its project and its default server. */
+export interface ExampleRun {
+    project: () => ExampleProject;
+    server: () => Sandbox;
+}
+
+/**
+ * Runs the scenario on `language`'s example; `more` adds tests of that language's own, run after the
+ * scenario's, on the same project.
+ */
+export function describeLanguageExample(language: ExampleLanguage, more?: (run: ExampleRun) => void): void {
     const example = ExampleProject.exampleDir(language);
     const layout = JSON.parse(readFileSync(path.join(example, "layout.json"), "utf8")) as Folder[];
     const renamedLayout = layout.map((f) =>
@@ -434,5 +444,6 @@ export function describeLanguageExample(language: ExampleLanguage): void {
                 for (const secret of secrets)
                     expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false });
         });
+        more?.({ project: () => project, server: () => main });
     });
 }

@@ -143,6 +143,21 @@ def get_resource_args_opts(resource_args_type, resource_options_type, *args, **k
     if opts is None:
         opts = kwargs.get("opts")
 
+    # pulumi-dovecot: anything else where the inputs or the options go is refused here, with what to
+    # pass, rather than deep in the SDK ("Expected opts2 to be a ResourceOptions instance").
+    name = resource_args_type.__name__
+    resource = name[: -len("Args")] if name.endswith("Args") else name
+    leftover = args[1:] if args and opts is not None and args[0] is opts else args
+    given = kwargs.get("args")
+    wrong = leftover[0] if leftover else given if "args" in kwargs and not isinstance(given, resource_args_type) else None
+    if leftover or wrong is not None:
+        raise TypeError(
+            f"{resource}: its inputs are keyword arguments, such as {resource}(\"my-name\", an_input=value, ...), "
+            f"or one {name}(...) after the name; a {type(wrong).__name__} was given where they go"
+        )
+    if opts is not None and not isinstance(opts, resource_options_type):
+        raise TypeError(f"{resource}: opts must be a pulumi.ResourceOptions, not a {type(opts).__name__}")
+
     return resource_args, opts
 
 
