@@ -1,13 +1,26 @@
-// Jest settings. Test files share one Dovecot binary but each starts its own server on free ports, so
-// they may run in parallel; the timeouts are generous because the lifecycle tests drive the pulumi CLI.
+// Jest settings: the tests in four tiers, each a project that runs alone (`npx jest --selectProjects
+// server`), all of them by default (`npm test`):
+// - unit: pure code, seconds;
+// - server: a real Dovecot started per file, the handlers in-process (test/harness/lifecycle.ts);
+// - cli: the real `pulumi` CLI where the engine's part matters (preview, killed runs, state, imports,
+//   upgrades, several provider processes) and the model-based test;
+// - release: the examples in every language, the SDKs, the plugin executable, installs from git and
+//   from the packages a release publishes.
+// Test files share one Dovecot binary but each starts its own server on free ports, so they may run in
+// parallel; every process a test starts is marked, and the run fails if one outlives the suite.
+const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
+const tier = (name, testTimeout) => ({
+    displayName: name,
+    testEnvironment: "node",
+    roots: [`<rootDir>/test/${name}`],
+    testMatch: ["**/*.test.ts"],
+    transform,
+    testTimeout,
+});
+
 /** @type {import('jest').Config} */
 module.exports = {
-    testEnvironment: "node",
-    roots: ["<rootDir>/test"],
-    testMatch: ["**/*.test.ts"],
-    transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
-    testTimeout: 60_000,
-    // Every process a test starts is marked, and the run fails if one outlives the suite.
+    projects: [tier("unit", 30_000), tier("server", 60_000), tier("cli", 120_000), tier("release", 300_000)],
     globalSetup: "<rootDir>/test/harness/global-setup.ts",
     globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
     maxWorkers: 2,
