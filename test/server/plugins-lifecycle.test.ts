@@ -1,13 +1,13 @@
-// One user's whole mail setup through the real `pulumi` CLI: folders, a Sieve filing rule, a folder
+// One user's whole mail setup through the handlers' life cycle in-process: folders, a Sieve filing rule, a folder
 // shared with a colleague (ACL) and a folder annotation (METADATA). Each is checked independently of
 // the provider: with doveadm on the server (sieve list/get, acl get, mailbox metadata get), by
 // delivering mail through dovecot-lda (the Sieve rule files it), and over IMAP as the colleague (the
-// shared folder appears, then goes).
+// shared folder appears, then goes). (Lookups in a program run through the CLI: test/cli/lookups.test.ts.)
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { imapMailboxes } from "../harness/imap";
-import { PulumiProject, ResourceSpec, changedSteps } from "../harness/pulumi";
+import { Declared, LifeCycle, applied } from "../harness/lifecycle";
 
-jest.setTimeout(300_000);
+jest.setTimeout(120_000);
 
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
@@ -22,13 +22,13 @@ interface Setup {
     script?: string;
     rights?: string[];
     comment?: string;
-    extra?: ResourceSpec[];
+    extra?: Declared[];
     forceDestroy?: boolean;
 }
 
-function setup(options: Setup = {}): ResourceSpec[] {
-    const folder = (name: string, folderName: string): ResourceSpec => ({
-        kind: "Mailbox",
+function setup(options: Setup = {}): Declared[] {
+    const folder = (name: string, folderName: string): Declared => ({
+        kind: "mailbox",
         name,
         args: { user: ALICE, name: folderName, forceDestroy: options.forceDestroy ?? false },
     });
@@ -36,13 +36,12 @@ function setup(options: Setup = {}): ResourceSpec[] {
         folder("work", "Work"),
         folder("team", "Team"),
         {
-            kind: "SieveScript",
+            kind: "sieve",
             name: "filters",
             args: { user: ALICE, name: "filters", script: options.script ?? FILE_WORK },
-            dependsOn: ["work"],
         },
         {
-            kind: "MailboxAcl",
+            kind: "acl",
             name: "team-bob",
             args: {
                 user: ALICE,
@@ -50,10 +49,9 @@ function setup(options: Setup = {}): ResourceSpec[] {
                 identifier: `user=${BOB}`,
                 rights: options.rights ?? ["read", "lookup"],
             },
-            dependsOn: ["team"],
         },
         {
-            kind: "MailboxMetadata",
+            kind: "metadata",
             name: "team-comment",
             args: {
                 user: ALICE,
@@ -61,15 +59,15 @@ function setup(options: Setup = {}): ResourceSpec[] {
                 key: "/shared/comment",
                 value: options.comment ?? "the team's folder",
             },
-            dependsOn: ["team"],
         },
         ...(options.extra ?? []),
     ];
 }
 
-describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
+describe("Sieve, ACL and METADATA through the handlers' life cycle", () => {
     let sandbox: Sandbox;
-    let project: PulumiProject;
+    let stack: LifeCycle;
+    let program: Declared[] = setup();
     const login = (name: string) => sandbox.users.find((u) => u.name === name)!;
     const bobSees = async () => (await imapMailboxes(sandbox, login(BOB))).map((m) => m.path);
     const sieveList = async () => (await sandbox.doveadm(["sieve", "list", "-u", ALICE])).trim();
@@ -86,21 +84,15 @@ describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: ["alice", "bob"], plugins: true });
-        project = await PulumiProject.create({
-            server: sandbox,
-            name: "plugins-lifecycle",
-            resources: setup(),
-        });
+        stack = new LifeCycle({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
     });
     afterAll(async () => {
-        project?.cleanup();
         await sandbox?.stop();
     });
 
     it("up stores and activates the filing rule, shares the folder and annotates it", async () => {
         expect(await bobSees()).toEqual(["INBOX"]);
-        const result = await project.up();
-        expect(result.code).toBe(0);
+        await applied(stack.up(program));
 
         expect(await sieveList()).toMatch(/^filters\s+ACTIVE$/);
         expect(await sieveText("filters")).toContain('fileinto "Work"');
@@ -113,65 +105,31 @@ describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
         expect(await bobSees()).toEqual(["INBOX", "shared", `shared/${ALICE}`, `shared/${ALICE}/Team`]);
         expect(await comment()).toContain("the team's folder");
 
-        const outputs = await project.outputs();
-        expect(outputs["team-bob"]?.rights).toEqual(["lookup", "read"]);
-        expect(outputs.filters?.active).toBe(true);
-    });
-
-    it("lookups in the program read the server with the stack's settings, and record nothing", async () => {
-        project.setResources([
-            ...setup(),
-            { kind: "Lookup", name: "quota", args: { fn: "getQuota", args: { user: ALICE } } },
-            { kind: "Lookup", name: "folders", args: { fn: "listMailboxes", args: { user: ALICE } } },
-            { kind: "Lookup", name: "scripts", args: { fn: "listSieveScripts", args: { user: ALICE } } },
-            {
-                kind: "Lookup",
-                name: "work",
-                args: { fn: "getMailboxStatus", args: { user: ALICE, mailbox: "Work" } },
-            },
-        ]);
-        const result = await project.up();
-        expect(result.code).toBe(0);
-        const outputs = (await project.outputs()) as Record<string, unknown>;
-        const quota = outputs.quota as Array<{ type: string; limit?: number; value: number }>;
-        expect(quota.find((q) => q.type === "STORAGE")?.limit).toBe(10240);
-        expect(quota.find((q) => q.type === "MESSAGE")?.value).toBe(2);
-        const folders = outputs.folders as Array<{ name: string; messages: number }>;
-        expect(folders.map((f) => f.name).sort()).toEqual(await sandbox.listMailboxes(ALICE));
-        expect(outputs.scripts).toEqual([{ name: "filters", active: true }]);
-        expect((outputs.work as { guid: string }).guid).toBe((await sandbox.status(ALICE, "Work"))?.guid);
-        // Nothing but the stack's outputs: no resource, and no setting, in the state.
-        const exported = await project.exportText();
-        expect(exported).not.toContain(sandbox.apiKey);
-        expect(exported).not.toContain(Buffer.from(sandbox.apiKey).toString("base64"));
-        expect((await project.stateResources()).length).toBe(5);
-        project.setResources(setup());
-        await project.up();
+        expect(stack.outputs("team-bob")?.rights).toEqual(["lookup", "read"]);
+        expect(stack.outputs("filters")?.active).toBe(true);
     });
 
     it("preview right after up shows no changes", async () => {
-        expect(changedSteps(await project.preview())).toEqual([]);
+        expect(await stack.changes(program)).toEqual([]);
     });
 
     it("changes update in place: the script, the rights, the value", async () => {
-        project.setResources(
-            setup({
-                script: FILE_WORK_AND_URGENT,
-                rights: ["lookup", "read", "insert"],
-                comment: "renamed team",
-            }),
-        );
-        expect(changedSteps(await project.preview()).sort()).toEqual([
+        program = setup({
+            script: FILE_WORK_AND_URGENT,
+            rights: ["lookup", "read", "insert"],
+            comment: "renamed team",
+        });
+        expect((await stack.changes(program)).sort()).toEqual([
             "update filters",
             "update team-bob",
             "update team-comment",
         ]);
-        await project.up();
+        await applied(stack.up(program));
         await deliver("urgent work");
         expect(await count("Team")).toBe(1);
         expect(await aclOf("Team")).toMatch(/lookup read insert|insert lookup read/);
         expect(await comment()).toContain("renamed team");
-        expect(changedSteps(await project.preview())).toEqual([]);
+        expect(await stack.changes(program)).toEqual([]);
     });
 
     it("refresh finds what was changed out of band, and up puts it back", async () => {
@@ -180,30 +138,27 @@ describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
         await sandbox.doveadm(["mailbox", "metadata", "unset", "-u", ALICE, "Team", "/shared/comment"]);
         expect(await bobSees()).toEqual(["INBOX"]);
 
-        await project.refresh();
-        expect((await project.stateResource("filters"))?.outputs?.active).toBe(false);
-        expect(await project.stateResource("team-bob")).toBeUndefined();
-        expect(await project.stateResource("team-comment")).toBeUndefined();
-        expect(changedSteps(await project.preview()).sort()).toEqual([
+        await applied(stack.refresh());
+        expect(stack.outputs("filters")?.active).toBe(false);
+        expect(stack.outputs("team-bob")).toBeUndefined();
+        expect(stack.outputs("team-comment")).toBeUndefined();
+        expect((await stack.changes(program)).sort()).toEqual([
             "create team-bob",
             "create team-comment",
             "update filters",
         ]);
 
-        await project.up();
+        await applied(stack.up(program));
         expect(await sieveList()).toMatch(/^filters\s+ACTIVE$/);
         expect(await bobSees()).toContain(`shared/${ALICE}/Team`);
         expect(await comment()).toContain("renamed team");
-        expect(changedSteps(await project.preview())).toEqual([]);
+        expect(await stack.changes(program)).toEqual([]);
     });
 
     it("a script that does not compile is refused, and the stored, active one stays", async () => {
-        project.setResources(
-            setup({ script: BROKEN, rights: ["lookup", "read", "insert"], comment: "renamed team" }),
-        );
-        const failed = await project.up({ allowFailure: true });
-        expect(failed.code).not.toBe(0);
-        expect(failed.output).toContain(
+        program = setup({ script: BROKEN, rights: ["lookup", "read", "insert"], comment: "renamed team" });
+        const failed = await stack.up(program);
+        expect(String(failed.error?.message)).toContain(
             'sievePut for user "alice@example.org" (Sieve script "filters") failed: the server could not compile the Sieve script (exit 65)',
         );
         expect(await sieveText("filters")).toContain('"urgent"');
@@ -213,53 +168,42 @@ describe("Sieve, ACL and METADATA through the pulumi CLI", () => {
     });
 
     it("two active scripts of one user fail in preview, before anything is sent", async () => {
-        project.setResources(
-            setup({
-                script: FILE_WORK_AND_URGENT,
-                rights: ["lookup", "read", "insert"],
-                comment: "renamed team",
-                extra: [
-                    {
-                        kind: "SieveScript",
-                        name: "vacation",
-                        args: { user: ALICE, name: "vacation", script: "keep;\n" },
-                    },
-                ],
-            }),
-        );
-        const result = await project.pulumi(["preview", "--non-interactive", "--stack", project.stack], {
-            allowFailure: true,
+        program = setup({
+            script: FILE_WORK_AND_URGENT,
+            rights: ["lookup", "read", "insert"],
+            comment: "renamed team",
+            extra: [
+                {
+                    kind: "sieve",
+                    name: "vacation",
+                    args: { user: ALICE, name: "vacation", script: "keep;\n" },
+                },
+            ],
         });
-        expect(result.code).not.toBe(0);
-        expect(result.output).toMatch(
+        const result = await stack.preview(program);
+        expect(String(result.error?.message)).toMatch(
             /the SieveScript "(filters|vacation)" declares the active Sieve script of user "alice@example.org"[^\n]*which the SieveScript "(filters|vacation)" of this program declares too/,
         );
         expect(await sieveList()).not.toContain("vacation");
     });
 
     it("a right Dovecot does not know fails in preview with the list of rights", async () => {
-        project.setResources(
-            setup({ script: FILE_WORK_AND_URGENT, rights: ["lookup", "fly"], comment: "renamed team" }),
+        program = setup({ script: FILE_WORK_AND_URGENT, rights: ["lookup", "fly"], comment: "renamed team" });
+        const result = await stack.preview(program);
+        expect(String(result.error?.message)).toContain(
+            'has unknown right(s) "fly"; the rights are lookup, read',
         );
-        const result = await project.pulumi(["preview", "--non-interactive", "--stack", project.stack], {
-            allowFailure: true,
-        });
-        expect(result.code).not.toBe(0);
-        expect(result.output).toContain('has unknown right(s) "fly"; the rights are lookup, read');
     });
 
     it("destroy removes the script, the share and the annotation (the folders holding mail only when allowed)", async () => {
-        project.setResources(
-            setup({
-                script: FILE_WORK_AND_URGENT,
-                rights: ["lookup", "read", "insert"],
-                comment: "renamed team",
-                forceDestroy: true,
-            }),
-        );
-        await project.up();
-        const result = await project.destroy();
-        expect(result.code).toBe(0);
+        program = setup({
+            script: FILE_WORK_AND_URGENT,
+            rights: ["lookup", "read", "insert"],
+            comment: "renamed team",
+            forceDestroy: true,
+        });
+        await applied(stack.up(program));
+        await applied(stack.destroy());
         expect(await sieveList()).toBe("");
         expect(await bobSees()).toEqual(["INBOX"]);
         expect(await sandbox.listMailboxes(ALICE)).toEqual(["INBOX"]);
