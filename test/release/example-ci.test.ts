@@ -169,7 +169,7 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
 
         // The release workflow: on a version tag, with provenance (the package and the Node.js SDK); then
         // the plugin's tarballs and the Python packages attached to the tag's release, and the Go
-        // module's tag once it is vetted. test/lifecycle/publish-ready.test.ts runs the build steps.
+        // module's tag once it is vetted. test/release/publish-ready.test.ts runs the build steps.
         const release = load("release.yml");
         expect(release.on).toEqual({ push: { tags: ["v*"] } });
         const releaseJobs = release.jobs as Record<string, Doc>;
