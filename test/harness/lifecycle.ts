@@ -177,60 +177,24 @@ export class LifeCycle {
         return { steps };
     }
 
-    /** `pulumi up --skip-preview`: applies the program, stopping at the first failure. */
-    async up(program: readonly Declared[]): Promise<RunResult> {
+    /**
+     * `pulumi up --skip-preview`: applies the program, stopping at the first failure; with
+     * `continueOnError` (`--continue-on-error`), going on with the other resources and returning the
+     * first failure at the end.
+     */
+    async up(program: readonly Declared[], options: { continueOnError?: boolean } = {}): Promise<RunResult> {
         await this.newProcess();
         const steps: Step[] = [];
         const { inputs, error } = await this.checkAll(program);
         if (error) return { steps, error };
+        let firstError: unknown;
         try {
             for (const declared of program) {
-                const news = inputs.get(declared.name) as Record<string, unknown>;
-                const recorded = this.state.get(declared.name);
-                if (!recorded) {
-                    await this.create(declared, news);
-                    steps.push({ op: "create", name: declared.name });
-                    continue;
-                }
-                const diff = (await dispatch(declared.kind, "diff", [
-                    recorded.id,
-                    recorded.outputs,
-                    news,
-                ])) as Loose;
-                if ((diff.replaces ?? []).length > 0) {
-                    if (diff.deleteBeforeReplace) {
-                        await this.remove(recorded);
-                        await this.create(declared, news);
-                    } else {
-                        const old = { ...recorded };
-                        await this.create(declared, news);
-                        await dispatch(old.kind, "delete", [old.id, old.outputs]);
-                    }
-                    steps.push({ op: "replace", name: declared.name });
-                } else if (diff.changes) {
-                    try {
-                        const { outs } = (await dispatch(declared.kind, "update", [
-                            recorded.id,
-                            recorded.outputs,
-                            news,
-                        ])) as Loose;
-                        this.state.set(declared.name, { ...recorded, inputs: news, outputs: outs ?? news });
-                    } catch (caught) {
-                        if (caught instanceof PartialFailureError) {
-                            const { __provider: _provider, ...outputs } = caught.properties;
-                            this.state.set(declared.name, {
-                                ...recorded,
-                                id: caught.id,
-                                inputs: news,
-                                outputs,
-                            });
-                        }
-                        throw caught;
-                    }
-                    steps.push({ op: "update", name: declared.name });
-                } else {
-                    this.state.set(declared.name, { ...recorded, inputs: news });
-                    steps.push({ op: "same", name: declared.name });
+                try {
+                    await this.apply(declared, inputs.get(declared.name) as Record<string, unknown>, steps);
+                } catch (caught) {
+                    if (!options.continueOnError) throw caught;
+                    firstError ??= caught;
                 }
             }
             const declaredNames = new Set(program.map((d) => d.name));
@@ -242,7 +206,53 @@ export class LifeCycle {
         } catch (caught) {
             return { steps, error: caught };
         }
-        return { steps };
+        return firstError === undefined ? { steps } : { steps, error: firstError };
+    }
+
+    /** Creates, updates or replaces one declared resource, as the engine does. */
+    private async apply(declared: Declared, news: Record<string, unknown>, steps: Step[]): Promise<void> {
+        const recorded = this.state.get(declared.name);
+        if (!recorded) {
+            await this.create(declared, news);
+            steps.push({ op: "create", name: declared.name });
+            return;
+        }
+        const diff = (await dispatch(declared.kind, "diff", [recorded.id, recorded.outputs, news])) as Loose;
+        if ((diff.replaces ?? []).length > 0) {
+            if (diff.deleteBeforeReplace) {
+                await this.remove(recorded);
+                await this.create(declared, news);
+            } else {
+                const old = { ...recorded };
+                await this.create(declared, news);
+                await dispatch(old.kind, "delete", [old.id, old.outputs]);
+            }
+            steps.push({ op: "replace", name: declared.name });
+        } else if (diff.changes) {
+            try {
+                const { outs } = (await dispatch(declared.kind, "update", [
+                    recorded.id,
+                    recorded.outputs,
+                    news,
+                ])) as Loose;
+                this.state.set(declared.name, { ...recorded, inputs: news, outputs: outs ?? news });
+            } catch (caught) {
+                if (caught instanceof PartialFailureError) {
+                    const { __provider: _provider, ...outputs } = caught.properties;
+                    this.state.set(declared.name, {
+                        ...recorded,
+                        id: caught.id,
+                        inputs: news,
+                        outputs,
+                    });
+                }
+                throw caught;
+            }
+            steps.push({ op: "update", name: declared.name });
+        } else {
+            this.state.set(declared.name, { ...recorded, inputs: news });
+            steps.push({ op: "same", name: declared.name });
+        }
     }
 
     /** `pulumi refresh`: reads every resource; one the provider reports gone is forgotten. */
