@@ -8,7 +8,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, REPO_ROOT, RunOptions, runCommand } from "./pulumi";
+import { CommandResult, RunOptions, runCommand } from "./pulumi-cli";
+import { REPO_ROOT } from "./repo";
 
 /** The placeholder the documents use for the folder of a clone of this repository. */
 export const CLONE_PLACEHOLDER = "/path/to/pulumi-dovecot";

@@ -6,7 +6,8 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, runCommand } from "./pulumi";
+import { runCommand } from "./pulumi-cli";
+import { REPO_ROOT } from "./repo";
 import { MARK, newMark } from "./processes";
 
 /** The npm name of the Node.js SDK. */
