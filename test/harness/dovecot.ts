@@ -490,22 +490,19 @@ function tabRows(text: string): Array<(column: string) => string> {
     });
 }
 
+/** The arguments of `doveadm -f tab mailbox status` for the GUID and message count of what `mask` matches. */
+function statusArgs(user: string, mask: string): string[] {
+    // "--": a mailbox name may start with "-", which doveadm would take for an option.
+    return ["-f", "tab", "mailbox", "status", "-u", user, "--", "guid messages", mask];
+}
+
 /** Every mailbox of a user with its GUID and message count (INBOX opened first, see Sandbox.mailboxes). */
 async function mailboxes(
     server: Server,
     user: string,
 ): Promise<Array<{ name: string; guid: string; messages: number }>> {
     await doveadmOutput(server, ["mailbox", "status", "-u", user, "messages", "INBOX"]);
-    const out = await doveadmOutput(server, [
-        "-f",
-        "tab",
-        "mailbox",
-        "status",
-        "-u",
-        user,
-        "guid messages",
-        "*",
-    ]);
+    const out = await doveadmOutput(server, statusArgs(user, "*"));
     return tabRows(out).map((get) => ({
         name: get("mailbox"),
         guid: get("guid"),
@@ -519,18 +516,7 @@ async function mailboxStatus(
     user: string,
     mailbox: string,
 ): Promise<{ guid: string; messages: number } | undefined> {
-    const result = await doveadmResult(server, [
-        "-f",
-        "tab",
-        "mailbox",
-        "status",
-        "-u",
-        user,
-        // "--": a mailbox name may start with "-", which doveadm would take for an option.
-        "--",
-        "guid messages",
-        mailbox,
-    ]);
+    const result = await doveadmResult(server, statusArgs(user, mailbox));
     if (result.code === 68) return undefined;
     if (result.code !== 0) throw new Error(`doveadm mailbox status exited ${result.code}: ${result.stderr}`);
     const get = tabRows(result.stdout)[0] ?? (() => "");
