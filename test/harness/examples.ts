@@ -16,11 +16,18 @@ import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { forClone, installBlocks, runBlock } from "./install-lines";
 import { MARK, newMark } from "./processes";
-import { CommandResult, RunOptions, langhostsBinDir, pulumiBinDir, pulumiEnv } from "./pulumi-cli";
+import {
+    CommandResult,
+    RunOptions,
+    langhostsBinDir,
+    pathWithoutPlugin,
+    pulumiBinDir,
+    pulumiEnv,
+} from "./pulumi-cli";
 import { REPO_ROOT } from "./repo";
 import { PreviewResult, StackProject } from "./stack-project";
 
-export { langhostsBinDir };
+export { langhostsBinDir, pathWithoutPlugin };
 
 /** The languages with an example folder run through the provider plugin. */
 export type ExampleLanguage = "yaml" | "python" | "go";
@@ -66,11 +73,12 @@ export function pythonSdkVersion(): string {
     ).trim();
 }
 
-/** PATH without the folders that hold a pulumi-resource-dovecot (node_modules/.bin, say). */
-export function pathWithoutPlugin(value: string | undefined): string[] {
-    return (value ?? "")
-        .split(path.delimiter)
-        .filter((dir) => dir !== "" && !existsSync(path.join(dir, "pulumi-resource-dovecot")));
+/**
+ * The commands of a history (`args` joined) whose output has PLUGIN_FROM_PATH_WARNING: none, when the
+ * engine never took the plugin from PATH.
+ */
+export function warnedOfPluginOnPath(history: readonly CommandResult[]): string[] {
+    return history.filter((r) => r.output.includes(PLUGIN_FROM_PATH_WARNING)).map((r) => r.args.join(" "));
 }
 
 /** A copy of examples/<language> with one stack, `test`, in a file backend of its own. */

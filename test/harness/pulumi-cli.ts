@@ -53,6 +53,13 @@ export function pulumiBinDir(): string {
     return dir;
 }
 
+/** PATH without the folders that hold a pulumi-resource-dovecot (node_modules/.bin, say). */
+export function pathWithoutPlugin(value: string | undefined): string[] {
+    return (value ?? "")
+        .split(path.delimiter)
+        .filter((dir) => dir !== "" && !existsSync(path.join(dir, "pulumi-resource-dovecot")));
+}
+
 /**
  * The environment every pulumi command runs with. Each call carries a new mark (see processes.ts), so
  * what the command leaves running can be found and stopped when it ends.
