@@ -8,7 +8,16 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, REPO_ROOT, RunOptions, runCommand } from "./pulumi";
+import { MARK, newMark } from "./processes";
+import {
+    CommandResult,
+    RunOptions,
+    pathWithoutPlugin,
+    pulumiBinDir,
+    pulumiEnv,
+    runCommand,
+} from "./pulumi-cli";
+import { REPO_ROOT } from "./repo";
 
 /** The placeholder the documents use for the folder of a clone of this repository. */
 export const CLONE_PLACEHOLDER = "/path/to/pulumi-dovecot";
@@ -137,4 +146,38 @@ export function userEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     for (const [key, value] of Object.entries(env))
         if (!/^npm_/i.test(key) && key !== "INIT_CWD" && key !== "JEST_WORKER_ID") clean[key] = value;
     return clean;
+}
+
+/** Where a user's shell differs from userShellEnv's defaults. */
+export interface UserShell {
+    /** Folders on PATH before the rest (a virtualenv's bin, say). */
+    pathFirst?: string[];
+    /** More variables, set last. */
+    env?: Record<string, string>;
+}
+
+/**
+ * A user's shell for the commands of a test working in `work`: the caller's environment as userEnv
+ * leaves it with Pulumi's settings (the backend `<work>/state`, PULUMI_HOME `<work>/pulumi-home`); on
+ * PATH, this repository's Node.js (22 or later) and the Pulumi CLI, then the caller's PATH without any
+ * folder holding the plugin; Go modules and pip as the projects pin them. Each call carries a new mark.
+ */
+export function userShellEnv(work: string, shell: UserShell = {}): NodeJS.ProcessEnv {
+    const base = userEnv(
+        pulumiEnv(path.join(work, "state"), { PULUMI_HOME: path.join(work, "pulumi-home") }),
+    );
+    base.PATH = [
+        ...(shell.pathFirst ?? []),
+        path.join(REPO_ROOT, "node_modules", "node", "bin"),
+        pulumiBinDir(),
+        ...pathWithoutPlugin(process.env.PATH),
+    ].join(path.delimiter);
+    return {
+        ...base,
+        GOFLAGS: "-mod=readonly",
+        GOTOOLCHAIN: "local",
+        PIP_DISABLE_PIP_VERSION_CHECK: "1",
+        ...shell.env,
+        [MARK]: newMark(),
+    };
 }
