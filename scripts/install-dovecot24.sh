@@ -10,8 +10,9 @@ CACHE_ROOT="${PULUMI_DOVECOT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-dovec
 ROOT="$CACHE_ROOT/debian13-dovecot24"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 # dovecot-core holds dovecot-lda and the acl and quota plugins; dovecot-sieve is Pigeonhole (a
-# dependency of dovecot-core in Debian 13, named here so that it never depends on that).
-PACKAGES=(dovecot-core dovecot-imapd dovecot-sieve)
+# dependency of dovecot-core in Debian 13, named here so that it never depends on that); dovecot-sqlite
+# is the SQL user database's SQLite driver (test/server/users.test.ts).
+PACKAGES=(dovecot-core dovecot-imapd dovecot-sieve dovecot-sqlite)
 log() { echo "install-dovecot24: $*" >&2; }
 # The PACKAGES not installed in the root.
 missing() {

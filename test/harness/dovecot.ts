@@ -38,7 +38,17 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { MAIL_UID, ServerConfig, configText, sharedDictDir } from "./dovecot-config";
+import { DatabaseSync } from "node:sqlite";
+import {
+    MAIL_UID,
+    ServerConfig,
+    UserDatabase,
+    configText,
+    sharedDictDir,
+    sqlConfPath,
+    sqlConfText,
+    usersDbPath,
+} from "./dovecot-config";
 import { freePort, portAnswers, releasePort } from "./ports";
 import { isAlive, registerSandbox } from "./processes";
 import { REPO_ROOT } from "./repo";
@@ -96,6 +106,13 @@ export interface SandboxOptions {
      * (`imap_quota` too) with a 10 MB storage limit per user, counted by the `count` driver.
      */
     plugins?: boolean;
+    /**
+     * Where the users are: a passwd-file (the default), or an SQLite database that Dovecot's SQL driver
+     * reads (`dovecot-sqlite`), for passdb and userdb alike. With `sql`, `iterate` (default true) sets the
+     * userdb's `iterate_query`, and `fields` names columns the userdb's query returns beside home, uid and
+     * gid (see UserDatabase); `Sandbox.addUser` gives them values. Not for a proxy.
+     */
+    userdb?: { driver: "passwd-file" } | { driver: "sql"; iterate?: boolean; fields?: string[] };
 }
 
 /** Where a proxy sandbox sends some users' mail commands. */
@@ -171,9 +188,13 @@ export interface Sandbox {
     stopServer(): Promise<void>;
     /** Starts the server again after stopServer(), on the same ports. */
     startServer(): Promise<void>;
-    /** Adds a user to the passwd file (Dovecot sees it about a second later; this waits for that). */
-    addUser(local: string): Promise<SandboxUser>;
-    /** Removes a user from the passwd file; their mail stays on disk. */
+    /**
+     * Adds a user to the user database (a passwd-file's change is seen about a second later; this
+     * waits for that), with `fields` as userdb fields: in a passwd-file `userdb_<name>=<value>` in the
+     * extra fields, in SQL the values of the columns of `SandboxOptions.userdb.fields`.
+     */
+    addUser(local: string, fields?: Record<string, string>): Promise<SandboxUser>;
+    /** Removes a user from the user database; their mail stays on disk. */
     removeUser(name: string): Promise<void>;
     /** The server's log so far. */
     log(): string;
@@ -286,6 +307,14 @@ interface Server extends ServerConfig {
     ownsDir: boolean;
 }
 
+/** The user database a sandbox's options ask for. */
+function userDatabaseOf(options: SandboxOptions): UserDatabase {
+    const db = options.userdb ?? { driver: "passwd-file" };
+    if (db.driver === "passwd-file") return db;
+    if (options.proxyTo) throw new Error("a proxy sandbox keeps its users in a passwd-file");
+    return { driver: "sql", iterate: db.iterate ?? true, fields: db.fields ?? [] };
+}
+
 /**
  * Starts a sandbox Dovecot, once: a start that fails is not tried again on other ports, since that
  * would hide whatever made it fail (freePort's claims keep other tests off its ports). It stops what
@@ -301,9 +330,10 @@ export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbo
         configPath: path.join(dir, "dovecot.conf"),
         ...(await claimPorts(options)),
         ...secrets(options),
+        userdb: userDatabaseOf(options),
         ownsDir: options.dir === undefined,
     };
-    const users = writeUsers(dir, options);
+    const users = writeUsers(server, options);
     writeConfig(server, options);
     try {
         await startServer(server);
@@ -341,33 +371,33 @@ function secrets(options: SandboxOptions): Pick<Server, "apiKey" | "password" | 
     return { apiKey, password, doveadmPassword: auth === "both" || auth === "password" ? password : "" };
 }
 
-/** The server's passwd-file (its passdb and userdb) and the users' homes. */
-class UserFile {
+/** The server's users and their homes, kept in its user database (a passwd-file, or SQL). */
+abstract class UserStore {
     /** The users, in the order they were added (the Sandbox's `users`). */
     readonly users: SandboxUser[] = [];
-    /** The passdb extra fields of the proxied users, by name. */
-    private readonly proxied = new Map<string, string>();
 
-    constructor(private readonly dir: string) {
+    constructor(protected readonly dir: string) {
         mkdirSync(this.homes, { recursive: true });
     }
 
-    private get homes(): string {
+    protected get homes(): string {
         return path.join(this.dir, "home");
     }
 
+    /** How long Dovecot may take to see a change. */
+    abstract readonly settleMs: number;
+
     /**
      * Adds a user with a random password and an empty home owned by the mail user; with `extraFields`,
-     * one the passdb proxies.
+     * one the passdb proxies (a passwd-file only); `fields` are userdb fields (see Sandbox.addUser).
      */
-    add(local: string, extraFields?: string): SandboxUser {
+    add(local: string, options: { extraFields?: string; fields?: Record<string, string> } = {}): SandboxUser {
         const user = { name: userName(local), password: randomBytes(9).toString("base64url") };
-        if (extraFields !== undefined) this.proxied.set(user.name, extraFields);
-        this.users.push(user);
         const home = path.join(this.homes, user.name);
         mkdirSync(home, { recursive: true });
         chownSync(home, MAIL_UID, MAIL_UID);
-        this.write();
+        this.insert(user, home, options);
+        this.users.push(user);
         return user;
     }
 
@@ -375,27 +405,110 @@ class UserFile {
     remove(name: string): void {
         const index = this.users.findIndex((u) => u.name === name);
         if (index >= 0) this.users.splice(index, 1);
-        this.proxied.delete(name);
-        this.write();
+        this.delete(name);
     }
 
-    /** Writes the file as the users are now. */
-    write(): void {
-        const text = this.users.map((u) =>
-            userLine(u, path.join(this.homes, u.name), this.proxied.get(u.name)),
+    protected abstract insert(
+        user: SandboxUser,
+        home: string,
+        options: { extraFields?: string; fields?: Record<string, string> },
+    ): void;
+
+    protected abstract delete(name: string): void;
+}
+
+/** The server's passwd-file (its passdb and userdb). */
+class PasswdFile extends UserStore {
+    /** Dovecot looks at the file at most once a second. */
+    readonly settleMs = PASSWD_FILE_SETTLE_MS;
+    /** The extra fields column of each user, by name. */
+    private readonly extra = new Map<string, string>();
+    private readonly homeOf = new Map<string, string>();
+
+    protected insert(
+        user: SandboxUser,
+        home: string,
+        options: { extraFields?: string; fields?: Record<string, string> },
+    ): void {
+        const userdb = Object.entries(options.fields ?? {}).map(([k, v]) => `userdb_${k}=${v}`);
+        this.extra.set(user.name, [options.extraFields ?? "", ...userdb].filter((f) => f !== "").join(" "));
+        this.homeOf.set(user.name, home);
+        this.write([...this.users, user]);
+    }
+
+    protected delete(name: string): void {
+        this.extra.delete(name);
+        this.homeOf.delete(name);
+        this.write(this.users);
+    }
+
+    /** Writes the file with `users`. */
+    write(users: SandboxUser[] = this.users): void {
+        const text = users.map((u) => userLine(u, this.homeOf.get(u.name) ?? "", this.extra.get(u.name)));
+        writeFileSync(path.join(this.dir, "users"), users.length > 0 ? `${text.join("\n")}\n` : "", {
+            mode: 0o644,
+        });
+    }
+}
+
+/**
+ * The server's SQLite user database (`users.db`, table `users`), which Dovecot's SQL driver reads on
+ * every lookup (so a change is seen at once). Written with Node's own `node:sqlite`.
+ */
+class SqlUsers extends UserStore {
+    readonly settleMs = 0;
+
+    constructor(
+        dir: string,
+        private readonly fields: string[],
+    ) {
+        super(dir);
+        const extra = fields.filter((f) => f !== "password").map((f) => `, ${f} TEXT`);
+        this.run(
+            `CREATE TABLE IF NOT EXISTS users (userid TEXT PRIMARY KEY, password TEXT NOT NULL, home TEXT NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL${extra.join("")})`,
         );
-        writeFileSync(path.join(this.dir, "users"), `${text.join("\n")}\n`, { mode: 0o644 });
+        chmodSync(usersDbPath(dir), 0o644);
+    }
+
+    protected insert(user: SandboxUser, home: string, options: { fields?: Record<string, string> }): void {
+        const fields = Object.entries(options.fields ?? {});
+        const unknown = fields.filter(([k]) => !this.fields.includes(k) || k === "password");
+        if (unknown.length > 0)
+            throw new Error(
+                `no userdb column for ${unknown.map(([k]) => k).join(", ")} (SandboxOptions.userdb.fields)`,
+            );
+        const columns = ["userid", "password", "home", "uid", "gid", ...fields.map(([k]) => k)];
+        const values = [user.name, user.password, home, MAIL_UID, MAIL_UID, ...fields.map(([, v]) => v)];
+        this.run(
+            `INSERT INTO users (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+            values,
+        );
+    }
+
+    protected delete(name: string): void {
+        this.run(`DELETE FROM users WHERE userid = ?`, [name]);
+    }
+
+    /** Runs one statement on a connection of its own, closed after (Dovecot reads the file meanwhile). */
+    private run(sql: string, values: Array<string | number> = []): void {
+        const db = new DatabaseSync(usersDbPath(this.dir));
+        try {
+            db.prepare(sql).run(...values);
+        } finally {
+            db.close();
+        }
     }
 }
 
 /** The users the options ask for: `users` (alice and bob unless given; none on a proxy), then the proxied ones. */
-function writeUsers(dir: string, options: SandboxOptions): UserFile {
-    const file = new UserFile(dir);
-    for (const local of options.users ?? (options.proxyTo ? [] : ["alice", "bob"])) file.add(local);
+function writeUsers(server: Server, options: SandboxOptions): UserStore {
+    const db = server.userdb;
+    const store = db.driver === "sql" ? new SqlUsers(server.dir, db.fields) : new PasswdFile(server.dir);
+    for (const local of options.users ?? (options.proxyTo ? [] : ["alice", "bob"])) store.add(local);
     for (const route of options.proxyTo ?? [])
-        for (const name of route.users) file.add(name, proxyFields(route));
-    file.write();
-    return file;
+        for (const name of route.users) store.add(name, { extraFields: proxyFields(route) });
+    if (store instanceof PasswdFile) store.write();
+    return store;
 }
 
 /**
@@ -408,6 +521,8 @@ function writeConfig(server: Server, options: SandboxOptions): void {
         mkdirSync(sharedDictDir(server.dir), { recursive: true });
         chownSync(sharedDictDir(server.dir), MAIL_UID, MAIL_UID);
     }
+    const sqlConf = sqlConfText(server);
+    if (sqlConf !== undefined) writeFileSync(sqlConfPath(server.dir), sqlConf, { mode: 0o644 });
     writeFileSync(server.configPath, configText(server, options));
     registerSandbox(server.configPath);
 }
@@ -672,7 +787,7 @@ function release(server: Server): void {
 }
 
 /** What a test holds of a started server. */
-function sandboxOf(server: Server, users: UserFile): Sandbox {
+function sandboxOf(server: Server, users: UserStore): Sandbox {
     const doveadm = (args: string[], input?: string) => doveadmOutput(server, args, input);
     return {
         dir: server.dir,
@@ -694,14 +809,14 @@ function sandboxOf(server: Server, users: UserFile): Sandbox {
         deliverLda: (user, message) => deliverLda(server, user, message),
         stopServer: () => stopServer(server),
         startServer: () => startServer(server),
-        addUser: async (local) => {
-            const user = users.add(local);
-            await sleep(PASSWD_FILE_SETTLE_MS);
+        addUser: async (local, fields) => {
+            const user = users.add(local, { fields });
+            await sleep(users.settleMs);
             return user;
         },
         removeUser: async (name) => {
             users.remove(name);
-            await sleep(PASSWD_FILE_SETTLE_MS);
+            await sleep(users.settleMs);
         },
         log: () => readLog(server.dir),
         stop: async () => {
