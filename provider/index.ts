@@ -18,7 +18,9 @@ export {
     RemoveResult,
     UserSnapshot,
     UserCommands,
+    UserInfo,
 } from "./client/client";
+export { SECRET_NAME_PARTS, isSecretField, looksLikePassword } from "./client/userdb";
 export { DovecotVersion, ServerLogLine, ServerProfile } from "./client/commands";
 export { CommandInfo } from "./client/transport";
 export * from "./client/errors";
@@ -36,4 +38,4 @@ export {
     SettingSource,
     SettingsSource,
 } from "./settings";
-export { mailboxNameProblem, userProblem, isInbox } from "./names";
+export { mailboxNameProblem, userProblem, userMaskProblem, isInbox } from "./names";

@@ -1,10 +1,11 @@
 // Read-only lookups for programs: plain async functions (and `…Output` forms taking Inputs) that read
-// a user's mailboxes, quota or Sieve scripts while the program runs, with no resource and no state.
+// a user's mailboxes, quota or Sieve scripts, or the users of the server's user database, while the
+// program runs, with no resource and no state.
 // They read the same settings as the resources (dovecot:* and dovecot:servers, else DOVEADM_*) in the
 // program's own process; nothing they read is recorded anywhere. The lookups themselves are in
 // queries.ts, which the provider plugin's functions share.
 import * as pulumi from "@pulumi/pulumi";
-import { MailboxStatus } from "./client/client";
+import { MailboxStatus, UserInfo } from "./client/client";
 import { DoveadmError } from "./client/errors";
 import { QuotaUsage, SieveScriptInfo } from "./client/plugins";
 import { Connections } from "./connection";
@@ -12,14 +13,23 @@ import {
     MailboxInfo,
     MailboxLookupArgs,
     UserLookupArgs,
+    UsersLookupArgs,
     mailboxStatusOf,
     mailboxesOf,
     quotaOf,
     sieveScriptsOf,
+    userOf,
+    usersOf,
 } from "./queries";
 import { SettingsError } from "./settings";
 
-export { MailboxInfo, MailboxLookupArgs, UserLookupArgs } from "./queries";
+export {
+    DEFAULT_USER_MASK,
+    MailboxInfo,
+    MailboxLookupArgs,
+    UserLookupArgs,
+    UsersLookupArgs,
+} from "./queries";
 
 let connections: Connections | undefined;
 
@@ -66,6 +76,25 @@ export function listSieveScripts(args: UserLookupArgs): Promise<SieveScriptInfo[
     return lookup((c) => sieveScriptsOf(c, args));
 }
 
+/**
+ * The names of the users the server's user database lists (doveadm `user`), sorted: every user, or
+ * those matching `mask` (`*@example.org`). An empty list fails unless `allowEmpty: true` (it is almost
+ * always an outage); a user database that cannot list its users fails naming the setting that lets
+ * it (`iterate_query` for SQL, `iterate_attrs` and `iterate_filter` for LDAP).
+ */
+export function listUsers(args: UsersLookupArgs = {}): Promise<string[]> {
+    return lookup((c) => usersOf(c, args));
+}
+
+/**
+ * One user's fields in the server's user database (home, uid, gid, mail, quota rules and the rest),
+ * or undefined when the user database does not know the user. Never a password: a field whose name
+ * or value looks like one is dropped (see UserInfo).
+ */
+export function getUser(args: UserLookupArgs): Promise<UserInfo | undefined> {
+    return lookup((c) => userOf(c, args));
+}
+
 /** `getMailboxStatus` for Inputs. */
 export function getMailboxStatusOutput(
     args: pulumi.Input<{
@@ -96,4 +125,22 @@ export function listSieveScriptsOutput(
     args: pulumi.Input<{ user: pulumi.Input<string>; server?: pulumi.Input<string> }>,
 ): pulumi.Output<SieveScriptInfo[]> {
     return pulumi.output(args).apply((a) => listSieveScripts(a));
+}
+
+/** `listUsers` for Inputs. */
+export function listUsersOutput(
+    args: pulumi.Input<{
+        mask?: pulumi.Input<string>;
+        allowEmpty?: pulumi.Input<boolean>;
+        server?: pulumi.Input<string>;
+    }> = {},
+): pulumi.Output<string[]> {
+    return pulumi.output(args).apply((a) => listUsers(a));
+}
+
+/** `getUser` for Inputs. */
+export function getUserOutput(
+    args: pulumi.Input<{ user: pulumi.Input<string>; server?: pulumi.Input<string> }>,
+): pulumi.Output<UserInfo | undefined> {
+    return pulumi.output(args).apply((a) => getUser(a));
 }

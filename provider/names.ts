@@ -118,6 +118,23 @@ export function userProblem(user: string): string | undefined {
     return undefined;
 }
 
+/**
+ * Why `mask` cannot select users to list, or undefined. A mask is a user name with the wildcards `*`
+ * (any run of characters) and `?` (one character), which Dovecot matches without regard to letter case;
+ * one without a wildcard would look one user up instead of listing (that is getUser).
+ */
+export function userMaskProblem(mask: string): string | undefined {
+    if (mask.length === 0) return "must not be empty";
+    if (LONE_SURROGATE.test(mask)) return "must be valid Unicode text";
+    if (CONTROL.test(mask)) return "must not contain control characters";
+    if (/\s/u.test(mask)) return "must not contain spaces";
+    if (!mask.includes("*") && !mask.includes("?"))
+        return "must contain a wildcard ('*' or '?'): a mask without one names a single user, which getUser looks up";
+    if (Buffer.byteLength(mask, "utf8") > MAX_USER_BYTES)
+        return `is too long: at most ${MAX_USER_BYTES} bytes`;
+    return undefined;
+}
+
 /** A zod schema for a user name. */
 export const userSchema = z.string().superRefine((value, ctx) => {
     const problem = userProblem(value);

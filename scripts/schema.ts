@@ -10,11 +10,11 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { MailboxStatus } from "../provider/client/client";
+import { MailboxStatus, UserInfo } from "../provider/client/client";
 import { QuotaUsage, SieveScriptInfo } from "../provider/client/plugins";
 import { KINDS } from "../provider/kinds";
 import { AnyKind } from "../provider/kinds/kind";
-import { MailboxInfo, MailboxLookupArgs, UserLookupArgs } from "../provider/lookups";
+import { MailboxInfo, MailboxLookupArgs, UserLookupArgs, UsersLookupArgs } from "../provider/lookups";
 import { SERVERS_SOURCE, SETTING_SOURCES, SettingName } from "../provider/settings";
 
 // ---- What a release sets: where the repository, the plugin and the Go SDK live. ----
@@ -489,6 +489,38 @@ const mailboxLookupArgs: Descriptions<MailboxLookupArgs> = {
     mailbox: "The mailbox's full name, levels joined by the server's separator.",
 };
 
+const usersLookupArgs: Record<keyof UsersLookupArgs, PropertySpec> = {
+    mask: string(
+        "Which users: a user name with the wildcards `*` (any run of characters) and `?` (one character), matched without regard to letter case; default `*`, every user. `*@example.org`: one domain.",
+    ),
+    allowEmpty: boolean(
+        "Whether an empty list is an answer; default false: an empty list fails, since a user database that lists no one is almost always one that answered nothing (an LDAP or SQL server down), and a program that gives every listed user resources would delete them all.",
+    ),
+    server: string(lookupArgs.server),
+};
+
+const userInfo: Record<keyof UserInfo, PropertySpec> = {
+    user: string(
+        "The user's name as the user database spells it (its `user` field, else the name asked for).",
+    ),
+    home: string("The user's home directory on the server."),
+    uid: integer("The system uid the user's mail is accessed as."),
+    gid: integer("The system gid the user's mail is accessed as."),
+    mail: string(
+        "The mail location (`maildir:~/Maildir`), as Dovecot 2.3 reports it; 2.4 reports `mail_path` and `mail_driver` instead, in `fields`.",
+    ),
+    quotaRules: arrayOf(
+        { type: "string" },
+        "The quota rules (`quota_rule`, `quota_rule2`, ...), in that order; empty when the user database sets none.",
+    ),
+    fields: {
+        type: "object",
+        additionalProperties: { type: "string" },
+        description:
+            "Every other userdb field, by name. Never a password: a field whose name contains `pass`, `secret`, `credential`, `hash`, `key` or `token` (in any letter case), or whose value looks like a stored password (`{SCHEME}...` such as `{SHA512-CRYPT}` or `{PLAIN}`, or a crypt `$id$...` such as `$6$`), is dropped, here and from every other property.",
+    },
+};
+
 const mailboxStatus: Record<keyof MailboxStatus, PropertySpec> = {
     name: string("The mailbox's full name (its INBOX level spelled `INBOX`)."),
     guid: string("The mailbox GUID (32 hex digits); it survives renames."),
@@ -555,6 +587,27 @@ function functions(): Record<string, FunctionSpec> {
             outputs: {
                 properties: { quotas: arrayOf(ref("QuotaUsage"), "Each resource of each quota root.") },
                 required: ["quotas"],
+            },
+        },
+        [token("listUsers")]: {
+            description:
+                "The names of the users the server's user database lists (doveadm `user`), sorted: every user, or those matching `mask`. An empty list fails unless `allowEmpty` is true (it is almost always an outage); a user database that cannot list its users fails naming the setting that lets it (`iterate_query` for SQL, `iterate_attrs` and `iterate_filter` for LDAP).",
+            inputs: { properties: usersLookupArgs, required: [] },
+            outputs: {
+                properties: { users: arrayOf({ type: "string" }, "The users' names, sorted, each once.") },
+                required: ["users"],
+            },
+        },
+        [token("getUser")]: {
+            description:
+                "One user's fields in the server's user database (doveadm `user`): home, uid, gid, mail, quota rules and the rest, never a password. `found` is false when the user database does not know the user.",
+            inputs: userInputs,
+            outputs: {
+                properties: {
+                    found: boolean("Whether the user database knows the user."),
+                    ...userInfo,
+                },
+                required: ["found", "user", "quotaRules", "fields"],
             },
         },
         [token("listSieveScripts")]: {

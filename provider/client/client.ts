@@ -14,6 +14,8 @@ import {
     listCommands,
     logErrors,
     reload,
+    userList,
+    userLookup,
 } from "./commands";
 import { DoveadmError } from "./errors";
 import * as plugins from "./plugins";
@@ -29,6 +31,7 @@ import {
     mailboxNotEmpty,
 } from "./scheduler";
 import { CommandInfo, Transport, resetGates } from "./transport";
+import { UserInfo } from "./userdb";
 
 export {
     DovecotVersion,
@@ -41,6 +44,7 @@ export {
 } from "./commands";
 export { CreateOrder, CreateResult, RemoveOrder, RemoveResult } from "./scheduler";
 export { AclEntry, QuotaUsage, SieveScriptInfo, ACL_RIGHTS } from "./plugins";
+export { UserInfo } from "./userdb";
 
 /** Hooks for observing the client (counting requests in benchmarks and tests). */
 export interface ClientHooks {
@@ -272,6 +276,21 @@ export class DoveadmClient {
     /** The commands the server offers; also a cheap check that the API answers. */
     commands(): Promise<CommandInfo[]> {
         return listCommands(this.target);
+    }
+
+    // ---- The user database (not a mail command: no user's turn). ----
+
+    /**
+     * The names of the users the user database lists that match `mask` (`*`, `?`; letter case
+     * ignored), possibly none; DOVEADM_USERDB_NO_ITERATION when the user database cannot list them.
+     */
+    listUsers(mask: string): Promise<string[]> {
+        return userList(this.target, mask);
+    }
+
+    /** One user's userdb fields, password-like ones dropped; undefined when the user database does not know the user. */
+    getUser(user: string): Promise<UserInfo | undefined> {
+        return userLookup(this.target, user);
     }
 
     // ---- Plugins (Sieve, ACL, METADATA, quota), in the user's turn. ----

@@ -6,17 +6,21 @@
 import { z } from "zod";
 import {
     DoveadmError,
+    DoveadmNoUserError,
     DoveadmNotFoundError,
     DoveadmProtocolError,
     DoveadmUsageError,
+    DoveadmUserDatabaseError,
     ErrorContext,
 } from "./errors";
-import { canonicalName, userProblem } from "../names";
+import { canonicalName, userMaskProblem, userProblem } from "../names";
 import { CommandInfo, Request, ResponseRow, Transport } from "./transport";
+import { UserFieldError, UserInfo, userInfoOf } from "./userdb";
 
 /**
  * The doveadm commands this client sends, as `doveadm_allowed_commands` names them (the command-line
- * spelling, comma-separated in the setting). A server may allow exactly these.
+ * spelling, comma-separated in the setting). A server may allow exactly these. `user` is only for
+ * listUsers and getUser (it reads the user database); the resources never send it.
  */
 export const REQUIRED_DOVEADM_COMMANDS = [
     "mailbox create",
@@ -28,6 +32,7 @@ export const REQUIRED_DOVEADM_COMMANDS = [
     "mailbox list",
     "reload",
     "process status",
+    "user",
 ] as const;
 
 /** The status fields the provider reads, in doveadm's names. */
@@ -135,7 +140,10 @@ export function checkUser(user: string, context: ErrorContext): void {
     }
 }
 
-function statusOf(target: CommandTarget, user: string, masks: string[]): Request<MailboxStatus[]> {
+/** A request that answers rows only (so that reads built on it may parse its rows their own way). */
+type RowsRequest<T> = Omit<Request<T>, "parseObject">;
+
+function statusOf(target: CommandTarget, user: string, masks: string[]): RowsRequest<MailboxStatus[]> {
     const context = { command: "mailboxStatus", user, mailbox: masks };
     return {
         command: "mailboxStatus",
@@ -588,6 +596,109 @@ export async function logErrors(target: CommandTarget): Promise<ServerLogLine[]>
         repeatable: true,
         parse: (rows) => parseRows(rows, logRow, context),
     });
+}
+
+/** The error for an answer of `user` that is not what the command answers (never quoting it). */
+function badUserAnswer(context: ErrorContext, what: string): DoveadmProtocolError {
+    return new DoveadmProtocolError(
+        "DOVEADM_BAD_RESPONSE",
+        context,
+        `the server's answer to user ${what}`,
+        "Check that dovecot:endpoint points at a Dovecot 2.3 or 2.4 doveadm HTTP listener; if it does, report this with the server's version.",
+    );
+}
+
+const userListSchema = z.object({ userList: z.array(z.string().min(1)) });
+const userRecordSchema = z.record(z.string(), z.record(z.string(), z.string()));
+
+/**
+ * The names of the users the user database lists that match `mask` (`*` and `?` are wildcards,
+ * matched without regard to letter case), as the server iterates them: `[["user", {"userMask":
+ * [mask]}]]` answers `{"userList": [...]}`. A user database that cannot iterate (an SQL one without
+ * `iterate_query`, say) answers exit 65 (seen on 2.3 and 2.4), reported as DOVEADM_USERDB_NO_ITERATION.
+ * The list may be empty: what that means is the caller's to decide.
+ */
+export async function userList(target: CommandTarget, mask: string): Promise<string[]> {
+    const context = { command: "user", item: `mask ${JSON.stringify(mask)}` };
+    const problem = typeof mask === "string" ? userMaskProblem(mask) : "must be a string";
+    if (problem) {
+        throw new DoveadmUsageError(
+            "DOVEADM_INVALID_MASK",
+            context,
+            `the mask ${problem}; nothing was sent`,
+            "Pass a mask such as * (every user) or *@example.org (one domain).",
+        );
+    }
+    try {
+        return await target.transport.run({
+            command: "user",
+            params: { userMask: [mask] },
+            context,
+            write: false,
+            repeatable: true,
+            parse: () => {
+                throw badUserAnswer(context, "is rows, not a user list");
+            },
+            parseObject: (body) => {
+                const parsed = userListSchema.safeParse(body);
+                if (!parsed.success) throw badUserAnswer(context, "has no list of user names");
+                return parsed.data.userList;
+            },
+        });
+    } catch (error) {
+        if (error instanceof DoveadmError && error.exitCode === 65) {
+            throw new DoveadmUserDatabaseError(
+                "DOVEADM_USERDB_NO_ITERATION",
+                context,
+                "the server's user database could not list its users (exit 65): it cannot iterate them, or its iteration failed",
+                "Make the userdb iterable: for sql, set iterate_query (such as `iterate_query = SELECT userid AS user FROM users`; without it Dovecot 2.3 runs `SELECT username, domain FROM users`); for ldap, set iterate_attrs and iterate_filter; passwd-file iterates by itself, and a userdb without iteration (static, say) cannot list users. The server's log has the cause (doveadm log errors). Until then, name the users in the program.",
+                { exitCode: 65 },
+            );
+        }
+        throw error;
+    }
+}
+
+/**
+ * One user as the user database describes them (see UserInfo; secrets are dropped before anything
+ * else sees the answer, and the answer is never quoted in an error), or undefined when the user
+ * database does not know the user (exit 67). `[["user", {"userMask": [user]}]]` with no wildcard looks
+ * the user up: `{"<user>": {"uid": ..., "home": ..., ...}}`, with a `user` field when the user database
+ * spells the name otherwise.
+ */
+export async function userLookup(target: CommandTarget, user: string): Promise<UserInfo | undefined> {
+    const context = { command: "user", user };
+    checkUser(user, context);
+    try {
+        return await target.transport.run({
+            command: "user",
+            params: { userMask: [user] },
+            context,
+            write: false,
+            repeatable: true,
+            sensitive: true,
+            parse: () => {
+                throw badUserAnswer(context, "is rows, not a user's fields");
+            },
+            parseObject: (body) => {
+                const parsed = userRecordSchema.safeParse(body);
+                if (!parsed.success) throw badUserAnswer(context, "is not a set of fields for each user");
+                const entries = Object.entries(parsed.data);
+                const record = parsed.data[user] ?? (entries.length === 1 ? entries[0]?.[1] : undefined);
+                if (!record) throw badUserAnswer(context, "has no fields for the user");
+                try {
+                    return userInfoOf(user, record);
+                } catch (error) {
+                    if (error instanceof UserFieldError)
+                        throw badUserAnswer(context, `has a malformed field (${error.message})`);
+                    throw error;
+                }
+            },
+        });
+    } catch (error) {
+        if (error instanceof DoveadmNoUserError) return undefined;
+        throw error;
+    }
 }
 
 /** Asks Dovecot to reload its configuration. It answers at once and reloads after. */

@@ -171,6 +171,12 @@ export function outcomeUnknown(error: unknown): boolean {
 /** The server answered something this client does not understand. */
 export class DoveadmProtocolError extends DoveadmError {}
 /**
+ * The server's user database could not list its users (DOVEADM_USERDB_NO_ITERATION: it cannot
+ * iterate), or listed none where a program expects some (DOVEADM_USERDB_EMPTY: almost always an
+ * outage). Neither is retried: the same request would answer the same.
+ */
+export class DoveadmUserDatabaseError extends DoveadmError {}
+/**
  * A value read back from Pulumi's state that no program could have written (a user that is a
  * pattern, a malformed GUID): refused before anything is sent, since doveadm would act on it.
  */

@@ -29,6 +29,15 @@ import { DEFAULT_RETRY_POLICY, RetryPolicy, withRetry } from "./retry";
 /** One row of a doveadm answer: all values are strings on the wire. */
 export type ResponseRow = Record<string, string>;
 
+/**
+ * The answer of a command that answers one object instead of rows (`user`: `{"userList": [...]}`, or
+ * one entry per user looked up). Its values are whatever the server sent, for the command to check.
+ */
+export type ResponseObject = Readonly<Record<string, unknown>>;
+
+/** What one command's answer holds: rows, or one object (see Request.parseObject). */
+type ResponseBody = ResponseRow[] | ResponseObject;
+
 /** A command the server offers, from `GET /doveadm/v1`. */
 export interface CommandInfo {
     /** The command name, for example `mailboxCreate`. */
@@ -56,6 +65,16 @@ export interface Request<T> {
     repeatable: boolean;
     /** Turns the answer's rows into the result. */
     parse: (rows: ResponseRow[]) => T;
+    /**
+     * For a command that answers one object instead of rows (`user`): turns that object into the
+     * result. Such a command's rows, if it ever answered rows, still go to `parse`.
+     */
+    parseObject?: (body: ResponseObject) => T;
+    /**
+     * The answer may hold secrets of others than the credential (a user database's fields, which may
+     * include a password hash): it is never quoted in an error, not even redacted.
+     */
+    sensitive?: boolean;
     /** The result when the server answers exit 68 (not found), instead of failing. */
     absent?: { value: T };
     /** For a write: reads that each say whether the write took effect; all true means it did. */
@@ -107,7 +126,11 @@ export interface TransportOptions {
 const rowSchema = z.record(z.string(), z.union([z.string(), z.array(z.string())]).transform(String));
 const answerSchema = z.array(
     z.union([
-        z.tuple([z.literal("doveadmResponse"), z.array(rowSchema), z.string()]),
+        z.tuple([
+            z.literal("doveadmResponse"),
+            z.union([z.array(rowSchema), z.record(z.string(), z.unknown())]),
+            z.string(),
+        ]),
         z.tuple([
             z.literal("error"),
             z.object({ type: z.string(), exitCode: z.number().optional() }).loose(),
@@ -126,7 +149,7 @@ const commandListSchema = z.array(
 interface Submission {
     requests: ReadonlyArray<Request<unknown>>;
     context: ErrorContext;
-    resolve: (answers: Array<ResponseRow[] | DoveadmError>) => void;
+    resolve: (answers: Array<ResponseBody | DoveadmError>) => void;
     reject: (error: unknown) => void;
     /** About how many bytes its commands take in a request body. */
     bytes: number;
@@ -296,7 +319,7 @@ export class Transport {
      * names the request (`mailboxCreate+mailboxStatus`) for hooks and whole-request errors.
      */
     async runMany(requests: ReadonlyArray<Request<unknown>>, context: ErrorContext): Promise<Array<unknown>> {
-        let answers: Array<ResponseRow[] | DoveadmError>;
+        let answers: Array<ResponseBody | DoveadmError>;
         try {
             answers = await this.joined(requests, context);
         } catch (error) {
@@ -378,7 +401,7 @@ export class Transport {
     private joined(
         requests: ReadonlyArray<Request<unknown>>,
         context: ErrorContext,
-    ): Promise<Array<ResponseRow[] | DoveadmError>> {
+    ): Promise<Array<ResponseBody | DoveadmError>> {
         return new Promise((resolve, reject) => {
             const known = this.stoppedBy(context.command, requests);
             if (known) {
@@ -474,7 +497,7 @@ export class Transport {
         requests: ReadonlyArray<Request<unknown>>,
         context: ErrorContext,
         label: string,
-    ): Promise<Array<ResponseRow[] | DoveadmError>> {
+    ): Promise<Array<ResponseBody | DoveadmError>> {
         this.hooks.onRequest?.(label);
         const tags = requests.map(() => `pd${++tagCounter}`);
         const body = JSON.stringify(requests.map((r, i) => [r.command, r.params, tags[i]]));
@@ -489,12 +512,15 @@ export class Transport {
             parsed = answerSchema.parse(JSON.parse(withCommas(text)));
         } catch {
             // The body may be anything, an echo of the request included: quote it only redacted, and
-            // redacted whole before any cut, since a cut through a credential leaves a part no form matches.
-            const excerpt = this.redacted(text, 200);
+            // redacted whole before any cut, since a cut through a credential leaves a part no form
+            // matches; and not at all when it may hold what only the server should know.
+            const excerpt = requests.some((r) => r.sensitive)
+                ? "(not quoted: it may hold user database fields)"
+                : JSON.stringify(this.redacted(text, 200));
             throw new DoveadmProtocolError(
                 "DOVEADM_BAD_RESPONSE",
                 context,
-                `the server's answer is not a doveadm response: ${JSON.stringify(excerpt)}`,
+                `the server's answer is not a doveadm response: ${excerpt}`,
                 `Check that dovecot:endpoint (${this.url}) points at the doveadm HTTP listener and not at a proxy or web page.`,
             );
         }
@@ -659,11 +685,18 @@ export class Transport {
 }
 
 /** A request's answer as its result, its `absent` value, or an error with the request's own context. */
-function settle<T>(request: Request<T>, answer: ResponseRow[] | DoveadmError | undefined): T | DoveadmError {
+function settle<T>(request: Request<T>, answer: ResponseBody | DoveadmError | undefined): T | DoveadmError {
     if (answer instanceof DoveadmNotFoundError && request.absent) return request.absent.value;
     if (answer instanceof DoveadmError) return answer;
     try {
-        return request.parse(answer ?? []);
+        if (answer === undefined || Array.isArray(answer)) return request.parse(answer ?? []);
+        if (request.parseObject) return request.parseObject(answer);
+        return new DoveadmProtocolError(
+            "DOVEADM_BAD_RESPONSE",
+            request.context,
+            "the server answered one object where rows were expected",
+            "Check that dovecot:endpoint points at a Dovecot 2.3 or 2.4 doveadm HTTP listener; if it does, report this with the server's version.",
+        );
     } catch (error) {
         if (error instanceof DoveadmError) return error;
         throw error;

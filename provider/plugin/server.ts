@@ -21,7 +21,7 @@ import { KINDS } from "../kinds";
 import { AnyKind } from "../kinds/kind";
 import { PartialFailureError } from "../handlers/partial";
 import { creatorOf } from "../ownership";
-import { mailboxStatusOf, mailboxesOf, quotaOf, sieveScriptsOf } from "../queries";
+import { mailboxStatusOf, mailboxesOf, quotaOf, sieveScriptsOf, userOf, usersOf } from "../queries";
 import { CONFIG_LABELS, SettingsError, providerLabels, providerSettingsProblems } from "../settings";
 import { log } from "../engine";
 import { plainCredentialWarning, plainCredentials } from "../plaintext";
@@ -147,12 +147,23 @@ const FUNCTIONS: Readonly<Record<string, (args: Record<string, Plain>) => Promis
     "dovecot:index:listSieveScripts": async (args) => ({
         scripts: await sieveScriptsOf(currentConnections(), args as never),
     }),
+    "dovecot:index:listUsers": async (args) => ({
+        users: await usersOf(currentConnections(), args as never),
+    }),
+    "dovecot:index:getUser": async (args) => {
+        const user = await userOf(currentConnections(), args as never);
+        return user
+            ? { found: true, ...user }
+            : { found: false, user: args.user, quotaRules: [], fields: {} };
+    },
 };
 
 /** The argument of a lookup that its failure is about: the user, the mailbox, or else the server. */
 function lookupArgumentOf(error: DoveadmError | SettingsError): string {
     if (error instanceof SettingsError) return "server";
     if (error.code === "DOVEADM_NO_USER" || error.code === "DOVEADM_INVALID_USER") return "user";
+    if (error.code === "DOVEADM_INVALID_MASK" || error.code === "DOVEADM_USERDB_EMPTY") return "mask";
+    if (error.code === "DOVEADM_INVALID_ARGUMENT") return "allowEmpty";
     if (error.code === "DOVEADM_INVALID_NAME" || error.code === "DOVEADM_MAILBOX_NOT_FOUND") return "mailbox";
     return "server";
 }

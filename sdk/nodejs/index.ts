@@ -20,6 +20,11 @@ export const getQuota: typeof import("./getQuota").getQuota = null as any;
 export const getQuotaOutput: typeof import("./getQuota").getQuotaOutput = null as any;
 utilities.lazyLoad(exports, ["getQuota","getQuotaOutput"], () => require("./getQuota"));
 
+export { GetUserArgs, GetUserResult, GetUserOutputArgs } from "./getUser";
+export const getUser: typeof import("./getUser").getUser = null as any;
+export const getUserOutput: typeof import("./getUser").getUserOutput = null as any;
+utilities.lazyLoad(exports, ["getUser","getUserOutput"], () => require("./getUser"));
+
 export { ListMailboxesArgs, ListMailboxesResult, ListMailboxesOutputArgs } from "./listMailboxes";
 export const listMailboxes: typeof import("./listMailboxes").listMailboxes = null as any;
 export const listMailboxesOutput: typeof import("./listMailboxes").listMailboxesOutput = null as any;
@@ -29,6 +34,11 @@ export { ListSieveScriptsArgs, ListSieveScriptsResult, ListSieveScriptsOutputArg
 export const listSieveScripts: typeof import("./listSieveScripts").listSieveScripts = null as any;
 export const listSieveScriptsOutput: typeof import("./listSieveScripts").listSieveScriptsOutput = null as any;
 utilities.lazyLoad(exports, ["listSieveScripts","listSieveScriptsOutput"], () => require("./listSieveScripts"));
+
+export { ListUsersArgs, ListUsersResult, ListUsersOutputArgs } from "./listUsers";
+export const listUsers: typeof import("./listUsers").listUsers = null as any;
+export const listUsersOutput: typeof import("./listUsers").listUsersOutput = null as any;
+utilities.lazyLoad(exports, ["listUsers","listUsersOutput"], () => require("./listUsers"));
 
 export { MailboxArgs } from "./mailbox";
 export type Mailbox = import("./mailbox").Mailbox;

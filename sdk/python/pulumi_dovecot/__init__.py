@@ -10,8 +10,10 @@ from ._enums import *
 from .folder_set import *
 from .get_mailbox_status import *
 from .get_quota import *
+from .get_user import *
 from .list_mailboxes import *
 from .list_sieve_scripts import *
+from .list_users import *
 from .mailbox import *
 from .mailbox_acl import *
 from .mailbox_metadata import *
