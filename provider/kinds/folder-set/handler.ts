@@ -568,7 +568,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         try {
             await apply(clientFor(olds.server), { ...olds, folders: [] }, ledger);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet", "delete");
             throw error;
         }
     },

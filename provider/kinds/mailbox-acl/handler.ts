@@ -3,7 +3,13 @@
 // (mailbox and identifier), so refresh sees rights changed or removed out of band.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmConflictError, DoveadmError, DoveadmNotFoundError } from "../../client/errors";
+import {
+    DoveadmConflictError,
+    DoveadmError,
+    DoveadmNoUserError,
+    DoveadmNotFoundError,
+} from "../../client/errors";
+import { unknownUser } from "../../handlers/no-user";
 import { checkInputs } from "../../check";
 import { Claim, claim, known, targetOf } from "../../claims";
 import { UserCommands } from "../../client/client";
@@ -158,6 +164,7 @@ export const mailboxAclHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             // The mailbox is gone (deleted with its ACL): nothing is left to remove.
             if (error instanceof DoveadmNotFoundError) return;
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "MailboxAcl", "delete");
             throw aclError(error);
         }
     },

@@ -3,7 +3,13 @@
 // empty is one that is not set.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DoveadmConflictError, DoveadmError, DoveadmNotFoundError } from "../../client/errors";
+import {
+    DoveadmConflictError,
+    DoveadmError,
+    DoveadmNoUserError,
+    DoveadmNotFoundError,
+} from "../../client/errors";
+import { unknownUser } from "../../handlers/no-user";
 import { metadataKeyProblem } from "../../client/plugins";
 import { UNKNOWN, checkInputs, failureOf } from "../../check";
 import { Claim, claim, known, targetOf } from "../../claims";
@@ -184,6 +190,8 @@ export const mailboxMetadataHandler: pulumi.dynamic.ResourceProvider = {
             await clientFor(olds.server).metadataUnset(olds.user, olds.mailbox, olds.key);
         } catch (error) {
             if (error instanceof DoveadmNotFoundError) return;
+            if (error instanceof DoveadmNoUserError)
+                throw unknownUser(error, "MailboxMetadata", "delete");
             throw metadataError(error);
         }
     },

@@ -425,7 +425,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                     ),
             });
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox", "delete");
             throw error;
         }
     },

@@ -101,16 +101,20 @@ function otherActive(scripts: readonly SieveScriptInfo[], ...names: string[]): s
     return scripts.find((s) => s.active && !names.includes(s.name))?.name;
 }
 
-/** Runs `work` in the user's turn on the resource's server; an unknown user gets the SieveScript advice. */
+/**
+ * Runs `work` in the user's turn on the resource's server; an unknown user gets the SieveScript advice
+ * (for a delete, `operation`, what became of the script).
+ */
 async function inTurn<T>(
     props: SieveInputs,
     label: string,
     work: (c: UserCommands) => Promise<T>,
+    operation?: "delete",
 ): Promise<T> {
     try {
         return await clientFor(props.server).inUserTurn(props.user, label, work);
     } catch (error) {
-        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript");
+        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript", operation);
         throw error;
     }
 }
@@ -354,6 +358,6 @@ export const sieveScriptHandler: pulumi.dynamic.ResourceProvider = {
             if (scripts.some((s) => s.active)) return;
             if (scripts.some((s) => s.name === olds.replacedActive))
                 await c.sieveActivate(olds.replacedActive);
-        });
+        }, "delete");
     },
 };

@@ -136,7 +136,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
                 false,
             );
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription", "delete");
             throw error;
         }
     },
