@@ -1,8 +1,12 @@
-// The provider works against a server that allows only the doveadm commands the README lists.
+// The provider works against a server that allows only the doveadm commands that the least-privilege
+// guide (docs/guides/least-privilege.md) lists, and the guide lists exactly those, for 2.3 and 2.4.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { REQUIRED_DOVEADM_COMMANDS, resetEndpointState } from "../../provider/client/client";
 import { commandLineName } from "../../provider/client/transport";
 import { call, configure } from "../harness/providers";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { REPO_ROOT } from "../harness/repo";
 
 const ALICE = "alice@example.org";
 
@@ -22,6 +26,14 @@ describe("a server with a least-privilege doveadm_allowed_commands", () => {
     });
     afterAll(async () => {
         await sandbox.stop();
+    });
+
+    it("is what the least-privilege guide tells a server to allow, on 2.3 and in 2.4's block form", () => {
+        const guide = readFileSync(path.join(REPO_ROOT, "docs", "guides", "least-privilege.md"), "utf8");
+        expect(guide).toContain(`\ndoveadm_allowed_commands = ${REQUIRED_DOVEADM_COMMANDS.join(",")}\n`);
+        const block = /\ndoveadm_allowed_commands \{\n([\s\S]*?)\n\}\n/.exec(guide)?.[1] ?? "";
+        const listed = block.split("\n").map((line) => /^\s*"?([a-z ]+?)"? = yes$/.exec(line)?.[1]);
+        expect(listed).toEqual([...REQUIRED_DOVEADM_COMMANDS]);
     });
 
     it("spells commands the way the setting does", () => {
