@@ -1,7 +1,7 @@
 // The read-only lookups themselves (a mailbox's status, a user's mailboxes, quota, Sieve scripts, the
 // users of the user database and one user's fields), given the connections to read through: a
-// program's (lookups.ts) or the provider plugin's (plugin/server.ts). Arguments are checked before
-// anything is sent.
+// program's (lookups.ts) or the provider plugin's (Invoke in plugin/server.ts). Arguments are
+// checked before anything is sent.
 import { MailboxStatus, UserInfo } from "./client/client";
 import { DoveadmNotFoundError, DoveadmUsageError, DoveadmUserDatabaseError } from "./client/errors";
 import { QuotaUsage, SieveScriptInfo } from "./client/plugins";
