@@ -19,8 +19,9 @@ import { UserFieldError, UserInfo, userInfoOf } from "./userdb";
 
 /**
  * The doveadm commands this client sends, as `doveadm_allowed_commands` names them (the command-line
- * spelling, comma-separated in the setting). A server may allow exactly these. `user` is only for
- * listUsers and getUser (it reads the user database); the resources never send it.
+ * spelling, comma-separated in the setting). A server may allow exactly these. Not `user`: only
+ * listUsers and getUser send it (it reads the user database), so a server allows it only for a program
+ * that uses them, as `quota get` for getQuota (see the least-privilege guide).
  */
 export const REQUIRED_DOVEADM_COMMANDS = [
     "mailbox create",
@@ -32,7 +33,6 @@ export const REQUIRED_DOVEADM_COMMANDS = [
     "mailbox list",
     "reload",
     "process status",
-    "user",
 ] as const;
 
 /** The status fields the provider reads, in doveadm's names. */

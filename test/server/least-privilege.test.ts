@@ -5,6 +5,8 @@ import * as path from "node:path";
 import { REQUIRED_DOVEADM_COMMANDS, resetEndpointState } from "../../provider/client/client";
 import { commandLineName } from "../../provider/client/transport";
 import { call, configure } from "../harness/providers";
+import { currentConnections } from "../../provider/connection";
+import { usersOf } from "../../provider/queries";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { REPO_ROOT } from "../harness/repo";
 
@@ -64,5 +66,15 @@ describe("a server with a least-privilege doveadm_allowed_commands", () => {
 
         await call("reload", "create", { triggers: [1] });
         expect(sandbox.log()).toContain("SIGHUP received");
+    });
+
+    it("refuses listUsers without `user`, the guide's command for it, saying what to allow", async () => {
+        expect(REQUIRED_DOVEADM_COMMANDS).not.toContain("user");
+        const guide = readFileSync(path.join(REPO_ROOT, "docs", "guides", "least-privilege.md"), "utf8");
+        expect(guide).toMatch(/`user` for `listUsers` and\s+`getUser`/);
+        await expect(usersOf(currentConnections())).rejects.toMatchObject({
+            code: "DOVEADM_COMMAND_NOT_ALLOWED",
+            message: expect.stringContaining("Add user to doveadm_allowed_commands"),
+        });
     });
 });
