@@ -39,7 +39,6 @@ function programFace(sandbox: Sandbox): typeof lookups {
     process.env.DOVEADM_API_KEY = sandbox.apiKey;
     let face: typeof lookups | undefined;
     jest.isolateModules(() => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         face = require("../../provider/lookups") as typeof lookups;
     });
     return face!;
@@ -171,12 +170,11 @@ describe.each(DATABASES)("listUsers and getUser, users in a %s", (kind, userdb) 
 describe("listUsers, an empty user database", () => {
     let sandbox: Sandbox;
     let listUsers: typeof lookups.listUsers;
-    let getUser: typeof lookups.getUser;
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: [], userdb: { driver: "sql" } });
         await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
-        ({ listUsers, getUser } = programFace(sandbox));
+        ({ listUsers } = programFace(sandbox));
     });
     afterAll(async () => {
         await sandbox?.stop();
