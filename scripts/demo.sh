@@ -70,7 +70,8 @@ up() {
   fi
   pulumi config set dovecot:endpoint "$(json endpoint)" --non-interactive
   json apiKey | tr -d '\n' | pulumi config set --secret dovecot:apiKey --non-interactive
-  pulumi config set folders:users "$(json 'users.map(u => u.name)')" --non-interactive
+  # The users come from the sandbox's user database (listUsers): none is configured.
+  pulumi config rm folders:users --non-interactive >/dev/null 2>&1 || true
   pulumi config set folders:layout "$(cat layout.json)" --non-interactive
 
   say "pulumi up (stack $STACK, state in .cache/demo/state)"

@@ -1,12 +1,13 @@
-// Per-user folder provisioning through the dovecot provider plugin: every user in `folders:users` gets
-// the folder layout in `folders:layout` on the default server (`dovecot:endpoint`), and every user in
-// `backend2:users` gets it on a second server reached through an explicit provider
-// (`backend2:endpoint`, secret `backend2:apiKey`). Dovecot (the default server) reloads whenever the
-// configuration snippet conf.d/90-example.conf changes (its SHA-256 is the Reload's trigger).
+// Per-user folder provisioning through the dovecot provider plugin: every user of the default server's
+// user database (`dovecot:endpoint`), as Dovecot lists them (ListUsers), gets the folder layout in
+// `folders:layout` there, and, when a second server is configured (`backend2:endpoint`, secret
+// `backend2:apiKey`), every user of its user database gets it on that server, through an explicit
+// provider. `folders:userMask` (default `*`) picks the users, such as `*@example.org`. Dovecot (the
+// default server) reloads whenever the configuration snippet conf.d/90-example.conf changes (its
+// SHA-256 is the Reload's trigger).
 //
 //	pulumi config set dovecot:endpoint http://mail.example.org:8080
 //	pulumi config set --secret dovecot:apiKey "$DOVEADM_API_KEY"
-//	pulumi config set folders:users '["alice@example.org","bob@example.org"]'
 //	pulumi config set folders:layout "$(cat layout.json)"
 //	pulumi up
 package main
@@ -34,15 +35,6 @@ type Folder struct {
 	RenamedFrom string `json:"renamedFrom,omitempty"`
 }
 
-func checkUsers(users []string, key string) error {
-	for _, user := range users {
-		if user == "" {
-			return fmt.Errorf(`%s must be a JSON list of user names, e.g. ["alice@example.org"]`, key)
-		}
-	}
-	return nil
-}
-
 func checkLayout(layout []Folder) error {
 	for _, folder := range layout {
 		if folder.Name == "" {
@@ -55,18 +47,28 @@ func checkLayout(layout []Folder) error {
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		folders := config.New(ctx, "folders")
-		var users []string
-		folders.RequireObject("users", &users)
 		var layout []Folder
 		folders.RequireObject("layout", &layout)
-		if err := checkUsers(users, "folders:users"); err != nil {
-			return err
-		}
 		if err := checkLayout(layout); err != nil {
 			return err
 		}
 		// Whether `pulumi destroy` (or a folder dropped from the layout) may delete folders that hold mail.
 		forceDestroy := folders.GetBool("forceDestroy")
+		// Which users of the user databases get the layout: `*` and `?` are wildcards.
+		userMask := folders.Get("userMask")
+		if userMask == "" {
+			userMask = "*"
+		}
+		// listUsers reads the names a server's user database lists. An empty list fails the run (it is
+		// almost always a user database that answered nothing, and declaring no user would delete every
+		// user's folders); set AllowEmpty if none is expected.
+		listUsers := func(opts ...pulumi.InvokeOption) ([]string, error) {
+			listed, err := dovecot.ListUsers(ctx, &dovecot.ListUsersArgs{Mask: &userMask}, opts...)
+			if err != nil {
+				return nil, err
+			}
+			return listed.Users, nil
+		}
 
 		// provision declares the layout's folders for one user; it returns each folder's GUID by name.
 		provision := func(user string, opts ...pulumi.ResourceOption) (pulumi.StringMap, error) {
@@ -100,6 +102,10 @@ func main() {
 
 		// Each user's folders: name to mailbox GUID.
 		mailboxes := pulumi.Map{}
+		users, err := listUsers()
+		if err != nil {
+			return err
+		}
 		for _, user := range users {
 			guids, err := provision(user)
 			if err != nil {
@@ -111,11 +117,6 @@ func main() {
 		// The second server, when configured: an explicit instance of the dovecot provider.
 		backend2 := config.New(ctx, "backend2")
 		if endpoint := backend2.Get("endpoint"); endpoint != "" {
-			var backend2Users []string
-			backend2.RequireObject("users", &backend2Users)
-			if err := checkUsers(backend2Users, "backend2:users"); err != nil {
-				return err
-			}
 			provider, err := dovecot.NewProvider(ctx, "backend2", &dovecot.ProviderArgs{
 				Endpoint: pulumi.String(endpoint),
 				ApiKey:   backend2.RequireSecret("apiKey"),
@@ -123,9 +124,14 @@ func main() {
 			if err != nil {
 				return err
 			}
+			// The second server's users, read through its provider.
+			backend2Users, err := listUsers(pulumi.Provider(provider))
+			if err != nil {
+				return err
+			}
 			for _, user := range backend2Users {
 				if _, taken := mailboxes[user]; taken {
-					return fmt.Errorf("a user's mail is on one server: %s is in both folders:users and backend2:users", user)
+					return fmt.Errorf("a user's mail is on one server: both servers' user databases list %s", user)
 				}
 				guids, err := provision(user, pulumi.Provider(provider))
 				if err != nil {

@@ -1,14 +1,14 @@
 """Per-user folder provisioning through the dovecot provider plugin.
 
-Every user in `folders:users` gets the folder layout in `folders:layout` on the default server
-(`dovecot:endpoint`), and every user in `backend2:users` gets it on a second server reached through an
-explicit provider (`backend2:endpoint`, secret `backend2:apiKey`). Dovecot (the default server)
-reloads whenever the configuration snippet conf.d/90-example.conf changes (its SHA-256 is the
-Reload's trigger).
+Every user of the default server's user database (`dovecot:endpoint`), as Dovecot lists them
+(`list_users`), gets the folder layout in `folders:layout` there, and, when a second server is
+configured (`backend2:endpoint`, secret `backend2:apiKey`), every user of its user database gets it
+on that server, through an explicit provider. `folders:userMask` (default `*`) picks the users, such
+as `*@example.org`. Dovecot (the default server) reloads whenever the configuration snippet
+conf.d/90-example.conf changes (its SHA-256 is the Reload's trigger).
 
     pulumi config set dovecot:endpoint http://mail.example.org:8080
     pulumi config set --secret dovecot:apiKey "$DOVEADM_API_KEY"
-    pulumi config set folders:users '["alice@example.org","bob@example.org"]'
     pulumi config set folders:layout "$(cat layout.json)"
     pulumi up
 """
@@ -19,12 +19,6 @@ from typing import Any, Optional
 
 import pulumi
 import pulumi_dovecot as dovecot
-
-
-def user_list(value: Any, key: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(user, str) and user for user in value):
-        raise ValueError(f'{key} must be a JSON list of user names, e.g. ["alice@example.org"]')
-    return value
 
 
 def folder_layout(value: Any) -> list[dict[str, Any]]:
@@ -42,10 +36,11 @@ def folder_layout(value: Any) -> list[dict[str, Any]]:
 
 
 folders = pulumi.Config("folders")
-users = user_list(folders.require_object("users"), "folders:users")
 layout = folder_layout(folders.require_object("layout"))
 # Whether `pulumi destroy` (or a folder dropped from the layout) may delete folders that hold mail.
 force_destroy = folders.get_bool("forceDestroy") or False
+# Which users of the user databases get the layout: `*` and `?` are wildcards.
+user_mask = folders.get("userMask") or "*"
 
 
 def provision(user: str, provider: Optional[pulumi.ProviderResource]) -> dict[str, pulumi.Output[str]]:
@@ -71,6 +66,11 @@ def provision(user: str, provider: Optional[pulumi.ProviderResource]) -> dict[st
     return guids
 
 
+# The users the default server's user database lists. An empty list fails the run (it is almost always
+# a user database that answered nothing, and declaring no user would delete every user's folders);
+# pass allow_empty=True if none is expected.
+users = dovecot.list_users(mask=user_mask).users
+
 # Each user's folders on the default server: name to mailbox GUID.
 mailboxes = {user: provision(user, None) for user in users}
 
@@ -78,15 +78,18 @@ mailboxes = {user: provision(user, None) for user in users}
 backend2 = pulumi.Config("backend2")
 backend2_endpoint = backend2.get("endpoint")
 if backend2_endpoint:
-    backend2_users = user_list(backend2.require_object("users"), "backend2:users")
-    both = sorted(set(users) & set(backend2_users))
-    if both:
-        raise ValueError(f"a user's mail is on one server: {both} are in both folders:users and backend2:users")
     backend2_provider = dovecot.Provider(
         "backend2",
         endpoint=backend2_endpoint,
         api_key=backend2.require_secret("apiKey"),
     )
+    # The second server's users, read through its provider.
+    backend2_users = dovecot.list_users(
+        mask=user_mask, opts=pulumi.InvokeOptions(provider=backend2_provider)
+    ).users
+    both = sorted(set(users) & set(backend2_users))
+    if both:
+        raise ValueError(f"a user's mail is on one server: {both} are in both servers' user databases")
     for user in backend2_users:
         mailboxes[user] = provision(user, backend2_provider)
 

@@ -30,7 +30,7 @@ interface Folder {
     renamedFrom?: string;
 }
 
-/** The default server's users (folders:users), and the second server's (backend2:users). */
+/** The default server's users, and the second server's: what their user databases list. */
 export const DEFAULT_USERS = ["alice@example.org", "bob@example.org"];
 export const BACKEND2_USERS = ["carol@example.org"];
 const ALICE = DEFAULT_USERS[0]!;
@@ -160,10 +160,6 @@ export function describeLanguageExample(language: ExampleLanguage, more?: (run: 
             await project.setConfig("backend2:endpoint", backend2.endpoint);
             await project.setConfig("backend2:apiKey", backend2.apiKey, { secret: true });
             await project.setConfig("folders:layout", project.read("layout.json"));
-            if (language !== "yaml") {
-                await project.setConfig("folders:users", JSON.stringify(DEFAULT_USERS));
-                await project.setConfig("backend2:users", JSON.stringify(BACKEND2_USERS));
-            }
             // The README's install blocks run in create(): Go's first build on a machine takes minutes.
         }, INSTALL_TIMEOUT_MS[language] + 300_000);
         afterAll(async () => {
@@ -196,10 +192,10 @@ export function describeLanguageExample(language: ExampleLanguage, more?: (run: 
                 // YAML has no loops: the users are declared in the program; they are the test's users.
                 for (const user of [...DEFAULT_USERS, ...BACKEND2_USERS])
                     expect(manifest).toContain(`user: ${user}`);
-            } else {
-                for (const line of ["pulumi config set folders:users", "pulumi config set backend2:users"])
-                    expect(readme).toContain(line);
             }
+            // The users come from each server's user database (listUsers), not from the configuration.
+            expect(readme).not.toMatch(/folders:users|backend2:users/);
+            expect(readme).toContain("docs/guides/users-from-dovecot.md");
             if (language === "go") {
                 const goMod = readFileSync(path.join(example, "go.mod"), "utf8");
                 expect(goMod).toMatch(/^\s*github\.com\/pulumi\/pulumi\/sdk\/v3 v3\.274\.1$/m);
@@ -270,6 +266,18 @@ export function describeLanguageExample(language: ExampleLanguage, more?: (run: 
             // The Reload reloads the default server once; the second one is not reloaded.
             expect(reloads(main)).toBe(1);
             expect(reloads(backend2)).toBe(0);
+            if (language === "yaml") {
+                // The lookup through fn::invoke: each server's users, as its own doveadm lists them.
+                const outputs = await project.outputs();
+                expect(outputs.users).toEqual(DEFAULT_USERS);
+                expect(outputs.backend2Users).toEqual(BACKEND2_USERS);
+                expect(
+                    (await main.doveadm(["user", "*"]))
+                        .split("\n")
+                        .filter((l) => l !== "")
+                        .sort(),
+                ).toEqual(DEFAULT_USERS);
+            }
         });
 
         it("preview right after up shows no changes", async () => {

@@ -90,7 +90,6 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
         // As examples/typescript/README.md tells a user.
         await project.setConfig("dovecot:endpoint", sandbox.endpoint);
         await project.setConfig("dovecot:apiKey", sandbox.apiKey, { secret: true });
-        await project.setConfig("folders:users", JSON.stringify(USERS));
         await project.setConfig(
             "folders:layout",
             readFileSync(path.join(project.dir, "layout.json"), "utf8"),
@@ -123,10 +122,10 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
         expect(devDeps["@types/node"]).toBeDefined();
 
         const readme = readFileSync(path.join(EXAMPLE, "README.md"), "utf8");
+        expect(readme).not.toContain("folders:users");
         for (const line of [
             "pulumi config set dovecot:endpoint",
             "pulumi config set --secret dovecot:apiKey",
-            "pulumi config set folders:users",
             'pulumi config set folders:layout "$(cat layout.json)"',
             "pulumi up",
         ])
@@ -149,7 +148,7 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
         );
         const result = await typecheck(bad);
         expect(result.code).not.toBe(0);
-        expect(result.output).toMatch(/error TS\d+: .*'subscribe' does not exist in type 'MailboxArgs'/);
+        expect(result.output).toMatch(/error TS\d+: .*'subscribe' does not exist in type .*Did you mean to write 'subscribed'\?/);
     });
 
     it("pulumi up gives each user the layout's folders and subscriptions, and reloads once", async () => {
@@ -187,7 +186,7 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
             });
             expect(result.code).not.toBe(0);
             expect(result.output).toContain("TSError: ⨯ Unable to compile TypeScript");
-            expect(result.output).toMatch(/error TS\d+: .*'subscribe' does not exist in type 'MailboxArgs'/);
+            expect(result.output).toMatch(/error TS\d+: .*'subscribe' does not exist in type .*Did you mean to write 'subscribed'\?/);
         } finally {
             writeFileSync(programFile(), program);
         }
@@ -239,6 +238,22 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
         // Mail in the renamed folders: destroy may delete it now (the test's own mail).
         for (const user of USERS) await sandbox.doveadm(["expunge", "-u", user, "mailbox", to, "all"]);
         expect(reloads()).toBe(2);
+    });
+
+    it("a user added to the server's user database gets the layout at the next up", async () => {
+        // The layout as it is now (after the rename above): what alice has.
+        const folders = (await sandbox.listMailboxes(USERS[0]!)).filter((name) => name !== "INBOX");
+        const dave = await sandbox.addUser("dave");
+        expect(changedSteps(await project.preview()).sort()).toEqual(
+            folders.map((name) => `create ${dave.name}/${name}`).sort(),
+        );
+        await project.up();
+        expect((await sandbox.listMailboxes(dave.name)).sort()).toEqual(["INBOX", ...folders].sort());
+        const outputs = await project.outputs();
+        expect(Object.keys(outputs.mailboxes as object).sort()).toEqual([...USERS, dave.name].sort());
+        expect(changedSteps(await project.preview())).toEqual([]);
+        // destroy, next, removes dave's folders too.
+        USERS.push(dave.name);
     });
 
     it("destroy removes every folder and does not reload", async () => {

@@ -52,7 +52,6 @@ describe("pulumi up from the root of a clone", () => {
         // The commands of CONTRIBUTING.md's "Getting started" section.
         await pulumi(["config", "set", "dovecot:endpoint", sandbox.endpoint]);
         await pulumi(["config", "set", "--secret", "dovecot:apiKey"], sandbox.apiKey);
-        await pulumi(["config", "set", "folders:users", JSON.stringify(USERS)]);
         await pulumi([
             "config",
             "set",
