@@ -148,7 +148,9 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
         );
         const result = await typecheck(bad);
         expect(result.code).not.toBe(0);
-        expect(result.output).toMatch(/error TS\d+: .*'subscribe' does not exist in type .*Did you mean to write 'subscribed'\?/);
+        expect(result.output).toMatch(
+            /error TS\d+: .*'subscribe' does not exist in type .*Did you mean to write 'subscribed'\?/,
+        );
     });
 
     it("pulumi up gives each user the layout's folders and subscriptions, and reloads once", async () => {
@@ -186,7 +188,9 @@ describe("examples/typescript through the pulumi CLI and ts-node", () => {
             });
             expect(result.code).not.toBe(0);
             expect(result.output).toContain("TSError: ⨯ Unable to compile TypeScript");
-            expect(result.output).toMatch(/error TS\d+: .*'subscribe' does not exist in type .*Did you mean to write 'subscribed'\?/);
+            expect(result.output).toMatch(
+                /error TS\d+: .*'subscribe' does not exist in type .*Did you mean to write 'subscribed'\?/,
+            );
         } finally {
             writeFileSync(programFile(), program);
         }

@@ -190,8 +190,7 @@ export const mailboxMetadataHandler: pulumi.dynamic.ResourceProvider = {
             await clientFor(olds.server).metadataUnset(olds.user, olds.mailbox, olds.key);
         } catch (error) {
             if (error instanceof DoveadmNotFoundError) return;
-            if (error instanceof DoveadmNoUserError)
-                throw unknownUser(error, "MailboxMetadata", "delete");
+            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "MailboxMetadata", "delete");
             throw metadataError(error);
         }
     },

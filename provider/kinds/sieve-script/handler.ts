@@ -349,15 +349,20 @@ export const sieveScriptHandler: pulumi.dynamic.ResourceProvider = {
         const olds = recorded("delete", id, props);
         const target = scriptClaim(olds.server, olds.user, olds.name);
         if (await leaveAlone("SieveScript", target, olds.server, olds.endpoint)) return;
-        await inTurn(olds, "SieveScript delete", async (c) => {
-            // The active one too: the user is then left without filtering, as the program now says,
-            // unless this script replaced another one (with adopt), which is made active again.
-            await c.sieveDelete(olds.name, { ignoreActive: true });
-            if (olds.replacedActive === undefined) return;
-            const scripts = await c.sieveList();
-            if (scripts.some((s) => s.active)) return;
-            if (scripts.some((s) => s.name === olds.replacedActive))
-                await c.sieveActivate(olds.replacedActive);
-        }, "delete");
+        await inTurn(
+            olds,
+            "SieveScript delete",
+            async (c) => {
+                // The active one too: the user is then left without filtering, as the program now says,
+                // unless this script replaced another one (with adopt), which is made active again.
+                await c.sieveDelete(olds.name, { ignoreActive: true });
+                if (olds.replacedActive === undefined) return;
+                const scripts = await c.sieveList();
+                if (scripts.some((s) => s.active)) return;
+                if (scripts.some((s) => s.name === olds.replacedActive))
+                    await c.sieveActivate(olds.replacedActive);
+            },
+            "delete",
+        );
     },
 };
