@@ -6,7 +6,7 @@
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Sandbox, SandboxOptions, startDovecot } from "../harness/dovecot";
-import { configure } from "../harness/providers";
+import { call, checkAndCreate, configure, rejection } from "../harness/providers";
 import * as lookups from "../../provider/lookups";
 import { DovecotProvider } from "../../provider/plugin/server";
 
@@ -43,6 +43,9 @@ function programFace(sandbox: Sandbox): typeof lookups {
     });
     return face!;
 }
+
+/** The program's lookups reading `sandbox`, for a test that needs only a few. */
+const lookupsOf = (sandbox: Sandbox) => programFace(sandbox);
 
 afterAll(() => {
     delete process.env.DOVEADM_ENDPOINT;
@@ -217,5 +220,73 @@ describe("listUsers, an SQL user database without iterate_query", () => {
         ]);
         // A single user is still looked up.
         expect(await getUser({ user: "alice@example.org" })).toMatchObject({ user: "alice@example.org" });
+    });
+});
+
+describe("deleting the resources of a user who left the user database", () => {
+    let sandbox: Sandbox;
+
+    beforeAll(async () => {
+        sandbox = await startDovecot({ users: ["alice"], plugins: true, userdb: { driver: "sql" } });
+        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
+    });
+    afterAll(async () => {
+        await sandbox?.stop();
+    });
+
+    it("fails for every kind, saying nothing was deleted and how to forget it; the mail stays", async () => {
+        const erin = (await sandbox.addUser("erin")).name;
+        const made = [
+            ["Mailbox", await checkAndCreate("mailbox", { user: erin, name: "Kept" })],
+            ["FolderSet", await checkAndCreate("FolderSet", { user: erin, folders: [{ name: "Set" }] })],
+            ["Subscription", await checkAndCreate("subscription", { user: erin, mailbox: "Shared/X" })],
+            [
+                "SieveScript",
+                await checkAndCreate("sieve", { user: erin, name: "filters", script: "keep;\n" }),
+            ],
+            [
+                "MailboxAcl",
+                await checkAndCreate("acl", {
+                    user: erin,
+                    mailbox: "Kept",
+                    identifier: "user=alice@example.org",
+                    rights: ["lookup"],
+                }),
+            ],
+            [
+                "MailboxMetadata",
+                await checkAndCreate("metadata", {
+                    user: erin,
+                    key: "/private/vendor/x/plan",
+                    value: "gold",
+                }),
+            ],
+        ] as const;
+        await sandbox.deliver(erin, "Kept", 2);
+        await sandbox.removeUser(erin);
+        expect(await lookupsOf(sandbox).getUser({ user: erin })).toBeUndefined();
+
+        for (const [kind, { id, outs }] of made) {
+            const key = {
+                Mailbox: "mailbox",
+                FolderSet: "FolderSet",
+                Subscription: "subscription",
+                SieveScript: "sieve",
+                MailboxAcl: "acl",
+                MailboxMetadata: "metadata",
+            }[kind];
+            const error = await rejection(call(key, "delete", id, outs));
+            expect({ kind, code: error?.code }).toEqual({ kind, code: "DOVEADM_NO_USER" });
+            expect(error.message).toContain(erin);
+            expect(error.message).toContain("nothing was deleted");
+            expect(error.message).toContain(`let the stack forget this ${kind}`);
+            expect(error.message).toContain("pulumi state delete");
+            expect(error.message).toContain("retainOnDelete");
+        }
+        // Back in the user database, everything is as it was: the mail, the folders, the script.
+        await sandbox.addUser("erin");
+        expect(await sandbox.status(erin, "Kept")).toMatchObject({ messages: 2 });
+        expect(await sandbox.listMailboxes(erin)).toEqual(expect.arrayContaining(["Kept", "Set"]));
+        expect(await sandbox.doveadm(["sieve", "list", "-u", erin])).toContain("filters");
     });
 });
