@@ -8,6 +8,8 @@
 //   --parallel-sweep 1,4,8   also one Mailbox per folder at the largest size, checkpoints skipped,
 //                          with each `--parallel`
 //   --skip-engine          --skip-client          --out FILE (bench/RESULTS.md)
+//   --userdb-users N (10000): the user database iteration (bench/users.ts); --skip-users keeps the
+//                          figures an earlier run wrote instead
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import * as os from "node:os";
@@ -25,6 +27,7 @@ import {
     removeCompiledSdk,
 } from "./engine";
 import { shellLoop } from "./shell";
+import { benchmarkUsers, existingUsersSection, usersSection } from "./users";
 
 function option(name: string, fallback: number): number {
     const index = process.argv.indexOf(`--${name}`);
@@ -213,14 +216,18 @@ async function main() {
             );
             sweepResults.push(...measured.results);
         }
+        // The user database iteration, on sandboxes of its own (10,000 users each).
+        const usersPart = process.argv.includes("--skip-users")
+            ? existingUsersSection(out)
+            : usersSection(new Date(), await benchmarkUsers(option("userdb-users", 10_000), 5), 5);
         writeFileSync(
             out,
-            report(started, { mailboxes, userCount, engineUsers, sizes, concurrency }, client, {
+            `${report(started, { mailboxes, userCount, engineUsers, sizes, concurrency }, client, {
                 results: engine,
                 states,
                 baselines,
                 sweep: sweepResults,
-            }),
+            }).trimEnd()}\n\n${usersPart}`,
         );
         console.error(`wrote ${out}`);
     } finally {

@@ -38,7 +38,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
 import {
     MAIL_UID,
     ServerConfig,
@@ -424,6 +424,8 @@ class PasswdFile extends UserStore {
     /** The extra fields column of each user, by name. */
     private readonly extra = new Map<string, string>();
     private readonly homeOf = new Map<string, string>();
+    /** While the sandbox's first users are added: the file is written once, after them (writeUsers). */
+    populating = true;
 
     protected insert(
         user: SandboxUser,
@@ -433,7 +435,7 @@ class PasswdFile extends UserStore {
         const userdb = Object.entries(options.fields ?? {}).map(([k, v]) => `userdb_${k}=${v}`);
         this.extra.set(user.name, [options.extraFields ?? "", ...userdb].filter((f) => f !== "").join(" "));
         this.homeOf.set(user.name, home);
-        this.write([...this.users, user]);
+        if (!this.populating) this.write([...this.users, user]);
     }
 
     protected delete(name: string): void {
@@ -491,7 +493,9 @@ class SqlUsers extends UserStore {
 
     /** Runs one statement on a connection of its own, closed after (Dovecot reads the file meanwhile). */
     private run(sql: string, values: Array<string | number> = []): void {
-        const db = new DatabaseSync(usersDbPath(this.dir));
+        // Loaded here, not at the top: only a sandbox with an SQL user database needs it (Node 22.13+).
+        const { DatabaseSync: Database } = require("node:sqlite") as { DatabaseSync: typeof DatabaseSync };
+        const db = new Database(usersDbPath(this.dir));
         try {
             db.prepare(sql).run(...values);
         } finally {
@@ -507,7 +511,10 @@ function writeUsers(server: Server, options: SandboxOptions): UserStore {
     for (const local of options.users ?? (options.proxyTo ? [] : ["alice", "bob"])) store.add(local);
     for (const route of options.proxyTo ?? [])
         for (const name of route.users) store.add(name, { extraFields: proxyFields(route) });
-    if (store instanceof PasswdFile) store.write();
+    if (store instanceof PasswdFile) {
+        store.populating = false;
+        store.write();
+    }
     return store;
 }
 
