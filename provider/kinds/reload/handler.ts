@@ -193,7 +193,7 @@ async function reloadRecorded(
 
 /** The Reload provider's methods. */
 export const reloadHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         return checkInputs(reloadInputShape, news, (inputs) => {
             const failures = [];
             if (inputs.server !== undefined && inputs.servers !== undefined)
