@@ -30,13 +30,22 @@ export interface Said {
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
- * Why a request failed, in a few words: the error's reason up to its explanation (the exit code, the
- * HTTP status, the timeout or the socket error are in that part), for a line of progress.
+ * Why a request failed, in a few words: the error's reason up to its explanation, the first ": " or
+ * "; " outside parentheses (the exit code, the HTTP status, the timeout or the socket error are in the
+ * part before it), for a line of progress.
  */
 export function shortReason(error: unknown): string {
     if (!(error instanceof DoveadmError)) return error instanceof Error ? error.message : String(error);
-    const cut = error.reason.search(/: |; /);
-    return cut < 0 ? error.reason : error.reason.slice(0, cut);
+    const reason = error.reason;
+    let depth = 0;
+    for (let i = 0; i < reason.length - 1; i++) {
+        const char = reason[i];
+        if (char === "(") depth++;
+        else if (char === ")") depth = Math.max(0, depth - 1);
+        else if (depth === 0 && (char === ":" || char === ";") && reason[i + 1] === " ")
+            return reason.slice(0, i);
+    }
+    return reason;
 }
 
 /** The mailbox names of a context, as a list. */

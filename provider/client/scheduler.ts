@@ -591,7 +591,13 @@ export class Scheduler {
             return;
         }
         const delay = backoffDelay(policy, attempt);
-        for (const { error } of items) transport.retrying(error, attempt, delay);
+        // Named by the mailbox's own name, not the temporary one it is made under.
+        for (const { op, error } of items)
+            transport.retrying(
+                error.withContext({ ...error.context, mailbox: op.input.name }),
+                attempt,
+                delay,
+            );
         await new Promise((resolve) => setTimeout(resolve, delay));
         await this.runCreates(
             user,

@@ -1,24 +1,30 @@
 // What the provider says while it works (provider/progress.ts): each message names the command, the
 // user, the mailboxes, the attempt, why and the wait; retries alike are merged and not repeated at
 // info; events are built only when someone hears them, a request's only when the engine runs verbose;
-// and no message ever holds a credential, in any form, even when the failure it quotes does.
+// a Reload says that it waits after two seconds or a failed probe, and when it answers again; and no
+// message ever holds a credential, in any form, even when the failure it quotes does.
+import { DoveadmClient } from "../../provider/client/client";
 import {
     DoveadmTemporaryError,
     DoveadmUnknownOutcomeError,
+    DoveadmUnreachableError,
     errorForExitCode,
 } from "../../provider/client/errors";
 import { ClientEvent, EventSource, RetryEvent, listenToClient, tell } from "../../provider/client/events";
 import { credentialForms } from "../../provider/client/redact";
 import { Transport } from "../../provider/client/transport";
-import { Severity, onLog, setVerbosity } from "../../provider/engine";
+import { Severity, forResource, onLog, setVerbosity } from "../../provider/engine";
 import {
     ClientProgress,
+    RELOAD_NOTICE_MS,
     RETRY_REPEAT_MS,
     Said,
     describeEvent,
+    reloadProgress,
     reportClientProgress,
     retryMessage,
 } from "../../provider/progress";
+import { resolveSettings } from "../../provider/settings";
 
 const API_KEY = "k3y-Of-The_API+/=";
 const PASSWORD = "pass:word";
@@ -224,6 +230,92 @@ describe("what the provider says while it works", () => {
             } finally {
                 stopFailing();
             }
+        });
+    });
+
+    describe("a Reload's wait", () => {
+        const URN = "urn:pulumi:test::p::dovecot:index:Reload::reload";
+        let heard: Array<{ severity: Severity; message: string; urn: string }>;
+        let stop: () => void;
+        let client: DoveadmClient;
+
+        beforeEach(() => {
+            jest.useFakeTimers();
+            heard = [];
+            stop = onLog((severity, message, urn) => heard.push({ severity, message, urn }));
+            client = new DoveadmClient(
+                resolveSettings(undefined, { DOVEADM_ENDPOINT: ORIGIN, DOVEADM_API_KEY: API_KEY }),
+            );
+        });
+        afterEach(async () => {
+            stop();
+            jest.useRealTimers();
+            await client.close();
+        });
+
+        it("a server that answers at once: said at debug only", () => {
+            const progress = forResource(URN, () => reloadProgress(client, 30_000));
+            jest.advanceTimersByTime(RELOAD_NOTICE_MS - 500);
+            progress.answered();
+            progress.stop();
+            jest.advanceTimersByTime(RELOAD_NOTICE_MS);
+            expect(heard).toEqual([
+                {
+                    severity: "debug",
+                    message: `Reload: Dovecot at ${ORIGIN} reloaded and answered again 1.5 s after the reload`,
+                    urn: URN,
+                },
+            ]);
+        });
+
+        it("a server silent for two seconds: said at info, and when it answers again", () => {
+            const progress = forResource(URN, () => reloadProgress(client, 30_000));
+            jest.advanceTimersByTime(RELOAD_NOTICE_MS);
+            expect(heard).toEqual([
+                {
+                    severity: "info",
+                    message: `Reload: waiting for Dovecot at ${ORIGIN} to answer again after the reload (at most 30.0 s)`,
+                    urn: URN,
+                },
+            ]);
+            jest.advanceTimersByTime(1_000);
+            progress.answered();
+            progress.stop();
+            expect(heard.map((h) => h.message)).toEqual([
+                expect.stringContaining("waiting"),
+                `Reload: Dovecot at ${ORIGIN} answers again, 3.0 s after the reload`,
+            ]);
+            expect(heard.map((h) => h.severity)).toEqual(["info", "info"]);
+        });
+
+        it("a failed probe: said at once with its reason, once, without the credential it quotes", () => {
+            const progress = forResource(URN, () => reloadProgress(client, 30_000));
+            const refused = new DoveadmUnreachableError(
+                "DOVEADM_UNREACHABLE",
+                { command: "GET /doveadm/v1" },
+                `could not connect to ${ORIGIN} (ECONNREFUSED) as ${b64(API_KEY)}: details`,
+                "Check.",
+            );
+            progress.notAnswering(refused);
+            progress.notAnswering(refused);
+            jest.advanceTimersByTime(RELOAD_NOTICE_MS * 2);
+            progress.stop();
+            expect(heard).toEqual([
+                {
+                    severity: "info",
+                    message:
+                        `Reload: waiting for Dovecot at ${ORIGIN} to answer again after the reload (at most 30.0 s); ` +
+                        `it does not answer yet: could not connect to ${ORIGIN} (ECONNREFUSED) as [credential removed]`,
+                    urn: URN,
+                },
+            ]);
+        });
+
+        it("a wait that ended (failed) says nothing more", () => {
+            const progress = reloadProgress(client, 30_000);
+            progress.stop();
+            jest.advanceTimersByTime(RELOAD_NOTICE_MS * 2);
+            expect(heard).toEqual([]);
         });
     });
 });
