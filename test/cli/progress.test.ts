@@ -19,8 +19,8 @@ const ALICE = "alice@example.org";
 interface Face {
     name: string;
     make(server: { endpoint: string; apiKey: string }): Promise<{
-        /** `pulumi up` of these mailboxes and, with `reload`, a Reload of these triggers; `refresh`: --refresh. */
-        up(mailboxes: string[], reload?: string, refresh?: boolean): Promise<CommandResult>;
+        /** `pulumi up` of these mailboxes and, with `reload`, a Reload of these triggers, with `flags`. */
+        up(mailboxes: string[], reload?: string, flags?: string[]): Promise<CommandResult>;
         cleanup(): void;
     }>;
 }
@@ -31,7 +31,7 @@ const faces: Face[] = [
         async make(server) {
             const project = await PulumiProject.create({ server, name: "progress" });
             return {
-                up(mailboxes, reload, refresh) {
+                up(mailboxes, reload, flags = []) {
                     const resources: ResourceSpec[] = mailboxes.map((name, i) => ({
                         kind: "Mailbox",
                         name: `m${i}`,
@@ -39,7 +39,7 @@ const faces: Face[] = [
                     }));
                     if (reload) resources.push({ kind: "Reload", name: "r", args: { triggers: [reload] } });
                     project.setResources(resources);
-                    return project.up({ refresh });
+                    return project.up({ args: flags });
                 },
                 cleanup: () => project.cleanup(),
             };
@@ -50,7 +50,7 @@ const faces: Face[] = [
         async make(server) {
             const project = await YamlProject.create({ name: "progress-yaml", server });
             return {
-                up(mailboxes, reload, refresh) {
+                up(mailboxes, reload, flags = []) {
                     const resources: Record<string, unknown> = {};
                     mailboxes.forEach((name, i) => {
                         resources[`m${i}`] = {
@@ -61,7 +61,7 @@ const faces: Face[] = [
                     if (reload)
                         resources.r = { type: "dovecot:index:Reload", properties: { triggers: [reload] } };
                     project.setProgram({ resources });
-                    return project.up({ skipPreview: true, args: refresh ? ["--refresh"] : [] });
+                    return project.up({ skipPreview: true, args: flags });
                 },
                 cleanup: () => project.cleanup(),
             };
@@ -154,7 +154,7 @@ describe.each(faces)("what pulumi up shows of the provider's work: $name", (face
         proxy.setRules([]);
         proxy.reset();
         const before = reloads();
-        const result = await project.up([`${prefix}/Retried`], "1", refresh);
+        const result = await project.up([`${prefix}/Retried`], "1", refresh ? ["--refresh"] : []);
         expectClean(result);
         expect(reloads()).toBe(before);
         expect(result.output).toMatch(/3 unchanged/);
@@ -170,5 +170,22 @@ describe.each(faces)("what pulumi up shows of the provider's work: $name", (face
             .filter((line) => line !== "" && !/^pulumi:pulumi:Stack \(/.test(line))
             .filter((line) => !/^warning: using pulumi-[\w-]+ from \$PATH at /.test(line));
         expect(others).toEqual([]);
+    });
+
+    it("with --debug and the verbosity passed on (-v=<n> --logflow), each request sent is shown, at debug", async () => {
+        proxy.setRules([]);
+        proxy.reset();
+        const result = await project.up([`${prefix}/Retried`], "1", [
+            "--refresh",
+            "--debug",
+            "-v=3",
+            "--logflow",
+        ]);
+        expectClean(result);
+        expect(result.output).toMatch(/3 unchanged/);
+        expect(proxy.requests.length).toBeGreaterThan(0);
+        expect(result.output).toMatch(
+            new RegExp(`debug: pulumi-dovecot: sending .*user "${ALICE}"\\) to ${proxy.endpoint}`),
+        );
     });
 });
