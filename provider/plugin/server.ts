@@ -89,11 +89,12 @@ function grpcError(error: unknown): grpc.ServiceError {
         status.addDetails(any);
         metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
     }
-    return Object.assign(new Error(message), {
+    const failure: grpc.ServiceError = Object.assign(new Error(message), {
         code: grpc.status.UNKNOWN,
         details: message,
         metadata,
-    }) as grpc.ServiceError;
+    });
+    return failure;
 }
 
 /** Runs `work` and answers the call with its result, or its failure. */
@@ -113,13 +114,15 @@ function answerAbout<T>(urn: string, callback: Callback<T>, work: () => Promise<
 }
 
 function unimplemented<T>(callback: Callback<T>, what: string): void {
-    callback(
-        Object.assign(new Error(`${what} is not implemented by the dovecot provider`), {
+    const error: grpc.ServiceError = Object.assign(
+        new Error(`${what} is not implemented by the dovecot provider`),
+        {
             code: grpc.status.UNIMPLEMENTED,
             details: `${what} is not implemented by the dovecot provider`,
             metadata: new grpc.Metadata(),
-        }) as grpc.ServiceError,
+        },
     );
+    callback(error);
 }
 
 /** The settings given to Configure, as the connection layer reads them (`dovecot:<name>`). */
@@ -214,7 +217,7 @@ export class DovecotProvider {
             const inputs = call.request.getNews()?.toJavaScript() ?? {};
             if (typeof endpoint === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(endpoint.trim()))
                 inputs.endpoint = { [SIGNATURE_KEY]: SECRET_SIGNATURE, value: endpoint };
-            response.setInputs(Struct.fromJavaScript(inputs as Record<string, never>));
+            response.setInputs(Struct.fromJavaScript(inputs));
             // No property named: the engine would print the value beside it, and it may hold a credential.
             response.setFailuresList(
                 problems.map((reason) => {
