@@ -23,7 +23,7 @@ import { PartialFailureError } from "../handlers/partial";
 import { creatorOf } from "../ownership";
 import { mailboxStatusOf, mailboxesOf, quotaOf, sieveScriptsOf } from "../queries";
 import { CONFIG_LABELS, SettingsError, providerLabels, providerSettingsProblems } from "../settings";
-import { log } from "../engine";
+import { forResource, log } from "../engine";
 import { plainCredentialWarning, plainCredentials } from "../plaintext";
 import { Plain, SECRET_SIGNATURE, SIGNATURE_KEY, fromStruct, toStruct } from "./values";
 
@@ -103,6 +103,14 @@ function answer<T>(callback: Callback<T>, work: () => Promise<T>): void {
         (value) => callback(null, value),
         (error: unknown) => callback(grpcError(error)),
     );
+}
+
+/**
+ * `answer` for a call about the resource `urn`: what `work` tells of its progress (a Reload's wait,
+ * see progress.ts) is attached to that resource.
+ */
+function answerAbout<T>(urn: string, callback: Callback<T>, work: () => Promise<T>): void {
+    answer(callback, () => forResource(urn, work));
 }
 
 function unimplemented<T>(callback: Callback<T>, what: string): void {
@@ -268,7 +276,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.CheckRequest, provproto.CheckResponse>,
         callback: Callback<provproto.CheckResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const { stack, project, type, name } = urnParts(call.request.getUrn());
             const kind = kindOf(type);
             const olds = fromStruct(call.request.getOlds());
@@ -303,7 +311,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.DiffRequest, provproto.DiffResponse>,
         callback: Callback<provproto.DiffResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const olds = fromStruct(call.request.getOlds());
             const news = fromStruct(call.request.getNews());
@@ -332,7 +340,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.CreateRequest, provproto.CreateResponse>,
         callback: Callback<provproto.CreateResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const inputs = fromStruct(call.request.getProperties());
             const result = (await dispatch(kind.name, "create", [inputs])) as {
@@ -350,7 +358,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.ReadRequest, provproto.ReadResponse>,
         callback: Callback<provproto.ReadResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const id = call.request.getId();
             const props = fromStruct(call.request.getProperties());
@@ -378,7 +386,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.UpdateRequest, provproto.UpdateResponse>,
         callback: Callback<provproto.UpdateResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const olds = fromStruct(call.request.getOlds());
             const news = fromStruct(call.request.getNews());
@@ -392,7 +400,7 @@ export class DovecotProvider {
     }
 
     delete(call: grpc.ServerUnaryCall<provproto.DeleteRequest, Empty>, callback: Callback<Empty>): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             await dispatch(kind.name, "delete", [
                 call.request.getId(),
