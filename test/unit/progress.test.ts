@@ -45,7 +45,7 @@ function transport(): Transport {
 }
 
 const temporary = (mailbox: string) =>
-    errorForExitCode(75, { command: "mailboxCreate", user: ALICE, mailbox }) as DoveadmTemporaryError;
+    errorForExitCode(75, { command: "mailboxCreate", user: ALICE, mailbox });
 
 const retry = (mailbox: string, attempt = 1): RetryEvent => ({
     kind: "retry",
