@@ -15,22 +15,18 @@ import { resetEndpointState } from "../../provider/client/client";
 import { NAME_KEY } from "../../provider/check";
 import { ResourceKind, dispatch } from "../../provider/dispatcher";
 import { PartialFailureError } from "../../provider/handlers/partial";
+import { kindNamed } from "../../provider/kinds";
+import { AnyKind } from "../../provider/kinds/kind";
 import { creatorOf } from "../../provider/ownership";
+import { LEGACY_KEYS } from "../../provider/serialized/table";
 import { Loose } from "./providers";
 
-/** The class name of each kind, as a program spells it. */
-const CLASSES: Record<ResourceKind, string> = {
-    mailbox: "Mailbox",
-    folders: "FolderSet",
-    subscription: "Subscription",
-    reload: "Reload",
-    sieve: "SieveScript",
-    acl: "MailboxAcl",
-    metadata: "MailboxMetadata",
-};
-
-/** The kinds whose constructors add a `creator` (the tag of the GUIDs they make). */
-const TAGGED: ReadonlySet<ResourceKind> = new Set(["mailbox", "folders"]);
+/** The kind a declared resource names: by its name (`Mailbox`) or a provider object's key (`mailbox`). */
+function kindOf(kind: ResourceKind): AnyKind {
+    const found = kindNamed(LEGACY_KEYS[kind] ?? kind);
+    if (!found) throw new Error(`no resource kind ${JSON.stringify(kind)}`);
+    return found;
+}
 
 /** One resource of the program. */
 export interface Declared {
@@ -90,8 +86,9 @@ export class LifeCycle {
 
     /** The inputs the resource class passes for `declared` (its creator, its name for messages). */
     private news(declared: Declared): Record<string, unknown> {
-        const creator = TAGGED.has(declared.kind)
-            ? { creator: creatorOf(CLASSES[declared.kind], this.project, this.stack, declared.name) }
+        const kind = kindOf(declared.kind);
+        const creator = kind.tagsGuids
+            ? { creator: creatorOf(kind.name, this.project, this.stack, declared.name) }
             : {};
         return { ...declared.args, ...creator, [NAME_KEY]: declared.name };
     }
@@ -107,7 +104,7 @@ export class LifeCycle {
             const result = (await dispatch(declared.kind, "check", [olds, this.news(declared)])) as Loose;
             for (const failure of result.failures ?? [])
                 problems.push(
-                    `${CLASSES[declared.kind]} ${JSON.stringify(declared.name)}: ${failure.reason}`,
+                    `${kindOf(declared.kind).name} ${JSON.stringify(declared.name)}: ${failure.reason}`,
                 );
             inputs.set(declared.name, result.inputs);
         }
