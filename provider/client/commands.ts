@@ -530,10 +530,12 @@ export async function userSnapshot(target: CommandTarget, user: string): Promise
     const status = statusOf(target, user, ["*"]);
     checkUser(user, status.context);
     try {
-        const [mailboxes, subscriptions] = (await target.transport.runMany(
-            [status, listOf(target, user, { subscribed: true })],
+        // INBOX asked by name first: a user whose mail folder was never opened (every new user) lists
+        // nothing under `*` until then (see withInbox), which would cost two more requests.
+        const [, mailboxes, subscriptions] = (await target.transport.runMany(
+            [statusOf(target, user, ["INBOX"]), status, listOf(target, user, { subscribed: true })],
             { ...status.context, command: "mailboxStatus+mailboxList" },
-        )) as [MailboxStatus[] | DoveadmError, string[] | DoveadmError];
+        )) as [unknown, MailboxStatus[] | DoveadmError, string[] | DoveadmError];
         if (!(mailboxes instanceof DoveadmError) && !(subscriptions instanceof DoveadmError)) {
             return { mailboxes: await withInbox(target, user, mailboxes), subscriptions, takenAt };
         }

@@ -273,11 +273,16 @@ export class Scheduler {
             maxAgeMs > 0 ? "snapshot" : "snapshot-fresh",
             user,
             async (batch: Array<Settleable<string, UserSnapshot>>) => {
+                const requestedAt = Date.now();
                 const fresh = await userSnapshot(this.target, user);
+                // A fresh one, taken inside the user's turn, is as good a look as the creates and
+                // deletes that follow would take themselves (a FolderSet plans against it, then
+                // writes): it serves them, and is kept up to date with their effects.
+                if (maxAgeMs <= 0) this.lookAt(user, requestedAt, fresh);
                 for (const op of batch) op.resolve(fresh);
             },
         );
-        // A fresh one (maxAgeMs 0) is its caller's alone: not cached, so later readers look again.
+        // A fresh one (maxAgeMs 0) is its caller's alone: not handed to later readers, who look again.
         if (maxAgeMs <= 0) return promise;
         const entry: CachedSnapshot = { requestedAt: Date.now(), promise };
         this.snapshots.set(user, entry);
@@ -301,8 +306,13 @@ export class Scheduler {
         if (cached?.value && Date.now() - cached.requestedAt <= maxAgeMs) return cached.value;
         const requestedAt = Date.now();
         const value = await userSnapshot(this.target, user);
-        this.snapshots.set(user, { requestedAt, promise: Promise.resolve(value), value, forWrites: true });
+        this.lookAt(user, requestedAt, value);
         return value;
+    }
+
+    /** Makes `value`, asked for at `requestedAt` inside the user's turn, the look of the writes that follow. */
+    private lookAt(user: string, requestedAt: number, value: UserSnapshot): void {
+        this.snapshots.set(user, { requestedAt, promise: Promise.resolve(value), value, forWrites: true });
     }
 
     /** Applies this client's own writes to the user's cached snapshot (a lost answer drops it). */
