@@ -35,7 +35,7 @@ export interface StateSize {
 }
 
 /** Peak resident memory of the provider processes (dynamic, or the `dovecot` plugin) while `body` runs, in MB. */
-async function withPeakMemory<T>(body: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+export async function withPeakMemory<T>(body: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
     let peakKb = 0;
     const sample = () => {
         for (const pid of readdirSync("/proc")) {
@@ -146,9 +146,14 @@ export function removeCompiledSdk(): void {
 
 /** Makes the project's program use the plugin's SDK (see PLUGIN_PROGRAM), compiled once per bench run. */
 async function usePlugin(project: PulumiProject): Promise<void> {
+    await installPluginSdk(project);
+    writeFileSync(path.join(project.dir, "index.js"), PLUGIN_PROGRAM);
+}
+
+/** Installs the plugin's Node.js SDK (compiled once per bench run) in the project's node_modules. */
+export async function installPluginSdk(project: PulumiProject): Promise<void> {
     compiledSdk ??= await compileNodeSdk();
     installNodeSdk(compiledSdk, project.dir);
-    writeFileSync(path.join(project.dir, "index.js"), PLUGIN_PROGRAM);
 }
 
 /** What to run in one engine benchmark. */

@@ -10,11 +10,20 @@
 //   --skip-engine          --skip-client          --out FILE (bench/RESULTS.md)
 //   --userdb-users N (10000): the user database iteration (bench/users.ts); --skip-users keeps the
 //                          figures an earlier run wrote instead
+//   --fleet                only the fleet benchmark (bench/fleet.ts): one FolderSet per user on both
+//                          faces beside the no-op and the server's bulk time, checkpoints on; its
+//                          section replaces the fleet section of the results file, the rest is kept
+//   --fleet-users 200,500  stack sizes in users     --fleet-folders 20   folders per user
+//   --fleet-faces noop,dynamic,plugin               --fleet-single 5000  one user's folders (0: skip)
+//   --fleet-renames 100    renames of that user's update
+//   --fleet-shards 4       stacks at once (0: skip)  --fleet-shard-users 250   users per stack
+//   --fleet-shard-faces dynamic                      --node-options "..."  NODE_OPTIONS for pulumi
+//   --fleet-heap-compare   also the first size without --node-options, for comparison
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startDovecot } from "../test/harness/dovecot";
+import { dovecotVersion, startDovecot } from "../test/harness/dovecot";
 import { REPO_ROOT } from "../test/harness/repo";
 import { PhaseResult, benchmarkClient, clientCreateDelete, rawCreateDelete } from "./client";
 import {
@@ -28,10 +37,41 @@ import {
 } from "./engine";
 import { shellLoop } from "./shell";
 import { benchmarkUsers, existingUsersSection, usersSection } from "./users";
+import { Face, FleetResults, runFleet } from "./fleet";
+import { fleetReport } from "./fleet-report";
 
 function option(name: string, fallback: number): number {
     const index = process.argv.indexOf(`--${name}`);
     return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+function textOption(name: string): string | undefined {
+    const index = process.argv.indexOf(`--${name}`);
+    return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function listOption<T extends string>(name: string, fallback: T[]): T[] {
+    return (textOption(name)?.split(",") as T[] | undefined) ?? fallback;
+}
+
+/** Marks around the fleet's section of the results file, which a `--fleet` run replaces alone. */
+const FLEET_BEGIN = "<!-- fleet: begin -->";
+const FLEET_END = "<!-- fleet: end -->";
+
+/**
+ * The results file with its fleet section replaced by `section` (put after the title when it has
+ * none); what else it holds, from an earlier full run, is kept and says so.
+ */
+function withFleetSection(old: string, section: string): string {
+    const block = `${FLEET_BEGIN}\n${section}\n${FLEET_END}`;
+    const begin = old.indexOf(FLEET_BEGIN);
+    const end = old.indexOf(FLEET_END);
+    if (begin >= 0 && end > begin) return old.slice(0, begin) + block + old.slice(end + FLEET_END.length);
+    const cut = old.indexOf("\n", old.indexOf("# Benchmark results"));
+    if (!old.startsWith("# Benchmark results") || cut < 0) return `# Benchmark results\n\n${block}\n`;
+    const earlier =
+        "\n\n## Earlier run: the Mailbox and client scenarios\n\nThe sections below come from an earlier full `npm run bench` (without `--fleet`), as its first line says.\n";
+    return `${old.slice(0, cut)}\n\n${block}${earlier}${old.slice(cut)}`;
 }
 
 const REPO = REPO_ROOT;
@@ -92,7 +132,30 @@ async function main() {
             : path.join(REPO, "bench", "RESULTS.md");
     const concurrency = 4;
 
-    const locals = Array.from({ length: Math.max(userCount, engineUsers) }, (_, i) => `user${i}`);
+    const fleetOnly = process.argv.includes("--fleet");
+    const fleetOptions = {
+        sizes: listOption("fleet-users", ["200", "500"]).map(Number),
+        perUser: option("fleet-folders", 20),
+        faces: listOption<Face>("fleet-faces", ["noop", "dynamic", "plugin"]),
+        single: option("fleet-single", 5000),
+        renames: option("fleet-renames", 100),
+        shards: option("fleet-shards", 4),
+        usersPerShard: option("fleet-shard-users", 250),
+        shardFaces: listOption<Face>("fleet-shard-faces", ["dynamic"]),
+        concurrency: 4,
+        nodeOptions: textOption("node-options"),
+        compareHeap: process.argv.includes("--fleet-heap-compare"),
+    };
+    const fleetUsers = Math.max(
+        ...fleetOptions.sizes,
+        fleetOptions.shards * fleetOptions.usersPerShard,
+        fleetOptions.shards * 3,
+        1,
+    );
+    const locals = Array.from(
+        { length: fleetOnly ? fleetUsers : Math.max(userCount, engineUsers) },
+        (_, i) => `user${i}`,
+    );
     const sandbox = await startDovecot({ users: locals });
     // Every request the server answers leaves one access line in its log: count those, not the client's idea.
     // The log is written a moment after the answer, so let it settle first.
@@ -102,6 +165,18 @@ async function main() {
     };
     try {
         const started = new Date();
+        if (fleetOnly) {
+            const fleet = await runFleet(
+                sandbox,
+                sandbox.users.map((u) => u.name),
+                fleetOptions,
+                countRequests,
+            );
+            const old = existsSync(out) ? readFileSync(out, "utf8") : "";
+            writeFileSync(out, withFleetSection(old, fleetSection(started, fleet, fleetOptions.perUser)));
+            console.error(`wrote ${out}`);
+            return;
+        }
         console.error(`client benchmark: ${mailboxes} mailboxes across ${userCount} users`);
         const client = process.argv.includes("--skip-client")
             ? []
@@ -234,6 +309,21 @@ async function main() {
         removeCompiledSdk();
         await sandbox.stop();
     }
+}
+
+/** The fleet's section: which run it is from, then its tables. */
+function fleetSection(started: Date, fleet: FleetResults, perUser: number): string {
+    const dovecot =
+        dovecotVersion() === "2.4"
+            ? "2.4 (Debian 13's, in its root)"
+            : execFileSync("dovecot", ["--version"]).toString().trim();
+    return [
+        `Fleet run ${started.toISOString()} by \`npm run bench -- --fleet\` on ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ` +
+            `Node ${process.version}, Dovecot ${dovecot}, a sandbox server with Maildir++ on local disk, load average at the start ${os.loadavg()[0]?.toFixed(1)}. ` +
+            "The machines are noisy: compare ratios within this run, not absolute figures across runs.",
+        "",
+        ...fleetReport(fleet, perUser),
+    ].join("\n");
 }
 
 interface Params {

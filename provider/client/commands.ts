@@ -14,6 +14,7 @@ import {
     ErrorContext,
 } from "./errors";
 import { canonicalName, userMaskProblem, userProblem } from "../names";
+import { tell } from "./events";
 import { CommandInfo, Request, ResponseRow, Transport } from "./transport";
 import { UserFieldError, UserInfo, userInfoOf } from "./userdb";
 
@@ -477,6 +478,7 @@ async function statusInHalves(
     } catch (error) {
         if (!(error instanceof DoveadmNotFoundError)) throw error;
         if (names.length === 1) return [];
+        tell("split", target.transport, () => ({ error, way: "halves", commands: 1 }));
     }
     const middle = Math.floor(names.length / 2);
     const first = await statusInHalves(target, user, names.slice(0, middle));
@@ -536,10 +538,12 @@ export async function userSnapshot(target: CommandTarget, user: string): Promise
     const status = statusOf(target, user, ["*"]);
     checkUser(user, status.context);
     try {
-        const [mailboxes, subscriptions] = (await target.transport.runMany(
-            [status, listOf(target, user, { subscribed: true })],
+        // INBOX asked by name first: a user whose mail folder was never opened (every new user) lists
+        // nothing under `*` until then (see withInbox), which would cost two more requests.
+        const [, mailboxes, subscriptions] = (await target.transport.runMany(
+            [statusOf(target, user, ["INBOX"]), status, listOf(target, user, { subscribed: true })],
             { ...status.context, command: "mailboxStatus+mailboxList" },
-        )) as [MailboxStatus[] | DoveadmError, string[] | DoveadmError];
+        )) as [unknown, MailboxStatus[] | DoveadmError, string[] | DoveadmError];
         if (!(mailboxes instanceof DoveadmError) && !(subscriptions instanceof DoveadmError)) {
             return { mailboxes: await withInbox(target, user, mailboxes), subscriptions, takenAt };
         }

@@ -38,6 +38,7 @@ import {
     userSnapshot,
 } from "./commands";
 import { MAX_MAILBOX_NAME_BYTES, modifiedUtf7Length } from "../names";
+import { tell } from "./events";
 import { backoffDelay, gaveUp } from "./retry";
 import { Request } from "./transport";
 import { Settleable, UserQueue } from "./queue";
@@ -272,11 +273,16 @@ export class Scheduler {
             maxAgeMs > 0 ? "snapshot" : "snapshot-fresh",
             user,
             async (batch: Array<Settleable<string, UserSnapshot>>) => {
+                const requestedAt = Date.now();
                 const fresh = await userSnapshot(this.target, user);
+                // A fresh one, taken inside the user's turn, is as good a look as the creates and
+                // deletes that follow would take themselves (a FolderSet plans against it, then
+                // writes): it serves them, and is kept up to date with their effects.
+                if (maxAgeMs <= 0) this.lookAt(user, requestedAt, fresh);
                 for (const op of batch) op.resolve(fresh);
             },
         );
-        // A fresh one (maxAgeMs 0) is its caller's alone: not cached, so later readers look again.
+        // A fresh one (maxAgeMs 0) is its caller's alone: not handed to later readers, who look again.
         if (maxAgeMs <= 0) return promise;
         const entry: CachedSnapshot = { requestedAt: Date.now(), promise };
         this.snapshots.set(user, entry);
@@ -300,8 +306,13 @@ export class Scheduler {
         if (cached?.value && Date.now() - cached.requestedAt <= maxAgeMs) return cached.value;
         const requestedAt = Date.now();
         const value = await userSnapshot(this.target, user);
-        this.snapshots.set(user, { requestedAt, promise: Promise.resolve(value), value, forWrites: true });
+        this.lookAt(user, requestedAt, value);
         return value;
+    }
+
+    /** Makes `value`, asked for at `requestedAt` inside the user's turn, the look of the writes that follow. */
+    private lookAt(user: string, requestedAt: number, value: UserSnapshot): void {
+        this.snapshots.set(user, { requestedAt, promise: Promise.resolve(value), value, forWrites: true });
     }
 
     /** Applies this client's own writes to the user's cached snapshot (a lost answer drops it). */
@@ -590,7 +601,13 @@ export class Scheduler {
             return;
         }
         const delay = backoffDelay(policy, attempt);
-        for (const { error } of items) transport.retrying(error, attempt, delay);
+        // Named by the mailbox's own name, not the temporary one it is made under.
+        for (const { op, error } of items)
+            transport.retrying(
+                error.withContext({ ...error.context, mailbox: op.input.name }),
+                attempt,
+                delay,
+            );
         await new Promise((resolve) => setTimeout(resolve, delay));
         await this.runCreates(
             user,
@@ -704,6 +721,8 @@ export class Scheduler {
             for (const op of batch) op.resolve();
         } catch (error) {
             if (names.length === 1 || (error instanceof DoveadmError && error.fatal)) throw error;
+            if (error instanceof DoveadmError)
+                tell("split", this.target.transport, () => ({ error, way: "names", commands: 1 }));
             for (const name of names) {
                 await mailboxSubscription(this.target, user, [name], subscribed).then(
                     () => settleByName(batch, name),
@@ -749,6 +768,8 @@ class Subscriptions {
                 for (const name of names) this.errors.set(name, failure);
                 continue;
             }
+            if (failure instanceof DoveadmError)
+                tell("split", target.transport, () => ({ error: failure, way: "names", commands: 1 }));
             for (const name of names) {
                 await mailboxSubscription(target, this.user, [name], direction === "subscribe").catch(
                     (error: unknown) => {

@@ -17,7 +17,7 @@ import {
     DoveadmUsageError,
     outcomeUnknown,
 } from "../../client/errors";
-import { isExists } from "../../client/scheduler";
+import { isExists, mailboxNotEmpty } from "../../client/scheduler";
 import { UNKNOWN, checkInputs } from "../../check";
 import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../../claims";
 import { clientFor, separatorOf } from "../../connection";
@@ -305,8 +305,7 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
     const { user } = inputs;
     const separator = client.settings.separator;
     const before = await client.snapshot(user, 0);
-    const mayTake = takeable(inputs);
-    ledger.reconcile(before, mayTake);
+    ledger.reconcile(before, takeable(inputs));
     const steps = plan(inputs, ledger, before, separator);
     const beforeIndex = indexOf(before);
     const subscribedBefore = (name: string) => beforeIndex.subscribed.has(name);
@@ -343,6 +342,9 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
             if (subscribedBefore(original)) await client.setSubscribed(user, original, false);
         }
     }
+    // The creates go out in one request; each new folder's subscription after them, in one request
+    // with the user's other subscriptions (in the creates' request it would be set even for a create
+    // the server refuses).
     await each(steps.create, async (spec) => {
         ledger.unconfirmed.add(spec.name);
         try {
@@ -378,13 +380,26 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
             ledger.folders.delete(guid); // INBOX is never deleted, only forgotten.
             return;
         }
+        // Found by its GUID in the look the plan was made against, deleted and unsubscribed in one
+        // request with the user's other deletes; one already gone counts as deleted.
         try {
-            await client.deleteMailbox(user, folder.name, { requireEmpty: !inputs.forceDestroy });
+            await client.remove(user, {
+                name: folder.name,
+                guid,
+                requireEmpty: !inputs.forceDestroy,
+                unsubscribe: folder.subscribed,
+                refuse: (name, messages) =>
+                    mailboxNotEmpty(
+                        user,
+                        name,
+                        messages,
+                        "Move the messages elsewhere first, or allow deleting them (forceDestroy: true) and run again.",
+                    ),
+            });
         } catch (error) {
             if (!(error instanceof DoveadmNotFoundError)) throw error;
         }
         ledger.folders.delete(guid);
-        if (folder.subscribed) await client.setSubscribed(user, folder.name, false);
     });
     const managedByName = new Map([...ledger.folders.values()].map((f) => [f.name, f]));
     await each(inputs.folders, async (spec) => {
@@ -393,7 +408,8 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
         await client.setSubscribed(user, folder.name, spec.subscribed);
         folder.subscribed = spec.subscribed;
     });
-    ledger.reconcile(await client.snapshot(user, 0), mayTake);
+    // The ledger now holds what each step did (created folders as read back in their own request):
+    // no snapshot after.
 }
 
 /**
@@ -442,7 +458,7 @@ function inputsOfRecord(props: FolderSetOutputs): Record<string, unknown> {
 
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, server, folders } = inputs;
