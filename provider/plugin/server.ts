@@ -159,7 +159,7 @@ const FUNCTIONS: Readonly<Record<string, (args: Record<string, Plain>) => Promis
         scripts: await sieveScriptsOf(currentConnections(), args as never),
     }),
     "dovecot:index:listUsers": async (args) => ({
-        users: await usersOf(currentConnections(), args as never),
+        users: await usersOf(currentConnections(), args),
     }),
     "dovecot:index:getUser": async (args) => {
         const user = await userOf(currentConnections(), args as never);
