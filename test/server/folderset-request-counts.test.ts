@@ -54,7 +54,7 @@ describe("requests of a fleet of FolderSets", () => {
                 const checked = await call("folders", "check", records[u]?.outs ?? {}, news);
                 expect(checked.failures).toBeUndefined();
                 if (method === "create") return call("folders", "create", checked.inputs);
-                const { id, outs } = records[u] as Loose;
+                const { id, outs } = records[u];
                 const { outs: next } = await call("folders", "update", id, outs, checked.inputs);
                 return { id, outs: next };
             }),
