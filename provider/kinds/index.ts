@@ -2,11 +2,11 @@
 // are loaded (kinds/<folder>/definition.ts), never the resource classes, so that the dispatcher and
 // the plugin do not load @pulumi/pulumi.
 import { AnyKind, isKind } from "./kind";
-import { KIND_FOLDERS } from "./list";
+import { KIND_FOLDERS, KIND_LOADERS } from "./list";
 
 /** The definition that kinds/<folder>/definition.ts exports. */
-function definitionIn(folder: string): AnyKind {
-    const module = require(`./${folder}/definition`) as Record<string, unknown>;
+function definitionIn(folder: keyof typeof KIND_LOADERS): AnyKind {
+    const module = KIND_LOADERS[folder]() as Record<string, unknown>;
     const found = Object.values(module).filter(isKind);
     if (found.length !== 1 || found[0]?.folder !== folder)
         throw new Error(

@@ -48,6 +48,17 @@ export const STATE_PATHS: readonly StatePath[] = [
     })),
 ];
 
+/** The modules above, each with a literal path so that a bundler (the plugin's executable) finds it. */
+const RELEASED_MODULES: Readonly<Record<string, () => object>> = {
+    mailbox: () => require("./mailbox") as object,
+    subscription: () => require("./subscription") as object,
+    reload: () => require("./reload") as object,
+    folders: () => require("./folders") as object,
+    sieve: () => require("./sieve") as object,
+    acl: () => require("./acl") as object,
+    metadata: () => require("./metadata") as object,
+};
+
 /**
  * The provider object of a kind that a release wrote into state, by the kind's name: the same module
  * keeps serving it, so that a no-op run leaves the state as it was. Undefined for a kind added since,
@@ -56,5 +67,5 @@ export const STATE_PATHS: readonly StatePath[] = [
 export function releasedProviderObject(kind: string): object | undefined {
     const key = Object.entries(LEGACY_KEYS).find(([, name]) => name === kind)?.[0];
 
-    return key === undefined ? undefined : (require(`./${key}`) as object);
+    return key === undefined ? undefined : RELEASED_MODULES[key]?.();
 }

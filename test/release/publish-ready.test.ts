@@ -8,9 +8,9 @@
 //   tarballs into a project (the README's `npm install ./pulumi-dovecot-<version>.tgz` as written), whose
 //   program declares a folder with each and runs `up` and `destroy` through the CLI against a sandbox
 //   Dovecot, checked with doveadm;
-// - the plugin's tarball is installed with the README's `pulumi plugin install ... --file` as written,
-//   into a PULUMI_HOME of the test's own: that program's plugin resources run on it, with no plugin on
-//   PATH and no `plugins` block;
+// - the plugin's tarball is installed with the `pulumi plugin install ... --file` of the installation
+//   page (docs/installation-configuration.md) as written, into a PULUMI_HOME of the test's own: that
+//   program's plugin resources run on it, with no plugin on PATH and no `plugins` block;
 // - the Python wheel and sdist, which the job's `twine check --strict` passed, are each pip-installed
 //   into a new virtualenv, where the package imports and reports its version;
 // - the Go module is vetted by the go job's step.
@@ -28,7 +28,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { pythonSdkVersion, warnedOfPluginOnPath } from "../harness/examples";
-import { copyCheckout, installBlock, runBlock, userShellEnv } from "../harness/install-lines";
+import { copyCheckout, documentedBlock, runBlock, userShellEnv } from "../harness/install-lines";
 import { NODE_SDK_FILES, NODE_SDK_PUBLISHED } from "../harness/node-sdk";
 import { CommandResult, REPO_ROOT, StateResource, parseJson, runCommand } from "../harness/pulumi";
 import { PACKAGE_VERSION as VERSION, pulumiSdkVersion } from "../harness/repo";
@@ -39,7 +39,6 @@ jest.setTimeout(600_000);
 // js-yaml comes with @pulumi/pulumi; it has no type declarations here.
 const yaml = require("js-yaml") as { load(text: string): unknown };
 
-const README = path.join(REPO_ROOT, "README.md");
 const ALICE = "alice@example.org";
 interface Step {
     name?: string;
@@ -120,12 +119,14 @@ describe("what a release publishes, installed into scratch projects", () => {
         }
         return checkout;
     };
-    /** Runs the README's block `id` as written in `cwd`. */
-    const block = async (id: string, cwd: string) =>
-        remember(
-            (await runBlock(installBlock(README, id).text, cwd, env(), { timeoutMs: 300_000 })).result,
-            `README ${id}`,
+    /** Runs the install block `id` of the README or the installation page as written in `cwd`. */
+    const block = async (id: string, cwd: string) => {
+        const found = documentedBlock(id);
+        return remember(
+            (await runBlock(found.text, cwd, env(), { timeoutMs: 300_000 })).result,
+            `${found.document} ${id}`,
         );
+    };
     /** Runs a command of the test's own; rejects on failure. */
     const run = async (
         command: string,
@@ -186,7 +187,7 @@ describe("what a release publishes, installed into scratch projects", () => {
         expect(sdkFiles.filter((f) => !NODE_SDK_PUBLISHED.test(f))).toEqual([]);
     });
 
-    it("plugin: the job builds the tarball; the README's pulumi plugin install --file installs it", async () => {
+    it("plugin: the job builds the tarball; the installation page's pulumi plugin install --file installs it", async () => {
         const checkout = await runJob("plugin");
         const tarball = path.join(checkout, "out", `pulumi-resource-dovecot-v${VERSION}-linux-amd64.tar.gz`);
         expect(await tarFiles(tarball)).toEqual(["pulumi-resource-dovecot"]);
