@@ -162,10 +162,8 @@ const DECLARED: Declared[] = [
 
 /** The text of a resource's provider object in the state (its outputs', and its inputs'). */
 function providerTexts(resource: StateResource): { outputs: string; inputs: string } {
-    return {
-        outputs: String(resource.outputs?.__provider ?? ""),
-        inputs: String(resource.inputs?.__provider ?? ""),
-    };
+    const text = (value: unknown) => (typeof value === "string" ? value : "");
+    return { outputs: text(resource.outputs?.__provider), inputs: text(resource.inputs?.__provider) };
 }
 
 /** The module paths a provider text requires. */
