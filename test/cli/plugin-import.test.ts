@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { KINDS } from "../../provider/kinds";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { CommandResult, REPO_ROOT, StateResource, pulumiEnv, runCommand } from "../harness/pulumi";
 
@@ -72,40 +73,51 @@ describe("pulumi import of every resource kind of the dovecot plugin", () => {
 
     const guidOf = async (name: string) => (await sandbox.status(ALICE, name))?.guid;
 
-    it.each([
-        [
-            "Mailbox",
-            "old",
-            `${ALICE}/Old/Stuff`,
-            async () => ({ id: await guidOf("Old/Stuff"), name: "Old/Stuff", messages: 2 }),
-        ],
-        ["FolderSet", "folders", ALICE, async () => ({ user: ALICE })],
-        [
-            "Subscription",
-            "team-sub",
-            `${ALICE}/Shared/Team`,
-            async () => ({ id: `${ALICE}:Shared/Team`, mailbox: "Shared/Team" }),
-        ],
-        ["Reload", "reload", "config", async () => ({ triggers: [] })],
-        [
-            "SieveScript",
-            "filters",
-            `${ALICE}/filters`,
-            async () => ({ id: `${ALICE}/filters`, script: SCRIPT, active: false }),
-        ],
-        [
-            "MailboxAcl",
-            "team-bob",
-            `${ALICE}/Team/user=bob@example.org`,
-            async () => ({ id: `${ALICE}/Team/user=bob@example.org`, rights: ["lookup", "read"] }),
-        ],
-        [
-            "MailboxMetadata",
-            "team-comment",
-            `${ALICE}/Team//shared/comment`,
-            async () => ({ id: `${ALICE}/Team//shared/comment`, value: "the team" }),
-        ],
-    ])("%s, by its id of the form its docs page gives", async (kind, name, id, expected) => {
+    /**
+     * Each kind's import, by its name: the resource's name, the id a person types, and what is then
+     * recorded (`id`: the resource's id). Which kinds there are is KINDS'; a kind with no entry fails.
+     */
+    const IMPORTS: Readonly<
+        Record<string, { name: string; id: string; expected: () => Promise<Record<string, unknown>> }>
+    > = {
+        Mailbox: {
+            name: "old",
+            id: `${ALICE}/Old/Stuff`,
+            expected: async () => ({ id: await guidOf("Old/Stuff"), name: "Old/Stuff", messages: 2 }),
+        },
+        FolderSet: { name: "folders", id: ALICE, expected: async () => ({ user: ALICE }) },
+        Subscription: {
+            name: "team-sub",
+            id: `${ALICE}/Shared/Team`,
+            expected: async () => ({ id: `${ALICE}:Shared/Team`, mailbox: "Shared/Team" }),
+        },
+        Reload: { name: "reload", id: "config", expected: async () => ({ triggers: [] }) },
+        SieveScript: {
+            name: "filters",
+            id: `${ALICE}/filters`,
+            expected: async () => ({ id: `${ALICE}/filters`, script: SCRIPT, active: false }),
+        },
+        MailboxAcl: {
+            name: "team-bob",
+            id: `${ALICE}/Team/user=bob@example.org`,
+            expected: async () => ({ id: `${ALICE}/Team/user=bob@example.org`, rights: ["lookup", "read"] }),
+        },
+        MailboxMetadata: {
+            name: "team-comment",
+            id: `${ALICE}/Team//shared/comment`,
+            expected: async () => ({ id: `${ALICE}/Team//shared/comment`, value: "the team" }),
+        },
+    };
+
+    it("imports no kind that KINDS does not list", () => {
+        expect(Object.keys(IMPORTS).filter((name) => !KINDS.some((kind) => kind.name === name))).toEqual([]);
+    });
+
+    it.each(KINDS.map((kind) => kind.name))("%s, by its id of the form its docs page gives", async (kind) => {
+        const entry = IMPORTS[kind];
+        if (entry === undefined)
+            throw new Error(`this test imports no ${kind}: add its entry to IMPORTS (see CONTRIBUTING.md)`);
+        const { name, id, expected } = entry;
         const result = await pulumi([
             "import",
             `dovecot:index:${kind}`,

@@ -60,19 +60,11 @@ export type Layout =
 /** One resource of the generic test program. */
 export interface ResourceSpec {
     /**
-     * A resource of this package; `Noop`, a dynamic resource whose create returns its inputs (the
-     * engine's floor); or `Lookup`, args `{ fn, args }`: the output of the lookup `<fn>Output(args)`.
+     * The name of a kind of the installed package (its class, `KINDS[i].name` in this repo's build);
+     * `Noop`, a dynamic resource whose create returns its inputs (the engine's floor); or `Lookup`, args
+     * `{ fn, args }`: the output of the lookup `<fn>Output(args)`.
      */
-    kind:
-        | "Mailbox"
-        | "Subscription"
-        | "Reload"
-        | "FolderSet"
-        | "SieveScript"
-        | "MailboxAcl"
-        | "MailboxMetadata"
-        | "Lookup"
-        | "Noop";
+    kind: string;
     /** The Pulumi resource name. */
     name: string;
     args: Record<string, unknown>;
@@ -93,6 +85,8 @@ export interface ProjectOptions {
     server?: { endpoint: string; apiKey: string };
     /** Install this released package tarball instead of the current build. */
     tarball?: string;
+    /** Install the build of this checkout (its package.json and dist/provider) instead of this repo's. */
+    checkout?: string;
 }
 
 /**
@@ -140,9 +134,13 @@ export class PulumiProject extends StackProject {
     readonly packageDir: string;
     readonly layout: Layout;
 
-    private constructor(layout: Layout) {
+    /** The checkout whose build `installPackage` installs. */
+    private readonly checkout: string;
+
+    private constructor(layout: Layout, checkout: string) {
         super("pulumi-dovecot-lifecycle-");
         this.layout = layout;
+        this.checkout = checkout;
         this.packageDir =
             layout === "installed"
                 ? path.join(this.dir, "node_modules", "pulumi-dovecot")
@@ -151,10 +149,12 @@ export class PulumiProject extends StackProject {
 
     /** Makes the project, initializes the stack and sets the server's settings. */
     static async create(options: ProjectOptions = {}): Promise<PulumiProject> {
-        if (!existsSync(path.join(DIST_PROVIDER, "index.js")))
-            throw new Error(`${DIST_PROVIDER} is missing: run \`npm run build\` first`);
+        const checkout = options.checkout ?? REPO_ROOT;
+        const dist = path.join(checkout, "dist", "provider");
+        if (!existsSync(path.join(dist, "index.js")))
+            throw new Error(`${dist} is missing: run \`npm run build\` in ${checkout} first`);
         const layout = options.layout ?? "installed";
-        const project = new PulumiProject(layout);
+        const project = new PulumiProject(layout, checkout);
         linkNodeModules(path.join(project.dir, "node_modules"));
         project.installPackage(options.tarball);
         const name = options.name ?? "lifecycle";
@@ -180,7 +180,8 @@ export class PulumiProject extends StackProject {
     }
 
     /**
-     * Copies the built library (package.json and dist/provider) into place, replacing any copy; or,
+     * Copies the built library (package.json and dist/provider of the project's checkout, this repo
+     * unless `checkout` said otherwise) into place, replacing any copy; or,
      * with `tarball`, unpacks a released package (an `npm pack` tarball) there instead.
      */
     installPackage(tarball?: string): void {
@@ -192,8 +193,10 @@ export class PulumiProject extends StackProject {
             });
             return;
         }
-        copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(this.packageDir, "package.json"));
-        cpSync(DIST_PROVIDER, path.join(this.packageDir, "dist", "provider"), { recursive: true });
+        copyFileSync(path.join(this.checkout, "package.json"), path.join(this.packageDir, "package.json"));
+        cpSync(path.join(this.checkout, "dist", "provider"), path.join(this.packageDir, "dist", "provider"), {
+            recursive: true,
+        });
     }
 
     /** Rewrites the program's resource list. */

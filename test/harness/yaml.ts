@@ -12,6 +12,8 @@ export interface YamlProgram {
     resources?: Record<string, unknown>;
     variables?: Record<string, unknown>;
     outputs?: Record<string, unknown>;
+    /** Which plugins to run (`providers: [{ name, version, path }]` runs a checkout's dist/plugin). */
+    plugins?: Record<string, unknown>;
 }
 
 /** A YAML project with one stack, `test`. Every `pulumi` command of it runs on that stack, non-interactive. */

@@ -27,6 +27,7 @@ import {
 } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { KINDS } from "../../provider/kinds";
 import { CommandResult, runCommand } from "../harness/pulumi";
 import { NODE_SDK_FILES, NODE_SDK_PUBLISHED } from "../harness/node-sdk";
 import { MARK, newMark } from "../harness/processes";
@@ -116,14 +117,9 @@ describe("the generated SDKs build", () => {
         const [exports, version] = loaded.stdout.trim().split("\n");
         expect(JSON.parse(exports ?? "[]")).toEqual(
             expect.arrayContaining([
-                "FolderSet",
-                "Mailbox",
-                "MailboxAcl",
-                "MailboxMetadata",
+                // Every kind's class.
+                ...KINDS.map((kind) => kind.name),
                 "Provider",
-                "Reload",
-                "SieveScript",
-                "Subscription",
                 "config",
                 "getMailboxStatus",
                 "getMailboxStatusOutput",

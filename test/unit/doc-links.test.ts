@@ -8,12 +8,18 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness/repo";
 
+/** Where kinds' folders are: the package's, and the throwaway kind of test/release/throwaway-kind.test.ts. */
+const KIND_FOLDERS = [
+    path.join(REPO_ROOT, "provider", "kinds"),
+    path.join(REPO_ROOT, "test", "fixtures", "throwaway-kind"),
+];
+
 function markdownFiles(dir: string): string[] {
     return readdirSync(dir).flatMap((entry) => {
         if (["node_modules", ".cache", "dist", ".git"].includes(entry)) return [];
         const full = path.join(dir, entry);
         if (full === path.join(REPO_ROOT, "docs", "api")) return [];
-        if (full.startsWith(path.join(REPO_ROOT, "provider", "kinds")) && entry === "notes.md") return [];
+        if (entry === "notes.md" && KIND_FOLDERS.some((folder) => full.startsWith(folder))) return [];
         if (statSync(full).isDirectory()) return markdownFiles(full);
         return entry.endsWith(".md") ? [full] : [];
     });
