@@ -360,7 +360,7 @@ export function errorForHttpStatus(
                     "DOVEADM_REQUEST_TOO_LARGE",
                     context,
                     `the server refused a request of ${size} (HTTP 400${said})`,
-                    "A value is larger than the server takes (Dovecot 2.4 takes at most 32,768 bytes in one value over its HTTP API; the README lists the limits): make it smaller, or split it.",
+                    "A value is larger than the server takes (Dovecot 2.4 takes at most 32,768 bytes in one value over its HTTP API; 'What the server takes' in pulumi-dovecot's docs/guides/dovecot.md lists the limits): make it smaller, or split it.",
                     { httpStatus: status },
                 );
             }
@@ -368,7 +368,7 @@ export function errorForHttpStatus(
                 "DOVEADM_BAD_REQUEST",
                 context,
                 `the server could not parse the request (HTTP 400${said})`,
-                "If a value holds characters Dovecot refuses (the README lists them), change it; otherwise this is a bug in pulumi-dovecot or a server it does not support: report it with the server's version.",
+                "If a value holds characters Dovecot refuses ('Names' in pulumi-dovecot's docs/guides/dovecot.md lists them), change it; otherwise this is a bug in pulumi-dovecot or a server it does not support: report it with the server's version.",
                 { httpStatus: status },
             );
         case 413:
@@ -376,7 +376,7 @@ export function errorForHttpStatus(
                 "DOVEADM_REQUEST_TOO_LARGE",
                 context,
                 `the server refused a request of ${size} as too large (HTTP 413)`,
-                "A value is larger than the server takes (Dovecot 2.3 takes at most 1,048,576 bytes in one request over its HTTP API, and a proxy in front of it may take less; the README lists the limits): make it smaller, or split it.",
+                "A value is larger than the server takes (Dovecot 2.3 takes at most 1,048,576 bytes in one request over its HTTP API, and a proxy in front of it may take less; 'What the server takes' in pulumi-dovecot's docs/guides/dovecot.md lists the limits): make it smaller, or split it.",
                 { httpStatus: status },
             );
         case 404:

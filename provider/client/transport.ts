@@ -562,7 +562,7 @@ export class Transport implements EventSource {
                     "DOVEADM_COMMAND_NOT_ALLOWED",
                     context,
                     `the server does not allow the command ${context.command}`,
-                    `Add ${commandLineName(context.command)} to doveadm_allowed_commands in the Dovecot configuration (the README lists all the commands pulumi-dovecot needs) and reload Dovecot.`,
+                    `Add ${commandLineName(context.command)} to doveadm_allowed_commands in the Dovecot configuration (pulumi-dovecot's docs/guides/least-privilege.md lists every command it needs) and reload Dovecot.`,
                 );
             case "unknownMethod":
                 return new DoveadmCommandNotAllowedError(

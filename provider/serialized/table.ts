@@ -1,5 +1,5 @@
 // What released versions wrote into users' state: public API, which every later version must keep
-// loading (see the README on versions and upgrades). A dynamic resource's state holds its provider
+// loading (see docs/guides/upgrades.md). A dynamic resource's state holds its provider
 // object as serialized JavaScript: installed under node_modules, a `require` of one of the paths below;
 // from a checkout, the object's own text, which names a dispatcher key (`mailbox`) and loads
 // `pulumi-dovecot/dispatcher` (0.2) or `pulumi-dovecot/host` (0.1). This folder keeps those paths and

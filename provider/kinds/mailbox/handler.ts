@@ -436,7 +436,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
  * name if this resource made it, or creates it now. This resource made it if its GUID carries the
  * resource's tag; a pending record written by 0.1.0 (which sent its chosen GUID) accepts only that
  * GUID; one written by a version that sent no GUID, and had no tag, takes the mailbox under the name
- * (see the README on interrupted runs). An empty mailbox of exactly the name is taken too: a create
+ * (see "A run stops half-way" in docs/guides/failures.md). An empty mailbox of exactly the name is taken too: a create
  * cut off by the server (a full disk, a killed process) can leave its mailbox made but with a GUID of
  * the server's own, and taking an empty one can lose nobody's messages.
  */
