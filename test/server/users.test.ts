@@ -8,6 +8,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Sandbox, SandboxOptions, startDovecot } from "../harness/dovecot";
 import { call, checkAndCreate, configure, rejection } from "../harness/providers";
 import * as lookups from "../../provider/lookups";
+import { onLog } from "../../provider/engine";
 import { DovecotProvider } from "../../provider/plugin/server";
 
 /** What the plugin's Invoke answers for `token` with `args`: its return value, or its failures. */
@@ -234,7 +235,7 @@ describe("deleting the resources of a user who left the user database", () => {
         await sandbox?.stop();
     });
 
-    it("fails for every kind, saying nothing was deleted and how to forget it; the mail stays", async () => {
+    it("leaves the stack for every kind with a warning, nothing deleted; a refresh still fails; the mail stays", async () => {
         const erin = (await sandbox.addUser("erin")).name;
         const made = [
             ["Mailbox", await checkAndCreate("mailbox", { user: erin, name: "Kept" })],
@@ -275,13 +276,23 @@ describe("deleting the resources of a user who left the user database", () => {
                 MailboxAcl: "acl",
                 MailboxMetadata: "metadata",
             }[kind];
-            const error = await rejection(call(key, "delete", id, outs));
-            expect({ kind, code: error?.code }).toEqual({ kind, code: "DOVEADM_NO_USER" });
-            expect(error.message).toContain(erin);
-            expect(error.message).toContain("nothing was deleted");
-            expect(error.message).toContain(`let the stack forget this ${kind}`);
-            expect(error.message).toContain("pulumi state delete");
-            expect(error.message).toContain("retainOnDelete");
+            // A refresh does not take the user's absence for the resource's: it fails and keeps it.
+            const readError = await rejection(call(key, "read", id, outs));
+            expect({ kind, code: readError?.code }).toEqual({ kind, code: "DOVEADM_NO_USER" });
+            const heard: string[] = [];
+            const stop = onLog((severity, message) => heard.push(`${severity}: ${message}`));
+            try {
+                await expect(call(key, "delete", id, outs)).resolves.toBeUndefined();
+            } finally {
+                stop();
+            }
+            expect({ kind, heard: heard.length }).toEqual({ kind, heard: 1 });
+            const warning = heard[0] as string;
+            expect(warning.startsWith(`warning: ${kind}`)).toBe(true);
+            expect(warning).toContain(`of user ${JSON.stringify(erin)}`);
+            expect(warning).toContain("nothing was deleted");
+            expect(warning).toContain("the resource leaves the stack");
+            expect(warning).toContain("pulumi import");
         }
         // Back in the user database, everything is as it was: the mail, the folders, the script.
         await sandbox.addUser("erin");

@@ -24,7 +24,7 @@ import { clientFor, separatorOf } from "../../connection";
 import { isInbox, isWithin, renameProblem } from "../../names";
 import { ownedBy, ownedByOtherOfStack, ownedGuid } from "../../ownership";
 import { sameAccount } from "../../handlers/accounts";
-import { unknownUser } from "../../handlers/no-user";
+import { departedUser, unknownUser } from "../../handlers/no-user";
 import { PartialFailureError } from "../../handlers/partial";
 import {
     endpointOf,
@@ -584,7 +584,7 @@ export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
         try {
             await apply(clientFor(olds.server), { ...olds, folders: [] }, ledger);
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "FolderSet", "delete");
+            if (error instanceof DoveadmNoUserError) return departedUser(error, "FolderSet");
             throw error;
         }
     },

@@ -9,7 +9,7 @@ import {
     DoveadmNoUserError,
     DoveadmNotFoundError,
 } from "../../client/errors";
-import { unknownUser } from "../../handlers/no-user";
+import { departedUser, unknownUser } from "../../handlers/no-user";
 import { checkInputs } from "../../check";
 import { Claim, claim, known, targetOf } from "../../claims";
 import { UserCommands } from "../../client/client";
@@ -164,7 +164,7 @@ export const mailboxAclHandler: pulumi.dynamic.ResourceProvider = {
         } catch (error) {
             // The mailbox is gone (deleted with its ACL): nothing is left to remove.
             if (error instanceof DoveadmNotFoundError) return;
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "MailboxAcl", "delete");
+            if (error instanceof DoveadmNoUserError) return departedUser(error, "MailboxAcl");
             throw aclError(error);
         }
     },

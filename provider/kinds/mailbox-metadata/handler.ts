@@ -9,7 +9,7 @@ import {
     DoveadmNoUserError,
     DoveadmNotFoundError,
 } from "../../client/errors";
-import { unknownUser } from "../../handlers/no-user";
+import { departedUser, unknownUser } from "../../handlers/no-user";
 import { metadataKeyProblem } from "../../client/plugins";
 import { UNKNOWN, checkInputs, failureOf } from "../../check";
 import { Claim, claim, known, targetOf } from "../../claims";
@@ -190,7 +190,7 @@ export const mailboxMetadataHandler: pulumi.dynamic.ResourceProvider = {
             await clientFor(olds.server).metadataUnset(olds.user, olds.mailbox, olds.key);
         } catch (error) {
             if (error instanceof DoveadmNotFoundError) return;
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "MailboxMetadata", "delete");
+            if (error instanceof DoveadmNoUserError) return departedUser(error, "MailboxMetadata");
             throw metadataError(error);
         }
     },

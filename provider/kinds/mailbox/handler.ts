@@ -23,7 +23,7 @@ import { clientFor, separatorOf } from "../../connection";
 import { isInbox, isWithin, renameProblem } from "../../names";
 import { ownedBy, ownedByOtherOfStack, ownedGuid, sameCreator } from "../../ownership";
 import { sameAccount } from "../../handlers/accounts";
-import { unknownUser } from "../../handlers/no-user";
+import { departedUser, unknownUser } from "../../handlers/no-user";
 import { PartialFailureError } from "../../handlers/partial";
 import {
     endpointOf,
@@ -425,7 +425,7 @@ export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
                     ),
             });
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Mailbox", "delete");
+            if (error instanceof DoveadmNoUserError) return departedUser(error, "Mailbox");
             throw error;
         }
     },

@@ -18,7 +18,7 @@ import {
 import { Declarer, checkInputs, failureOf } from "../../check";
 import { Claim, claim, known, targetOf } from "../../claims";
 import { clientFor } from "../../connection";
-import { unknownUser } from "../../handlers/no-user";
+import { departedUser, unknownUser } from "../../handlers/no-user";
 import { PartialFailureError } from "../../handlers/partial";
 import {
     endpointOf,
@@ -102,8 +102,8 @@ function otherActive(scripts: readonly SieveScriptInfo[], ...names: string[]): s
 }
 
 /**
- * Runs `work` in the user's turn on the resource's server; an unknown user gets the SieveScript advice
- * (for a delete, `operation`, what became of the script).
+ * Runs `work` in the user's turn on the resource's server; an unknown user gets the SieveScript advice,
+ * except in a delete (`operation`), which leaves the stack with a warning (a user who left).
  */
 async function inTurn<T>(
     props: SieveInputs,
@@ -114,7 +114,9 @@ async function inTurn<T>(
     try {
         return await clientFor(props.server).inUserTurn(props.user, label, work);
     } catch (error) {
-        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript", operation);
+        if (error instanceof DoveadmNoUserError && operation === "delete")
+            return (await departedUser(error, "SieveScript")) as T;
+        if (error instanceof DoveadmNoUserError) throw unknownUser(error, "SieveScript");
         throw error;
     }
 }

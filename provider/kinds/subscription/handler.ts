@@ -7,7 +7,7 @@ import { checkInputs } from "../../check";
 import { claim, known, subscriptionClaim } from "../../claims";
 import { clientFor, separatorOf } from "../../connection";
 import { sameAccount } from "../../handlers/accounts";
-import { unknownUser } from "../../handlers/no-user";
+import { departedUser, unknownUser } from "../../handlers/no-user";
 import {
     endpointOf,
     inputsOfRecord,
@@ -136,7 +136,7 @@ export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
                 false,
             );
         } catch (error) {
-            if (error instanceof DoveadmNoUserError) throw unknownUser(error, "Subscription", "delete");
+            if (error instanceof DoveadmNoUserError) return departedUser(error, "Subscription");
             throw error;
         }
     },
