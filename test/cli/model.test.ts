@@ -1,7 +1,7 @@
-// The model-based test (see model.ts), seeded and bounded so that `npm test` runs the same sequences
+// The model-based test (see test/model/run.ts), seeded and bounded so that `npm test` runs the same sequences
 // every time; `npm run soak` runs it longer with new seeds. A seed that once failed stays here as a
 // regression case, replayed exactly (seed and path) on every run.
-import { runModel } from "../model/model";
+import { runModel } from "../model/run";
 
 jest.setTimeout(900_000);
 

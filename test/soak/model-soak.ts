@@ -1,10 +1,10 @@
-// The long run of the model-based test (test/model/model.ts): SOAK_MODEL_RUNS sequences (default 5) of
+// The long run of the model-based test (test/model/run.ts): SOAK_MODEL_RUNS sequences (default 5) of
 // at most SOAK_MODEL_COMMANDS steps (default 20), from a new seed each time (or SOAK_MODEL_SEED). A
 // failure prints the seed and the fast-check path to replay; add them to REGRESSIONS in
-// test/model/model.test.ts once the defect is fixed.
+// test/cli/model.test.ts (or test/server/model.test.ts) once the defect is fixed.
 //
 //   npm run soak   (runs the client soak, then this)
-import { runModel } from "../model/model";
+import { runModel } from "../model/run";
 
 async function main(): Promise<void> {
     const runs = Number(process.env.SOAK_MODEL_RUNS ?? 5);
