@@ -52,11 +52,11 @@ interface UpOptions {
     extra?: Extra;
 }
 
-/** Runs `pulumi up` of the model's program under `fault`; returns its result. */
+/** Runs `up` of the model's program under `fault`; returns its result. */
 export async function up(model: Model, real: Real, fault: Fault, options: UpOptions = {}) {
-    real.project.setResources(resources(model.program, options.extra));
+    const program = resources(model.program, options.extra);
     await noteForce(model, real);
-    const run = () => real.project.up({ allowFailure: true, timeoutMs: 240_000, refresh: options.refresh });
+    const run = () => real.engine.up(program, { refresh: options.refresh });
     if (fault.kind === "none") return run();
     if (fault.kind === "proxy") {
         const proxy = real.proxies[fault.server];
@@ -121,7 +121,7 @@ export async function apply(
         const diff = worldDiff(expectedWorld(model, model.applied, model.sieve), await readWorld(real));
         if (diff.length > 0)
             throw new Error(`${what}: the refused up changed the servers:\n${diff.join("\n")}`);
-        const refresh = await real.project.refresh({ allowFailure: true });
+        const refresh = await real.engine.refresh();
         if (refresh.code !== 0)
             throw new Error(`${what}: refresh after the refusal failed:\n${refresh.output.slice(-3000)}`);
         return;
@@ -129,7 +129,7 @@ export async function apply(
     if (result.code !== 0) throw new Error(`${what}: fault-free up failed:\n${result.output.slice(-4000)}`);
     if (options.repair) {
         real.log(`  repair: refresh and up again`);
-        const refresh = await real.project.refresh({ allowFailure: true });
+        const refresh = await real.engine.refresh();
         if (refresh.code !== 0) throw new Error(`${what}: refresh failed:\n${refresh.output.slice(-3000)}`);
         const again = await up(model, real, { kind: "none" });
         if (again.code !== 0)

@@ -87,7 +87,7 @@ export async function checkSafety(
     }
     if (problems.length > 0)
         throw new Error(
-            `${when}: what nobody declares changed:\n${problems.join("\n")}\n${real.project.transcript(1)}`,
+            `${when}: what nobody declares changed:\n${problems.join("\n")}\n${real.engine.transcript(1)}`,
         );
 }
 
@@ -103,7 +103,7 @@ export async function checkConverged(
     outcomes: SieveSim[],
 ): Promise<void> {
     const fail = (what: string) => {
-        throw new Error(`${when}: ${what}\n${real.project.transcript(2)}`);
+        throw new Error(`${when}: ${what}\n${real.engine.transcript(2)}`);
     };
     const reading = Date.now();
     const world = await readWorld(real);
@@ -115,7 +115,7 @@ export async function checkConverged(
             `the servers do not hold what the program declares plus what nobody declares:\n${worldDiff(expected[0] as World, world).join("\n")}`,
         );
     model.sieve = clone(outcomes[index] as SieveSim);
-    const state = await real.project.stateResources();
+    const state = await real.engine.stateResources();
     const recorded = (name: string) => state.find((r) => r.urn.endsWith(`::${name}`));
     for (const slot of MAILBOX_SLOTS) {
         const m = model.program.mailboxes[slot];
@@ -156,10 +156,7 @@ export async function checkConverged(
             );
     }
     // Refresh works, reads back every resource as applied, and the program then has nothing to do.
-    const preview = await real.project.pulumi(
-        ["preview", "--refresh", "--expect-no-changes", "--non-interactive", "--stack", "test"],
-        { allowFailure: true },
-    );
+    const preview = await real.engine.previewNoChanges();
     if (preview.code !== 0)
         fail(`preview --refresh --expect-no-changes failed:\n${preview.output.slice(-3000)}`);
     real.log(`  preview --refresh ${preview.durationMs} ms`);

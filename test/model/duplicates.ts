@@ -338,7 +338,7 @@ export class Duplicate extends Step {
             throw new Error(
                 `${what}: after the refusal (${first} checked first) the servers hold what neither resource declares, or other changes:\n${worldDiff(before, world).join("\n")}`,
             );
-        const recorded = (await real.project.stateResources()).some((r) => r.urn.endsWith(`::${DUP}`));
+        const recorded = (await real.engine.stateResources()).some((r) => r.urn.endsWith(`::${DUP}`));
         if (recorded && !dupApplied)
             throw new Error(`${what}: the refused duplicate was recorded in the state`);
         real.log(

@@ -4,7 +4,7 @@
 // with the servers.
 import { Sandbox } from "../harness/dovecot";
 import { FaultProxy } from "../harness/fault-proxy";
-import { PulumiProject } from "../harness/pulumi";
+import { Engine } from "./engine";
 import { ServerRef } from "./universe";
 import { Program } from "./program";
 import { SieveSim } from "./sieve";
@@ -34,10 +34,10 @@ export interface Model {
     sieve: SieveSim;
 }
 
-/** The real system: two Dovecots, a fault proxy in front of each, and a Pulumi project. */
+/** The real system: two Dovecots, a fault proxy in front of each, and the engine that applies the program. */
 export interface Real {
     sandboxes: Record<ServerRef, Sandbox>;
     proxies: Record<ServerRef, FaultProxy>;
-    project: PulumiProject;
+    engine: Engine;
     log: (line: string) => void;
 }

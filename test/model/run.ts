@@ -1,12 +1,13 @@
 // A model-based test of the whole tool (fast-check `fc.commands`): random sequences of program edits
-// and random faults, applied with the real `pulumi` CLI to two real Dovecots with Sieve, ACLs and
-// METADATA: the default server, and one named in `dovecot:servers` ("east"). The program declares
-// Mailboxes, a FolderSet, SieveScripts, MailboxAcls, MailboxMetadata and Subscriptions on either
-// server; steps declare, remove, rename, re-own (another account, or another spelling of the same
-// one), move to the other server and change them (a script's text, active flag and adopt, ACL rights,
-// a METADATA value, ...), subscribe, adopt, forceDestroy, deliver mail. Faults: connections dropped
-// before or after the server ran a command (folder and plugin commands), exit 75, a server stopped in
-// the middle of `up`, names the server refuses. Two more kinds of steps:
+// and random faults, applied by an engine (the real `pulumi` CLI, or the handlers' life cycle
+// in-process: engine.ts) to two real Dovecots with Sieve, ACLs and METADATA: the default server, and
+// one named in `dovecot:servers` ("east"). The program declares Mailboxes, a FolderSet, SieveScripts,
+// MailboxAcls, MailboxMetadata and Subscriptions on either server; steps declare, remove, rename,
+// re-own (another account, or another spelling of the same one), move to the other server and change
+// them (a script's text, active flag and adopt, ACL rights, a METADATA value, ...), subscribe, adopt,
+// forceDestroy, deliver mail. Faults: connections dropped before or after the server ran a command
+// (folder and plugin commands), exit 75, a server stopped in the middle of `up`, names the server
+// refuses. Two more kinds of steps:
 // - a duplicate target: the program declares a second resource with the target of one it has (two
 //   SieveScripts of one user and name, two active ones of one user, two MailboxAcls of one mailbox
 //   and identifier, two MailboxMetadata of one entry, two Subscriptions of one name, a Subscription of
@@ -28,16 +29,17 @@
 //   declared (folders, subscriptions, scripts with text and active state, ACL entries, METADATA
 //   entries), the state agrees (GUIDs, the script an adopting SieveScript replaced), and
 //   `preview --refresh --expect-no-changes` passes (refresh reads it all back as applied).
-// Used seeded and bounded by `npm test` (test/cli/model.test.ts) and longer by `npm run soak`.
+// Used seeded and bounded by `npm test` (in-process in test/server/model.test.ts, through the CLI in
+// test/cli/model.test.ts) and longer by `npm run soak`.
 //
 // This file starts the real system, ends a run and runs the sequences. The parts, each a module of
 // test/model/: universe.ts (the names), program.ts (the program as resources), sieve.ts (the Sieve
 // simulation), model.ts (the model's state), world.ts (the servers as facts), checks.ts, apply.ts
-// (running `up`), steps.ts, plugin-steps.ts, duplicates.ts and foreign.ts (the steps), arbitraries.ts.
+// (running `up`), steps.ts, plugin-steps.ts, duplicates.ts and foreign.ts (the steps), arbitraries.ts,
+// engine.ts (what applies the program).
 import fc from "fast-check";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
-import { PulumiProject } from "../harness/pulumi";
 import {
     ALICE,
     BOB,
@@ -57,14 +59,16 @@ import { expectedWorld, readStatuses, readWorld, worldDiff } from "./world";
 import { checkSafety } from "./checks";
 import { apply } from "./apply";
 import { commandArbs } from "./arbitraries";
+import { EngineKind, startEngine } from "./engine";
 
 /**
  * Starts the real system for one run: two Dovecots with plugins, canaries (folders with mail,
  * subscriptions, Sieve scripts, ACL and METADATA entries that no program declares) and Legacy, a
- * proxy in front of each, and a project that names the second server "east".
+ * proxy in front of each, and the engine (`engineKind`), with the second server named "east".
  */
 export async function setup(
     log: (line: string) => void,
+    engineKind: EngineKind = "cli",
 ): Promise<{ model: Model; real: Real; stop: () => Promise<void> }> {
     const [main, east] = await Promise.all([
         startDovecot({ users: ["alice", "bob", "carol"], plugins: true }),
@@ -129,14 +133,10 @@ export async function setup(
         await sandboxes[server].doveadm(["mailbox", "metadata", "set", "-u", user, mailbox, key, value]);
         undeclared.metas.push({ server, user, mailbox, key, value });
     }
-    const project = await PulumiProject.create({
-        server: { endpoint: proxies.default.endpoint, apiKey: main.apiKey },
-        name: "model",
+    const engine = await startEngine(engineKind, {
+        default: { endpoint: proxies.default.endpoint, apiKey: main.apiKey },
+        east: { endpoint: proxies.east.endpoint, apiKey: east.apiKey },
     });
-    await project.setConfig("dovecot:timeoutMs", "3000");
-    await project.setConfig("dovecot:servers.east.endpoint", proxies.east.endpoint, { path: true });
-    await project.setConfig("dovecot:servers.east.apiKey", east.apiKey, { path: true, secret: true });
-    await project.setConfig("dovecot:servers.east.timeoutMs", "3000", { path: true });
     const legacy = await main.status(ALICE, LEGACY);
     const model: Model = {
         program: emptyProgram(),
@@ -147,7 +147,7 @@ export async function setup(
         undeclared,
         sieve,
     };
-    const real: Real = { sandboxes, proxies, project, log };
+    const real: Real = { sandboxes, proxies, engine, log };
     // The world as set up is what the model says, before anything runs.
     const diff = worldDiff(expectedWorld(model, model.program, model.sieve), await readWorld(real));
     if (diff.length > 0) throw new Error(`setup: the servers are not as the model says:\n${diff.join("\n")}`);
@@ -155,7 +155,7 @@ export async function setup(
         model,
         real,
         stop: async () => {
-            project.cleanup();
+            await engine.stop();
             await Promise.all(Object.values(proxies).map((p) => p.close()));
             await Promise.all(Object.values(sandboxes).map((s) => s.stop()));
         },
@@ -181,7 +181,7 @@ export async function finish(model: Model, real: Real): Promise<void> {
         "finish: remove the scripts, ACLs, METADATA and subscriptions",
     );
     real.log("finish: destroy");
-    const destroy = await real.project.destroy({ allowFailure: true, timeoutMs: 240_000 });
+    const destroy = await real.engine.destroy();
     if (destroy.code !== 0 && !/holds \d+ messages?/.test(destroy.output))
         throw new Error(
             `destroy failed for another reason than deletion safety:\n${destroy.output.slice(-4000)}`,
@@ -193,10 +193,10 @@ export async function finish(model: Model, real: Real): Promise<void> {
     }
     if (model.program.set) model.program.set.forceDestroy = true;
     await apply(model, real, { kind: "none" }, "finish: forceDestroy everywhere");
-    const again = await real.project.destroy({ allowFailure: true, timeoutMs: 240_000 });
+    const again = await real.engine.destroy();
     if (again.code !== 0) throw new Error(`destroy with forceDestroy failed:\n${again.output.slice(-4000)}`);
     await checkSafety(model, real, "after the final destroy", [model.sieve], false);
-    if ((await real.project.stateResources()).length > 0)
+    if ((await real.engine.stateResources()).length > 0)
         throw new Error("destroy left resources in the state");
     const diff = worldDiff(expectedWorld(model, emptyProgram(), model.sieve), await readWorld(real));
     if (diff.length > 0)
@@ -205,12 +205,17 @@ export async function finish(model: Model, real: Real): Promise<void> {
         );
 }
 
-/** Runs the model: `runs` sequences of at most `maxCommands` steps, from `seed` (or a replayed `path`). */
+/**
+ * Runs the model through an engine: `runs` sequences of at most `maxCommands` steps, from `seed` (or
+ * a replayed `path`).
+ */
 export async function runModel(options: {
     seed: number;
     runs: number;
     maxCommands: number;
     path?: string;
+    /** The engine that applies the programs: the real `pulumi` CLI (the default), or in-process. */
+    engine?: EngineKind;
     log?: (line: string) => void;
 }): Promise<void> {
     const log = options.log ?? (() => undefined);
@@ -218,7 +223,7 @@ export async function runModel(options: {
         fc.asyncProperty(
             fc.commands(commandArbs, { maxCommands: options.maxCommands, size: "max" }),
             async (commands) => {
-                const { model, real, stop } = await setup(log);
+                const { model, real, stop } = await setup(log, options.engine);
                 try {
                     log(`--- run: ${[...commands].map(String).join("; ")}`);
                     await fc.asyncModelRun(() => ({ model, real }), commands);
