@@ -59,6 +59,7 @@ import { expectedWorld, readStatuses, readWorld, worldDiff } from "./world";
 import { checkSafety } from "./checks";
 import { apply } from "./apply";
 import { commandArbs } from "./arbitraries";
+import { kindOfStep } from "./steps";
 import { EngineKind, startEngine } from "./engine";
 
 /**
@@ -70,6 +71,7 @@ export async function setup(
     log: (line: string) => void,
     engineKind: EngineKind = "cli",
 ): Promise<{ model: Model; real: Real; stop: () => Promise<void> }> {
+    const t0 = Date.now();
     const [main, east] = await Promise.all([
         startDovecot({ users: ["alice", "bob", "carol"], plugins: true }),
         startDovecot({ users: ["alice", "carol"], plugins: true }),
@@ -79,6 +81,7 @@ export async function setup(
         default: await startFaultProxy({ target: main.endpoint }),
         east: await startFaultProxy({ target: east.endpoint }),
     };
+    log(`setup: servers started (${Date.now() - t0} ms)`);
     const undeclared: Undeclared = { folders: [], scripts: [], acls: [], metas: [], subs: [] };
     const sieve: SieveSim = { owners: {}, replaced: {} };
     const folders: Array<[ServerRef, string, string, number]> = [
@@ -93,46 +96,71 @@ export async function setup(
         ["east", CAROL, "Work", 1],
         ["east", ALICE, TEAM, 0],
     ];
-    for (const [server, user, name, count] of folders) {
-        await sandboxes[server].doveadm(["mailbox", "create", "-u", user, name]);
-        if (count > 0) await sandboxes[server].deliver(user, name, count);
-    }
-    for (const { server, user } of OWNERS) await sandboxes[server].mailboxes(user); // opens every INBOX
-    for (const { server, user } of OWNERS)
-        for (const f of await readStatuses(sandboxes[server], user))
-            if (f.name !== LEGACY) undeclared.folders.push({ server, user, ...f });
-    for (const [server, user, name] of [
+    const subscriptions = [
         ["default", ALICE, "CanaryKeep"],
         ["default", ALICE, "Old/Gone"],
         ["default", CAROL, "Work"],
         ["east", ALICE, "Old/Gone"],
-    ] as const) {
-        await sandboxes[server].doveadm(["mailbox", "subscribe", "-u", user, name]);
-        undeclared.subs.push({ server, user, name });
-    }
-    for (const [server, user, name, text, active] of [
+    ] as const;
+    const scripts = [
         ["default", ALICE, "keepme", "# alice's own, never active\nkeep;\n", false],
         ["default", CAROL, "carol-rules", "# carol's\nkeep;\n", true],
         ["east", CAROL, "carol-rules", "# carol's on east\nkeep;\n", true],
-    ] as const) {
-        await sandboxes[server].doveadm(["sieve", "put", "-u", user, ...(active ? ["-a"] : []), name], text);
+    ] as const;
+    const acls = [
+        ["default", ALICE, "INBOX", "group=canary", ["lookup", "read"]],
+        ["default", CAROL, "INBOX", "group=canary", ["lookup"]],
+        ["east", ALICE, TEAM, "group=canary", ["insert", "lookup"]],
+    ] as const;
+    // Each account's canaries in order, the accounts at once: doveadm is a process per call, and on
+    // Dovecot 2.4 (chrooted) mostly waiting.
+    const chains = new Map<string, Array<() => Promise<unknown>>>();
+    const then = (server: ServerRef, user: string, step: () => Promise<unknown>) =>
+        chains.set(at(server, user), [...(chains.get(at(server, user)) ?? []), step]);
+    for (const [server, user, name, count] of folders)
+        then(server, user, async () => {
+            await sandboxes[server].doveadm(["mailbox", "create", "-u", user, name]);
+            if (count > 0) await sandboxes[server].deliver(user, name, count);
+        });
+    for (const { server, user } of OWNERS) then(server, user, () => sandboxes[server].mailboxes(user)); // opens every INBOX
+    for (const [server, user, name] of subscriptions)
+        then(server, user, () => sandboxes[server].doveadm(["mailbox", "subscribe", "-u", user, name]));
+    for (const [server, user, name, text, active] of scripts)
+        then(server, user, () =>
+            sandboxes[server].doveadm(["sieve", "put", "-u", user, ...(active ? ["-a"] : []), name], text),
+        );
+    for (const [server, user, mailbox, id, rights] of acls)
+        then(server, user, () =>
+            sandboxes[server].doveadm(["acl", "set", "-u", user, mailbox, id, ...rights]),
+        );
+    for (const { server, user, mailbox, key, value } of CANARY_META)
+        then(server, user, () =>
+            sandboxes[server].doveadm(["mailbox", "metadata", "set", "-u", user, mailbox, key, value]),
+        );
+    await Promise.all(
+        [...chains.values()].map(async (steps) => {
+            for (const step of steps) await step();
+        }),
+    );
+    const statuses = await Promise.all(
+        OWNERS.map(({ server, user }) => readStatuses(sandboxes[server], user)),
+    );
+    OWNERS.forEach(({ server, user }, i) => {
+        for (const f of statuses[i] ?? [])
+            if (f.name !== LEGACY) undeclared.folders.push({ server, user, ...f });
+    });
+    for (const [server, user, name] of subscriptions) undeclared.subs.push({ server, user, name });
+    for (const [server, user, name, text, active] of scripts) {
         const o = ownerScripts(sieve, at(server, user));
         o.scripts[name] = text;
         if (active) o.active = name;
         undeclared.scripts.push({ server, user, name, canary: true });
     }
-    for (const [server, user, mailbox, id, rights] of [
-        ["default", ALICE, "INBOX", "group=canary", ["lookup", "read"]],
-        ["default", CAROL, "INBOX", "group=canary", ["lookup"]],
-        ["east", ALICE, TEAM, "group=canary", ["insert", "lookup"]],
-    ] as const) {
-        await sandboxes[server].doveadm(["acl", "set", "-u", user, mailbox, id, ...rights]);
+    for (const [server, user, mailbox, id, rights] of acls)
         undeclared.acls.push({ server, user, mailbox, id, rights: [...rights] });
-    }
-    for (const { server, user, mailbox, key, value } of CANARY_META) {
-        await sandboxes[server].doveadm(["mailbox", "metadata", "set", "-u", user, mailbox, key, value]);
+    for (const { server, user, mailbox, key, value } of CANARY_META)
         undeclared.metas.push({ server, user, mailbox, key, value });
-    }
+    log(`setup: canaries made (${Date.now() - t0} ms)`);
     const engine = await startEngine(engineKind, {
         default: { endpoint: proxies.default.endpoint, apiKey: main.apiKey },
         east: { endpoint: proxies.east.endpoint, apiKey: east.apiKey },
@@ -150,6 +178,7 @@ export async function setup(
     const real: Real = { sandboxes, proxies, engine, log };
     // The world as set up is what the model says, before anything runs.
     const diff = worldDiff(expectedWorld(model, model.program, model.sieve), await readWorld(real));
+    log(`setup: done (${Date.now() - t0} ms)`);
     if (diff.length > 0) throw new Error(`setup: the servers are not as the model says:\n${diff.join("\n")}`);
     return {
         model,
@@ -205,9 +234,18 @@ export async function finish(model: Model, real: Real): Promise<void> {
         );
 }
 
+/** What runs of the model reached: the kinds of the steps that ran, and of the faults they ran under. */
+export interface ModelReport {
+    /** Each step that ran, as `kindOfStep` names it (`Declare`, `sieve.value`, ...), in order. */
+    steps: string[];
+    /** The faults those steps ran under (`proxy`, `stop`), in order. */
+    faults: string[];
+}
+
 /**
  * Runs the model through an engine: `runs` sequences of at most `maxCommands` steps, from `seed` (or
- * a replayed `path`).
+ * a replayed `path`). Returns what the runs reached, for a test to check that its seeds still reach
+ * the steps they were chosen for.
  */
 export async function runModel(options: {
     seed: number;
@@ -217,8 +255,9 @@ export async function runModel(options: {
     /** The engine that applies the programs: the real `pulumi` CLI (the default), or in-process. */
     engine?: EngineKind;
     log?: (line: string) => void;
-}): Promise<void> {
+}): Promise<ModelReport> {
     const log = options.log ?? (() => undefined);
+    const report: ModelReport = { steps: [], faults: [] };
     await fc.assert(
         fc.asyncProperty(
             fc.commands(commandArbs, { maxCommands: options.maxCommands, size: "max" }),
@@ -226,7 +265,18 @@ export async function runModel(options: {
                 const { model, real, stop } = await setup(log, options.engine);
                 try {
                     log(`--- run: ${[...commands].map(String).join("; ")}`);
-                    await fc.asyncModelRun(() => ({ model, real }), commands);
+                    // fast-check runs a command when its check passes; note it on the way.
+                    const noted = [...commands].map((command) => ({
+                        check: (m: Readonly<Model>) => command.check(m),
+                        run: async (m: Model, r: Real) => {
+                            const { step, fault } = kindOfStep(String(command));
+                            report.steps.push(step);
+                            if (fault !== undefined) report.faults.push(fault);
+                            await command.run(m, r);
+                        },
+                        toString: () => String(command),
+                    }));
+                    await fc.asyncModelRun(() => ({ model, real }), noted);
                     await finish(model, real);
                 } finally {
                     await stop();
@@ -235,4 +285,5 @@ export async function runModel(options: {
         ),
         { seed: options.seed, numRuns: options.runs, path: options.path, endOnFailure: true, verbose: 1 },
     );
+    return report;
 }

@@ -45,6 +45,17 @@ export abstract class Step implements fc.AsyncCommand<Model, Real> {
 }
 
 /**
+ * The kind of a step, read off its description (`Step.toString`): the class of step, and for plugin
+ * and foreign steps what they do (`Declare`, `SetEdit`, `sieve.value`, `Foreign.meta`, `Duplicate`);
+ * and the kind of fault it runs under, if any (`proxy`, `stop`). What a test says a seed reaches.
+ */
+export function kindOfStep(description: string): { step: string; fault?: string } {
+    const step = /^[A-Za-z]+(?:\.[a-z-]+)?/.exec(description)?.[0] ?? description;
+    const fault = / \[\{"kind":"(\w+)"/.exec(description)?.[1];
+    return fault === undefined ? { step } : { step, fault };
+}
+
+/**
  * A step on one Mailbox slot, chosen when it is checked among the slots that fit (free ones to
  * declare, declared ones to edit, applied ones to break), so that few generated steps are wasted.
  */
