@@ -5,7 +5,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "dist/", ".cache/", "docs/api/", "**/node_modules/", "**/bin/", "sdk/"] },
+    {
+        ignores: [
+            "node_modules/",
+            "dist/",
+            ".cache/",
+            "docs/api/",
+            "**/node_modules/",
+            "**/bin/",
+            "sdk/",
+            "provider/kinds/*/example/",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -11,26 +11,20 @@ import { configureConnection, currentConnections } from "./connection";
 import { PartialFailureError } from "./handlers/partial";
 import { onServer, serverOfCall } from "./handlers/server";
 import { SettingsError } from "./settings";
-import { folderSetHandler } from "./handlers/folders";
-import { mailboxHandler } from "./handlers/mailbox";
-import { reloadHandler } from "./handlers/reload";
-import { subscriptionHandler } from "./handlers/subscription";
-import { sieveHandler } from "./handlers/sieve";
-import { aclHandler } from "./handlers/acl";
-import { metadataHandler } from "./handlers/metadata";
+import { KINDS } from "./kinds";
+import { LEGACY_KEYS } from "./serialized/table";
 
-/** The resource kinds this package provides. */
-export type ResourceKind = "mailbox" | "subscription" | "reload" | "folders" | "sieve" | "acl" | "metadata";
+/**
+ * A resource kind as the provider objects name it: its name (`Mailbox`), or the key a released provider
+ * object passes (`mailbox`, see serialized/table.ts).
+ */
+export type ResourceKind = string;
 
-const handlers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
-    mailbox: mailboxHandler,
-    subscription: subscriptionHandler,
-    reload: reloadHandler,
-    folders: folderSetHandler,
-    sieve: sieveHandler,
-    acl: aclHandler,
-    metadata: metadataHandler,
-};
+/** The handler of the kind a provider object names, or undefined. */
+function handlerOf(kind: ResourceKind): pulumi.dynamic.ResourceProvider | undefined {
+    const name = LEGACY_KEYS[kind] ?? kind;
+    return KINDS.find((k) => k.name === name)?.handler;
+}
 
 /**
  * When PULUMI_DOVECOT_TRACE names a file, each provider call appends a line with its kind, method,
@@ -89,11 +83,10 @@ async function run(kind: ResourceKind, method: string, args: unknown[]): Promise
         return undefined;
     }
     if (configureFailure !== undefined) throw configureFailure;
-    const handler = handlers[kind] as unknown as Record<
-        string,
-        ((...a: unknown[]) => Promise<unknown>) | undefined
-    >;
-    const fn = handler?.[method];
+    const handler = handlerOf(kind) as unknown as
+        Record<string, ((...a: unknown[]) => Promise<unknown>) | undefined> | undefined;
+    if (!handler) throw new Error(`pulumi-dovecot: there is no resource kind ${JSON.stringify(kind)}`);
+    const fn = handler[method];
     if (!fn) throw new Error(`pulumi-dovecot: resource kind ${kind} has no method ${method}`);
     return fn.apply(handler, args);
 }

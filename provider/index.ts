@@ -1,12 +1,6 @@
 // pulumi-dovecot: Dovecot IMAP folders, subscriptions and reloads as Pulumi resources, over the
 // doveadm HTTP API. The client is exported too, for users' own scripts.
-export { Mailbox, MailboxArgs } from "./resources/mailbox";
-export { Subscription, SubscriptionArgs } from "./resources/subscription";
-export { Reload, ReloadArgs } from "./resources/reload";
-export { FolderSet, FolderSetArgs, FolderArgs, ManagedFolderOutput } from "./resources/folders";
-export { SieveScript, SieveScriptArgs } from "./resources/sieve";
-export { MailboxAcl, MailboxAclArgs } from "./resources/acl";
-export { MailboxMetadata, MailboxMetadataArgs } from "./resources/metadata";
+export * from "./kinds/all";
 export * from "./lookups";
 export {
     DoveadmClient,

@@ -1,5 +1,5 @@
 // What the doveadm HTTP API of each Dovecot version takes, measured on 2.3.19.1 and 2.4.1
-// (test/integration/limits-harness.test.ts records each limit and what the server answers beyond it).
+// (test/server/limits-harness.test.ts records each limit and what the server answers beyond it).
 // Values are checked against these before anything is sent, in check() when the server's version is
 // known (so `preview` fails), else just before sending; a server that refuses a large request anyway
 // (HTTP 400 or 413) is reported as refusing its size, not as a bug.

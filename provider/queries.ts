@@ -1,6 +1,6 @@
 // The read-only lookups themselves (a mailbox's status, a user's mailboxes, quota, Sieve scripts),
 // given the connections to read through: a program's (lookups.ts) or the provider plugin's
-// (plugin/invoke.ts). Arguments are checked before anything is sent.
+// (Invoke in plugin/server.ts). Arguments are checked before anything is sent.
 import { MailboxStatus } from "./client/client";
 import { DoveadmNotFoundError, DoveadmUsageError } from "./client/errors";
 import { QuotaUsage, SieveScriptInfo } from "./client/plugins";

@@ -15,24 +15,76 @@ export type SettingName =
     | "maxConcurrency"
     | "separator";
 
-/** Where a setting is read from. */
+/** Where a setting is read from, and what it is. */
 export interface SettingSource {
     /** Its stack configuration key, such as `dovecot:endpoint`. */
     readonly config: string;
     /** Its environment variable, read when the configuration lacks the key, such as `DOVEADM_ENDPOINT`. */
     readonly env: string;
+    /** What it is and what it takes (the schema's, the SDKs' and the docs' description). */
+    readonly description: string;
+    /** Its type in the configuration. */
+    readonly type: "string" | "boolean" | "integer";
+    /** True for a credential: kept secret, and warned about when stored in plain text. */
+    readonly secret?: boolean;
 }
 
-/** The settings, each with its stack configuration key and environment variable. */
+/** The settings, each with its stack configuration key, environment variable and description. */
 export const SETTING_SOURCES: Readonly<Record<SettingName, SettingSource>> = {
-    endpoint: { config: "dovecot:endpoint", env: "DOVEADM_ENDPOINT" },
-    apiKey: { config: "dovecot:apiKey", env: "DOVEADM_API_KEY" },
-    password: { config: "dovecot:password", env: "DOVEADM_PASSWORD" },
-    caCert: { config: "dovecot:caCert", env: "DOVEADM_CA_CERT" },
-    insecureSkipVerify: { config: "dovecot:insecureSkipVerify", env: "DOVEADM_INSECURE_SKIP_VERIFY" },
-    timeoutMs: { config: "dovecot:timeoutMs", env: "DOVEADM_TIMEOUT_MS" },
-    maxConcurrency: { config: "dovecot:maxConcurrency", env: "DOVEADM_MAX_CONCURRENCY" },
-    separator: { config: "dovecot:separator", env: "DOVEADM_SEPARATOR" },
+    endpoint: {
+        config: "dovecot:endpoint",
+        env: "DOVEADM_ENDPOINT",
+        type: "string",
+        description:
+            "`http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.",
+    },
+    apiKey: {
+        config: "dovecot:apiKey",
+        env: "DOVEADM_API_KEY",
+        type: "string",
+        secret: true,
+        description:
+            "`doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.",
+    },
+    password: {
+        config: "dovecot:password",
+        env: "DOVEADM_PASSWORD",
+        type: "string",
+        secret: true,
+        description:
+            "`doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.",
+    },
+    caCert: {
+        config: "dovecot:caCert",
+        env: "DOVEADM_CA_CERT",
+        type: "string",
+        description: "PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse.",
+    },
+    insecureSkipVerify: {
+        config: "dovecot:insecureSkipVerify",
+        env: "DOVEADM_INSECURE_SKIP_VERIFY",
+        type: "boolean",
+        description:
+            "`true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns).",
+    },
+    timeoutMs: {
+        config: "dovecot:timeoutMs",
+        env: "DOVEADM_TIMEOUT_MS",
+        type: "integer",
+        description: "Per-request timeout in milliseconds, 100 to 600000, default 30000.",
+    },
+    maxConcurrency: {
+        config: "dovecot:maxConcurrency",
+        env: "DOVEADM_MAX_CONCURRENCY",
+        type: "integer",
+        description: "Requests in flight per endpoint, 1 to 64, default 4.",
+    },
+    separator: {
+        config: "dovecot:separator",
+        env: "DOVEADM_SEPARATOR",
+        type: "string",
+        description: "The mailbox hierarchy separator of the server's namespace, default `/`.",
+    },
 };
 
 /** `true`/`false` in any letter case (also yes/no, 1/0), as a boolean or as the text config holds. */
@@ -238,7 +290,12 @@ export function resolveSettings(
 // ---- Named servers: `dovecot:servers.<name>.<setting>`, beside the default server above. ----
 
 /** The stack configuration key of the named servers, and its environment fallback (JSON text). */
-export const SERVERS_SOURCE: SettingSource = { config: "dovecot:servers", env: "DOVEADM_SERVERS" };
+export const SERVERS_SOURCE = {
+    config: "dovecot:servers",
+    env: "DOVEADM_SERVERS",
+    description:
+        "Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input.",
+} as const;
 
 /** The name that stands for the top-level settings (the default server) wherever a server is named. */
 export const DEFAULT_SERVER = "default";

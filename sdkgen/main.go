@@ -35,6 +35,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -149,6 +150,9 @@ func run(schemaPath, version, pyOut, goOut, nodeOut, goSDK string) error {
 			files, err := nodejs.GeneratePackage(tool, p, nil, nil, false, noDependencies{})
 			if err == nil {
 				err = installableNodePackage(files)
+			}
+			if err == nil {
+				err = secretEnvironmentDefaults(files)
 			}
 			return files, err
 		}},
@@ -392,6 +396,28 @@ func clearPythonArgumentErrors(files map[string][]byte) error {
 		return nil
 	}
 	return errors.New("the Python generator wrote no _utilities.py")
+}
+
+// The Node.js generator's default for a secret setting that the environment may give: the program's
+// value is marked secret, the environment's is not, so an explicit Provider would record a key read
+// from DOVEADM_API_KEY in the state in plain text (the Python and Go SDKs mark both).
+var nodeSecretEnvDefault = regexp.MustCompile(`\(args\?\.(\w+) \? pulumi\.secret\(args\.(\w+)\) : undefined\) \?\? utilities\.getEnv\(("[A-Z_]+")\)`)
+
+// secretEnvironmentDefaults marks the environment's value of a secret setting secret too, in the
+// Node.js SDK's Provider.
+func secretEnvironmentDefaults(files map[string][]byte) error {
+	raw, ok := files["provider.ts"]
+	if !ok {
+		return errors.New("the Node.js generator wrote no provider.ts")
+	}
+	text := string(raw)
+	if len(nodeSecretEnvDefault.FindAllString(text, -1)) == 0 {
+		return errors.New("provider.ts: expected a secret setting's environment default; revisit secretEnvironmentDefaults")
+	}
+	text = nodeSecretEnvDefault.ReplaceAllString(text,
+		"((value) => (value === undefined ? undefined : pulumi.secret(value)))(args?.$1 ?? utilities.getEnv($3))")
+	files["provider.ts"] = []byte(text)
+	return nil
 }
 
 // writeTree replaces the contents of dir with files (paths relative to dir, slash-separated).

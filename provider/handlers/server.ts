@@ -16,7 +16,11 @@ import { PartialFailureError } from "./partial";
 /** The `server` input: a server name, with "default" (the top-level settings) recorded as absent. */
 export const serverInput = serverNameSchema
     .transform((name) => (name === DEFAULT_SERVER ? undefined : name))
-    .optional();
+    .optional()
+    .meta({
+        description:
+            "The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).",
+    });
 
 /** check()'s failure for a server name the configuration does not know. */
 export function serverFailures(inputs: Record<string, unknown>): pulumi.dynamic.CheckFailure[] {
@@ -142,7 +146,11 @@ export const endpointSchema = z
     .string()
     .max(2048)
     .regex(/^(?:https?:\/\/\S+|server:[A-Za-z0-9_-]+)$/, "must be an http(s) URL or server:<name>")
-    .optional();
+    .optional()
+    .meta({
+        description:
+            "The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.",
+    });
 
 /** The endpoint the objects of a resource on `server` are written to now. */
 export function endpointOf(server: string | undefined): string {

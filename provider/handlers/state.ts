@@ -45,3 +45,13 @@ export const guidSchema = z
 
 /** A recorded counter: a whole number, 0 when an older version did not record it. */
 export const counterSchema = z.number().int().nonnegative().catch(0);
+
+/** The counters of a mailbox's status, each described: a Mailbox's outputs, and the lookups'. */
+export const statusCounters = {
+    messages: counterSchema.meta({ description: "Messages in the mailbox when last read." }),
+    unseen: counterSchema.meta({ description: "Messages without the `\\Seen` flag when last read." }),
+    uidValidity: counterSchema.meta({ description: "The IMAP UIDVALIDITY." }),
+    uidNext: counterSchema.meta({ description: "The next IMAP UID to be assigned." }),
+    highestModSeq: counterSchema.meta({ description: "The highest modification sequence (CONDSTORE)." }),
+    vsize: counterSchema.meta({ description: "The virtual size of the messages, in bytes." }),
+};

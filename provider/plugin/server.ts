@@ -15,15 +15,16 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { isDeepStrictEqual } from "node:util";
 import { DoveadmError } from "../client/errors";
 import { FACE_KEY, NAME_KEY } from "../check";
-import { configureConnection, currentConnections } from "../connection";
-import { ResourceKind, dispatch } from "../dispatcher";
+import { clientFor, configureConnection, currentConnections } from "../connection";
+import { dispatch } from "../dispatcher";
+import { KINDS } from "../kinds";
+import { AnyKind } from "../kinds/kind";
 import { PartialFailureError } from "../handlers/partial";
 import { creatorOf } from "../ownership";
 import { mailboxStatusOf, mailboxesOf, quotaOf, sieveScriptsOf } from "../queries";
 import { CONFIG_LABELS, SettingsError, providerLabels, providerSettingsProblems } from "../settings";
 import { log } from "../engine";
 import { plainCredentialWarning, plainCredentials } from "../plaintext";
-import { importResource } from "./imports";
 import { Plain, SECRET_SIGNATURE, SIGNATURE_KEY, fromStruct, toStruct } from "./values";
 
 /** The package's name, as the schema and the type tokens spell it. */
@@ -32,19 +33,10 @@ export const PACKAGE = "dovecot";
 /** The name the engine gives a default provider instance (`default`, or `default_0_3_0`). */
 const DEFAULT_PROVIDER = /^default(?:_[0-9A-Za-z_]+)?$/;
 
-/** Resource kinds by type token. */
-export const KINDS: Readonly<Record<string, ResourceKind>> = {
-    "dovecot:index:Mailbox": "mailbox",
-    "dovecot:index:FolderSet": "folders",
-    "dovecot:index:Subscription": "subscription",
-    "dovecot:index:Reload": "reload",
-    "dovecot:index:SieveScript": "sieve",
-    "dovecot:index:MailboxAcl": "acl",
-    "dovecot:index:MailboxMetadata": "metadata",
-};
-
-/** The resource kinds whose GUIDs carry a tag derived from the resource (see ownership.ts). */
-const TAGGED: Partial<Record<ResourceKind, string>> = { mailbox: "Mailbox", folders: "FolderSet" };
+/** The type token of a kind (`dovecot:index:Mailbox`). */
+export function tokenOf(kind: AnyKind): string {
+    return `${PACKAGE}:index:${kind.name}`;
+}
 
 /** The settings a provider takes (its inputs; `dovecot:<name>` in the stack configuration). */
 const SETTINGS = [
@@ -67,8 +59,8 @@ function urnParts(urn: string): { stack: string; project: string; type: string; 
     return { stack, project: parts[1] ?? "", type, name: parts.slice(3).join("::") };
 }
 
-function kindOf(type: string): ResourceKind {
-    const kind = KINDS[type];
+function kindOf(type: string): AnyKind {
+    const kind = KINDS.find((k) => tokenOf(k) === type);
     if (!kind) throw new Error(`the dovecot provider has no resource type ${JSON.stringify(type)}`);
     return kind;
 }
@@ -283,9 +275,9 @@ export class DovecotProvider {
                 [FACE_KEY]: "package",
             };
             // What a dynamic resource's constructor adds: the tag of the GUIDs the resource makes.
-            const tagged = TAGGED[kind];
-            if (tagged && news.creator === undefined) news.creator = creatorOf(tagged, project, stack, name);
-            const result = (await dispatch(kind, "check", [olds, news])) as {
+            if (kind.tagsGuids && news.creator === undefined)
+                news.creator = creatorOf(kind.name, project, stack, name);
+            const result = (await dispatch(kind.name, "check", [olds, news])) as {
                 inputs?: Record<string, unknown>;
                 failures?: Array<{ property: string; reason: string }>;
             };
@@ -312,7 +304,7 @@ export class DovecotProvider {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const olds = fromStruct(call.request.getOlds());
             const news = fromStruct(call.request.getNews());
-            const result = (await dispatch(kind, "diff", [call.request.getId(), olds, news])) as {
+            const result = (await dispatch(kind.name, "diff", [call.request.getId(), olds, news])) as {
                 changes?: boolean;
                 replaces?: string[];
                 deleteBeforeReplace?: boolean;
@@ -340,7 +332,7 @@ export class DovecotProvider {
         answer(callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const inputs = fromStruct(call.request.getProperties());
-            const result = (await dispatch(kind, "create", [inputs])) as {
+            const result = (await dispatch(kind.name, "create", [inputs])) as {
                 id: string;
                 outs: Record<string, unknown>;
             };
@@ -367,8 +359,8 @@ export class DovecotProvider {
                 warnings?: string[];
             } =
                 Object.keys(props).length === 0
-                    ? await importResource(kind, id)
-                    : ((await dispatch(kind, "read", [id, props])) as object);
+                    ? await kind.importId.read(id, clientFor(undefined))
+                    : ((await dispatch(kind.name, "read", [id, props])) as object);
             for (const warning of result.warnings ?? []) await log("warning", warning, call.request.getUrn());
             const response = new provproto.ReadResponse();
             if (!result.id) return response; // gone
@@ -387,7 +379,7 @@ export class DovecotProvider {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const olds = fromStruct(call.request.getOlds());
             const news = fromStruct(call.request.getNews());
-            const result = (await dispatch(kind, "update", [call.request.getId(), olds, news])) as {
+            const result = (await dispatch(kind.name, "update", [call.request.getId(), olds, news])) as {
                 outs?: Record<string, unknown>;
             };
             const response = new provproto.UpdateResponse();
@@ -399,7 +391,10 @@ export class DovecotProvider {
     delete(call: grpc.ServerUnaryCall<provproto.DeleteRequest, Empty>, callback: Callback<Empty>): void {
         answer(callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
-            await dispatch(kind, "delete", [call.request.getId(), fromStruct(call.request.getProperties())]);
+            await dispatch(kind.name, "delete", [
+                call.request.getId(),
+                fromStruct(call.request.getProperties()),
+            ]);
             return new Empty();
         });
     }

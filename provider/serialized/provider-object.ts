@@ -1,14 +1,14 @@
 // The provider objects that Pulumi serializes into the state of every resource. Each kind's object is
-// the whole `module.exports` of a file in this folder, so when this package is installed under
-// node_modules Pulumi writes it into state as a one-line `require("pulumi-dovecot/serialized/<kind>")`
+// the whole `module.exports` of a file (serialized/<key>.ts for the kinds a release served,
+// kinds/<folder>/provider.ts for a kind added since), so when this package is installed under
+// node_modules Pulumi writes it into state as a one-line `require("pulumi-dovecot/serialized/<key>")`
 // (about 300 bytes). Where it is not installed (this repo's own examples and tests) Pulumi copies the
 // object by value; its methods then capture only strings and load the dispatcher at call time, so
 // they never capture a socket, a schema or a client, which cannot be serialized.
 //
-// What this writes into users' state is public API: the paths below, and those of 0.1.0
-// (`pulumi-dovecot/shims/<kind>`, `pulumi-dovecot/host`), must keep resolving in every later version.
+// What this writes into users' state is public API: table.ts lists every path a release wrote, which
+// must keep resolving in every later version.
 import type * as pulumi from "@pulumi/pulumi";
-import type { ResourceKind } from "../dispatcher";
 
 const METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
 
@@ -29,7 +29,7 @@ function loadDispatcher(dispatcherPath: string) {
 }
 
 /** The serializable provider object of a resource kind. */
-export function makeProviderObject(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+export function makeProviderObject(kind: string): pulumi.dynamic.ResourceProvider {
     const dispatcherPath = require.resolve("../dispatcher");
     const provider: Record<string, unknown> = {};
     for (const method of METHODS) {

@@ -4,10 +4,37 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
- * One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), checked against the server before anything is sent, so a refused change changes nothing.
+ * One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (folders found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), each change checked against the server before anything is sent, so a refused change changes nothing. After any failure it records every folder it managed before and every folder it made.
+ *
+ * ## Example Usage
+ * ### A user's folder layout
+ *
+ * ```typescript
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * new dovecot.FolderSet("alice", {
+ *     user: "alice@example.org",
+ *     folders: [
+ *         { name: "Archive" },
+ *         { name: "Receipts", subscribed: false },
+ *         { name: "Projects/2026", renamedFrom: "Projects/Current" },
+ *     ],
+ * });
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/FolderSet.md
+ *
+ * ## Import
+ *
+ * A FolderSet is imported by <user>: every mailbox of the user but INBOX, such as alice@example.org:
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:FolderSet <name> alice@example.org
+ * ```
  */
 export class FolderSet extends pulumi.CustomResource {
     /**
@@ -47,19 +74,19 @@ export class FolderSet extends pulumi.CustomResource {
     }
 
     /**
-     * Take over folders that already exist.
+     * Take over folders that already exist, with their messages (never one that another resource of this stack made).
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
-     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
      */
     declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
     /**
-     * The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+     * The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
      */
     declare public readonly folders: pulumi.Output<outputs.Folder[]>;
     /**
-     * Allow deleting folders that hold messages.
+     * Allow deleting folders that hold messages (they are expunged).
      */
     declare public readonly forceDestroy: pulumi.Output<boolean>;
     /**
@@ -67,7 +94,7 @@ export class FolderSet extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly mailboxes: pulumi.Output<outputs.ManagedFolder[]>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
@@ -75,7 +102,7 @@ export class FolderSet extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly unconfirmed: pulumi.Output<string[] | undefined>;
     /**
-     * The owner; a change replaces the set.
+     * The owner of the folders; a change of user replaces the set.
      */
     declare public readonly user: pulumi.Output<string>;
 
@@ -124,23 +151,23 @@ export class FolderSet extends pulumi.CustomResource {
  */
 export interface FolderSetArgs {
     /**
-     * Take over folders that already exist.
+     * Take over folders that already exist, with their messages (never one that another resource of this stack made).
      */
     adopt?: pulumi.Input<boolean | undefined>;
     /**
-     * The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+     * The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
      */
     folders: pulumi.Input<pulumi.Input<inputs.FolderArgs>[]>;
     /**
-     * Allow deleting folders that hold messages.
+     * Allow deleting folders that hold messages (they are expunged).
      */
     forceDestroy?: pulumi.Input<boolean | undefined>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     server?: pulumi.Input<string | undefined>;
     /**
-     * The owner; a change replaces the set.
+     * The owner of the folders; a change of user replaces the set.
      */
     user: pulumi.Input<string>;
 }

@@ -66,6 +66,9 @@ export const Subscription: typeof import("./subscription").Subscription = null a
 utilities.lazyLoad(exports, ["Subscription"], () => require("./subscription"));
 
 
+// Export enums:
+export * from "./types/enums";
+
 // Export sub-modules:
 import * as config from "./config";
 import * as types from "./types";

@@ -5,7 +5,31 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * One IMAP folder of one user.
+ * One IMAP folder of one user. Its id is the mailbox GUID (the `guid` output), which survives renames, so `refresh` finds a folder renamed behind Pulumi's back. It creates its folder with a GUID of its own choosing (tagged with the stack and the resource), so a run whose state was lost takes back the folder it made, while a folder anyone else made is refused unless `adopt` is set. A rename keeps the messages and the GUID; a change of user replaces it; deleting it refuses a folder that holds messages unless `forceDestroy` is set. INBOX may be managed (its subscription) but is never renamed or deleted.
+ *
+ * ## Example Usage
+ * ### A user's archive folder
+ *
+ * ```typescript
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * const archive = new dovecot.Mailbox("alice-archive", {
+ *     user: "alice@example.org",
+ *     name: "Archive/2026",
+ *     subscribed: true,
+ * });
+ * export const guid = archive.guid;
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Mailbox.md
+ *
+ * ## Import
+ *
+ * A Mailbox is imported by <user>/<mailbox name>, such as alice@example.org/Archive/2026:
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:Mailbox <name> alice@example.org/Archive/2026
+ * ```
  */
 export class Mailbox extends pulumi.CustomResource {
     /**
@@ -45,11 +69,11 @@ export class Mailbox extends pulumi.CustomResource {
     }
 
     /**
-     * Take over a mailbox that already exists, with its messages.
+     * Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
-     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
      */
     declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
     /**
@@ -69,15 +93,15 @@ export class Mailbox extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly messages: pulumi.Output<number>;
     /**
-     * Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+     * The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
-     * Whether the user is subscribed to it.
+     * Whether the user is subscribed to it (IMAP LSUB).
      */
     declare public readonly subscribed: pulumi.Output<boolean>;
     /**
@@ -93,7 +117,7 @@ export class Mailbox extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly unseen: pulumi.Output<number>;
     /**
-     * The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+     * The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
      */
     declare public readonly user: pulumi.Output<string>;
     /**
@@ -158,7 +182,7 @@ export class Mailbox extends pulumi.CustomResource {
  */
 export interface MailboxArgs {
     /**
-     * Take over a mailbox that already exists, with its messages.
+     * Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
      */
     adopt?: pulumi.Input<boolean | undefined>;
     /**
@@ -166,19 +190,19 @@ export interface MailboxArgs {
      */
     forceDestroy?: pulumi.Input<boolean | undefined>;
     /**
-     * Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+     * The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
      */
     name: pulumi.Input<string>;
     /**
-     * The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     server?: pulumi.Input<string | undefined>;
     /**
-     * Whether the user is subscribed to it.
+     * Whether the user is subscribed to it (IMAP LSUB).
      */
     subscribed?: pulumi.Input<boolean | undefined>;
     /**
-     * The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+     * The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
      */
     user: pulumi.Input<string>;
 }

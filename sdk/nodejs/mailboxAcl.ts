@@ -2,10 +2,38 @@
 // *** Do not edit by hand unless you're certain you know what you are doing! ***
 
 import * as pulumi from "@pulumi/pulumi";
+import * as inputs from "./types/input";
+import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
- * The rights one identifier has on one mailbox of its owner: how a folder is shared.
+ * The rights one identifier has on one mailbox of its owner: how a folder is shared. Needs the `acl` mail plugin, and, for other users to see the folder, a shared namespace. The entry is known by mailbox and identifier; `refresh` reads its rights. A change of rights updates it in place; any other change replaces it (the old entry is removed first). An entry someone else set with other rights is refused unless `adopt` is set.
+ *
+ * ## Example Usage
+ * ### Share a folder with a colleague
+ *
+ * ```typescript
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * const team = new dovecot.Mailbox("alice-team", { user: "alice@example.org", name: "Team" });
+ * new dovecot.MailboxAcl("alice-team-bob", {
+ *     user: "alice@example.org",
+ *     mailbox: team.name,
+ *     identifier: "user=bob@example.org",
+ *     rights: ["lookup", "read"],
+ * });
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxAcl.md
+ *
+ * ## Import
+ *
+ * A MailboxAcl is imported by <user>/<mailbox name>/<identifier>, such as alice@example.org/Team/user=bob@example.org:
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:MailboxAcl <name> alice@example.org/Team/user=bob@example.org
+ * ```
  */
 export class MailboxAcl extends pulumi.CustomResource {
     /**
@@ -49,23 +77,23 @@ export class MailboxAcl extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
-     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
      */
     declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
     /**
-     * As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+     * Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
      */
     declare public readonly identifier: pulumi.Output<string>;
     /**
-     * The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+     * The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
      */
     declare public readonly mailbox: pulumi.Output<string>;
     /**
-     * Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
+     * The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
      */
-    declare public readonly rights: pulumi.Output<string[]>;
+    declare public readonly rights: pulumi.Output<enums.AclRight[]>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
@@ -126,19 +154,19 @@ export interface MailboxAclArgs {
      */
     adopt?: pulumi.Input<boolean | undefined>;
     /**
-     * As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+     * Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
      */
     identifier: pulumi.Input<string>;
     /**
-     * The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+     * The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
      */
     mailbox: pulumi.Input<string>;
     /**
-     * Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
+     * The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
      */
-    rights: pulumi.Input<pulumi.Input<string>[]>;
+    rights: pulumi.Input<pulumi.Input<enums.AclRight>[]>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     server?: pulumi.Input<string | undefined>;
     /**

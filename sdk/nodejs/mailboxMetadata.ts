@@ -5,7 +5,31 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`).
+ * One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`). Needs a METADATA dictionary on the server (`mail_attribute_dict` on 2.3, `mail_attribute { dict ... }` on 2.4). A change of value updates it in place; a value someone else set is refused unless `adopt` is set. `/private/specialuse` (from the server's configuration) and Dovecot's own `vendor/vendor.dovecot/` entries are refused in `preview`.
+ *
+ * ## Example Usage
+ * ### A comment on a shared folder
+ *
+ * ```typescript
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * new dovecot.MailboxMetadata("alice-team-comment", {
+ *     user: "alice@example.org",
+ *     mailbox: "Team",
+ *     key: "/shared/comment",
+ *     value: "The team's shared folder",
+ * });
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxMetadata.md
+ *
+ * ## Import
+ *
+ * A MailboxMetadata is imported by <user>/<mailbox name>/<key>, such as alice@example.org/Team//shared/comment, or <user>//<key> for the user level, such as alice@example.org//private/comment:
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:MailboxMetadata <name> alice@example.org/Team//shared/comment
+ * ```
  */
 export class MailboxMetadata extends pulumi.CustomResource {
     /**
@@ -45,23 +69,23 @@ export class MailboxMetadata extends pulumi.CustomResource {
     }
 
     /**
-     * Replace another value someone else set (otherwise refused).
+     * Replace another value that someone else set (otherwise refused).
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
-     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
      */
     declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
     /**
-     * Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+     * The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
      */
     declare public readonly key: pulumi.Output<string>;
     /**
-     * The mailbox (it must exist); `""` for the user-level entry.
+     * The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
      */
     declare public readonly mailbox: pulumi.Output<string>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
@@ -69,7 +93,7 @@ export class MailboxMetadata extends pulumi.CustomResource {
      */
     declare public readonly user: pulumi.Output<string>;
     /**
-     * Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+     * Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
      */
     declare public readonly value: pulumi.Output<string>;
 
@@ -119,19 +143,19 @@ export class MailboxMetadata extends pulumi.CustomResource {
  */
 export interface MailboxMetadataArgs {
     /**
-     * Replace another value someone else set (otherwise refused).
+     * Replace another value that someone else set (otherwise refused).
      */
     adopt?: pulumi.Input<boolean | undefined>;
     /**
-     * Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+     * The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
      */
     key: pulumi.Input<string>;
     /**
-     * The mailbox (it must exist); `""` for the user-level entry.
+     * The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
      */
     mailbox?: pulumi.Input<string | undefined>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     server?: pulumi.Input<string | undefined>;
     /**
@@ -139,7 +163,7 @@ export interface MailboxMetadataArgs {
      */
     user: pulumi.Input<string>;
     /**
-     * Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+     * Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
      */
     value: pulumi.Input<string>;
 }

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
+import * as enums from "./types/enums";
 import * as utilities from "./utilities";
 
 /**
@@ -36,12 +37,12 @@ export class Provider extends pulumi.ProviderResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         {
-            resourceInputs["apiKey"] = args?.apiKey ? pulumi.secret(args.apiKey) : undefined;
+            resourceInputs["apiKey"] = ((value) => (value === undefined ? undefined : pulumi.secret(value)))(args?.apiKey ?? utilities.getEnv("DOVEADM_API_KEY"));
             resourceInputs["caCert"] = (args?.caCert) ?? utilities.getEnv("DOVEADM_CA_CERT");
             resourceInputs["endpoint"] = (args?.endpoint) ?? utilities.getEnv("DOVEADM_ENDPOINT");
             resourceInputs["insecureSkipVerify"] = pulumi.output((args?.insecureSkipVerify) ?? utilities.getEnvBoolean("DOVEADM_INSECURE_SKIP_VERIFY")).apply(JSON.stringify);
             resourceInputs["maxConcurrency"] = pulumi.output((args?.maxConcurrency) ?? utilities.getEnvNumber("DOVEADM_MAX_CONCURRENCY")).apply(JSON.stringify);
-            resourceInputs["password"] = args?.password ? pulumi.secret(args.password) : undefined;
+            resourceInputs["password"] = ((value) => (value === undefined ? undefined : pulumi.secret(value)))(args?.password ?? utilities.getEnv("DOVEADM_PASSWORD"));
             resourceInputs["separator"] = (args?.separator) ?? utilities.getEnv("DOVEADM_SEPARATOR");
             resourceInputs["servers"] = pulumi.output(args?.servers ? pulumi.secret(args.servers) : undefined).apply(JSON.stringify);
             resourceInputs["timeoutMs"] = pulumi.output((args?.timeoutMs) ?? utilities.getEnvNumber("DOVEADM_TIMEOUT_MS")).apply(JSON.stringify);
@@ -56,7 +57,7 @@ export class Provider extends pulumi.ProviderResource {
  */
 export interface ProviderArgs {
     /**
-     * `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+     * `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
      */
     apiKey?: pulumi.Input<string | undefined>;
     /**
@@ -64,7 +65,7 @@ export interface ProviderArgs {
      */
     caCert?: pulumi.Input<string | undefined>;
     /**
-     * `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+     * `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
      */
     endpoint?: pulumi.Input<string | undefined>;
     /**
@@ -76,7 +77,7 @@ export interface ProviderArgs {
      */
     maxConcurrency?: pulumi.Input<number | undefined>;
     /**
-     * `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+     * `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
      */
     password?: pulumi.Input<string | undefined>;
     /**
@@ -84,7 +85,7 @@ export interface ProviderArgs {
      */
     separator?: pulumi.Input<string | undefined>;
     /**
-     * Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+     * Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
      */
     servers?: pulumi.Input<{[key: string]: pulumi.Input<inputs.ServerSettingsArgs>} | undefined>;
     /**

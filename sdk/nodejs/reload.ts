@@ -5,7 +5,30 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * Runs `doveadm reload` when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again, and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one.
+ * Reloads Dovecot's configuration (`doveadm reload`) when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one. A reload that did not load fails the resource with the server's reason and is recorded as not done, so the first `up` after the fix reloads. With `servers`, each is reloaded at once and waited for; one that fails fails the resource by name, the others' reloads stand. Deleting it does nothing on the server.
+ *
+ * ## Example Usage
+ * ### Reload when a configuration snippet changes
+ *
+ * ```typescript
+ * import * as crypto from "node:crypto";
+ * import * as fs from "node:fs";
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * const snippet = fs.readFileSync("conf.d/90-example.conf");
+ * const hash = crypto.createHash("sha256").update(snippet).digest("hex");
+ * new dovecot.Reload("config", { triggers: [`sha256:${hash}`] });
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Reload.md
+ *
+ * ## Import
+ *
+ * A Reload is imported by any name, such as config (nothing is read: the reload is recorded as done):
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:Reload <name> config
+ * ```
  */
 export class Reload extends pulumi.CustomResource {
     /**
@@ -47,21 +70,21 @@ export class Reload extends pulumi.CustomResource {
     /**
      * When each server was reloaded for the current triggers (ISO 8601), by server name (`default` for the default server).
      */
-    declare public /*out*/ readonly reloaded: pulumi.Output<{[key: string]: string}>;
+    declare public /*out*/ readonly reloaded: pulumi.Output<{[key: string]: string} | undefined>;
     /**
-     * When the latest of those reloads finished (ISO 8601).
+     * When the latest of the reloads for the current triggers finished (ISO 8601).
      */
     declare public /*out*/ readonly reloadedAt: pulumi.Output<string | undefined>;
     /**
-     * The configured server to reload (absent, with no `servers`: the default server).
+     * The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
-     * Several configured servers to reload (`default` names the default one); not with `server`.
+     * Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
      */
     declare public readonly servers: pulumi.Output<string[] | undefined>;
     /**
-     * Any values, for example the hash of a configuration file.
+     * Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
      */
     declare public readonly triggers: pulumi.Output<any[]>;
 
@@ -98,15 +121,15 @@ export class Reload extends pulumi.CustomResource {
  */
 export interface ReloadArgs {
     /**
-     * The configured server to reload (absent, with no `servers`: the default server).
+     * The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
      */
     server?: pulumi.Input<string | undefined>;
     /**
-     * Several configured servers to reload (`default` names the default one); not with `server`.
+     * Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
      */
     servers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * Any values, for example the hash of a configuration file.
+     * Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
      */
     triggers?: pulumi.Input<any[] | undefined>;
 }

@@ -5,7 +5,30 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * One Sieve script of one user (Pigeonhole): the rules that file arriving mail.
+ * One Sieve script of one user (Pigeonhole): the rules that file arriving mail. Needs Dovecot's Sieve plugin with a per-user script storage. The server compiles a script when it is stored: one that does not compile fails the resource (the server's log says why) and the script stored before stays. Activating a script deactivates the one that was active, so an active SieveScript never takes over a script it did not store unless `adopt` is set; then it records the one it replaced (`replacedActive`), which deleting it makes active again.
+ *
+ * ## Example Usage
+ * ### A filing rule
+ *
+ * ```typescript
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * new dovecot.SieveScript("alice-filters", {
+ *     user: "alice@example.org",
+ *     name: "filters",
+ *     script: 'require "fileinto";\nif header :contains "Subject" "work" { fileinto "Work"; }\n',
+ * });
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/SieveScript.md
+ *
+ * ## Import
+ *
+ * A SieveScript is imported by <user>/<script name>, such as alice@example.org/filters:
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:SieveScript <name> alice@example.org/filters
+ * ```
  */
 export class SieveScript extends pulumi.CustomResource {
     /**
@@ -53,7 +76,7 @@ export class SieveScript extends pulumi.CustomResource {
      */
     declare public readonly adopt: pulumi.Output<boolean>;
     /**
-     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
      */
     declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
     /**
@@ -65,11 +88,11 @@ export class SieveScript extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly replacedActive: pulumi.Output<string | undefined>;
     /**
-     * The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+     * The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
      */
     declare public readonly script: pulumi.Output<string>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
@@ -137,11 +160,11 @@ export interface SieveScriptArgs {
      */
     name: pulumi.Input<string>;
     /**
-     * The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+     * The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
      */
     script: pulumi.Input<string>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     server?: pulumi.Input<string | undefined>;
     /**

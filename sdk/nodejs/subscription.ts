@@ -5,7 +5,26 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /**
- * One entry in a user's subscription list (it may name a mailbox that does not exist, such as a shared folder).
+ * One entry in a user's IMAP subscription list: it may name a mailbox that does not exist, such as a shared folder. Any change replaces it. A `Mailbox` or `FolderSet` manages its own folders' subscriptions: declare no Subscription for those.
+ *
+ * ## Example Usage
+ * ### A subscription to a shared folder
+ *
+ * ```typescript
+ * import * as dovecot from "@pulumi-dovecot/dovecot";
+ *
+ * new dovecot.Subscription("alice-team", { user: "alice@example.org", mailbox: "Shared/Team" });
+ * ```
+ *
+ * More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Subscription.md
+ *
+ * ## Import
+ *
+ * A Subscription is imported by <user>/<mailbox name>, such as alice@example.org/Shared/Team:
+ *
+ * ```sh
+ * $ pulumi import dovecot:index:Subscription <name> alice@example.org/Shared/Team
+ * ```
  */
 export class Subscription extends pulumi.CustomResource {
     /**
@@ -45,19 +64,19 @@ export class Subscription extends pulumi.CustomResource {
     }
 
     /**
-     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+     * The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
      */
     declare public /*out*/ readonly endpoint: pulumi.Output<string | undefined>;
     /**
-     * The mailbox name to subscribe to.
+     * The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
      */
     declare public readonly mailbox: pulumi.Output<string>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     declare public readonly server: pulumi.Output<string | undefined>;
     /**
-     * The user.
+     * The user whose subscription list holds the entry; a change replaces it.
      */
     declare public readonly user: pulumi.Output<string>;
 
@@ -98,15 +117,15 @@ export class Subscription extends pulumi.CustomResource {
  */
 export interface SubscriptionArgs {
     /**
-     * The mailbox name to subscribe to.
+     * The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
      */
     mailbox: pulumi.Input<string>;
     /**
-     * The configured server (absent: the default server).
+     * The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
      */
     server?: pulumi.Input<string | undefined>;
     /**
-     * The user.
+     * The user whose subscription list holds the entry; a change replaces it.
      */
     user: pulumi.Input<string>;
 }

@@ -122,8 +122,8 @@ describe("credentials never leak", () => {
     });
 
     it("refresh and destroy use the settings recorded at the last up; after a key rotation, up (or --run-program) takes the new one", async () => {
-        // What the README says about rotating a key, measured: the engine hands refresh and destroy the
-        // provider settings recorded in the state by the last `pulumi up`.
+        // What docs/guides/least-privilege.md says about rotating a key, measured: the engine hands
+        // refresh and destroy the provider settings recorded in the state by the last `pulumi up`.
         const rotated = `rotated-${sandbox.apiKey.slice(0, 6)}-key`;
         secrets.push(rotated, Buffer.from(rotated).toString("base64"));
         const useKey = async (key: string) => {

@@ -1,8 +1,8 @@
-// Two resources of one program that declare the same thing on the server (a folder, a subscription,
-// a Sieve script, an ACL entry, a METADATA entry) are refused in `pulumi preview`, before anything is
-// sent, with an error that names both resources; so is `pulumi up`. Without the refusal both were
-// applied, the server kept one (which one varied), and every drift check failed after. Checked
-// through the real CLI, with the server's state read by doveadm.
+// One target, one resource, where the engine's part matters: `pulumi up --skip-preview` applies each
+// resource as soon as it has checked it, and `pulumi up` with its preview names both; a second run of
+// one program refuses nothing. Checked through the real CLI, the server read by doveadm. (Each kind of
+// duplicate target is refused in check(): test/server/one-target.test.ts; across provider processes:
+// test/cli/one-target-processes.test.ts.)
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { PulumiProject, ResourceSpec } from "../harness/pulumi";
 
@@ -10,112 +10,6 @@ jest.setTimeout(300_000);
 
 const ALICE = "alice@example.org";
 const SCRIPT = 'require "fileinto";\nif header :contains "Subject" "x" { fileinto "INBOX"; }\n';
-
-/** Two resources with one target, and the words the refusal must hold. */
-const cases: Array<[string, ResourceSpec[], RegExp]> = [
-    [
-        "two SieveScripts of one user and name",
-        [
-            {
-                kind: "SieveScript",
-                name: "rules-1",
-                args: { user: ALICE, name: "rules", script: SCRIPT, active: false },
-            },
-            {
-                kind: "SieveScript",
-                name: "rules-2",
-                args: { user: ALICE, name: "rules", script: `${SCRIPT}\n`, active: false },
-            },
-        ],
-        /the Sieve script "rules" of user/,
-    ],
-    [
-        "two active SieveScripts of one user",
-        [
-            { kind: "SieveScript", name: "on-1", args: { user: ALICE, name: "one", script: SCRIPT } },
-            { kind: "SieveScript", name: "on-2", args: { user: ALICE, name: "two", script: SCRIPT } },
-        ],
-        /the active Sieve script of user/,
-    ],
-    [
-        "two MailboxAcls of one mailbox and identifier",
-        [
-            {
-                kind: "MailboxAcl",
-                name: "acl-1",
-                args: {
-                    user: ALICE,
-                    mailbox: "INBOX",
-                    identifier: "user=bob@example.org",
-                    rights: ["lookup"],
-                },
-            },
-            {
-                kind: "MailboxAcl",
-                name: "acl-2",
-                args: {
-                    user: ALICE,
-                    mailbox: "INBOX",
-                    identifier: "user=bob@example.org",
-                    rights: ["lookup", "read"],
-                },
-            },
-        ],
-        /the ACL entry of "user=bob@example.org" on the folder "INBOX"/,
-    ],
-    [
-        "two MailboxMetadata of one mailbox and key (the user in another letter case)",
-        [
-            {
-                kind: "MailboxMetadata",
-                name: "meta-1",
-                args: { user: ALICE, mailbox: "INBOX", key: "/private/comment", value: "one" },
-            },
-            {
-                kind: "MailboxMetadata",
-                name: "meta-2",
-                args: { user: "Alice@Example.org", mailbox: "INBOX", key: "/private/comment", value: "two" },
-            },
-        ],
-        /the METADATA entry "\/private\/comment" of the folder "INBOX"/,
-    ],
-    [
-        "two Subscriptions of one mailbox",
-        [
-            { kind: "Subscription", name: "sub-1", args: { user: ALICE, mailbox: "Shared/Team" } },
-            { kind: "Subscription", name: "sub-2", args: { user: ALICE, mailbox: "Shared/Team" } },
-        ],
-        /the subscription of user "alice@example.org" to "Shared\/Team"/,
-    ],
-    [
-        "two Mailboxes of one folder",
-        [
-            { kind: "Mailbox", name: "box-1", args: { user: ALICE, name: "Twice" } },
-            { kind: "Mailbox", name: "box-2", args: { user: ALICE, name: "Twice", subscribed: false } },
-        ],
-        /the folder "Twice" of user/,
-    ],
-    [
-        "a Mailbox and a FolderSet with one folder",
-        [
-            { kind: "Mailbox", name: "box", args: { user: ALICE, name: "Both" } },
-            {
-                kind: "FolderSet",
-                name: "set",
-                args: { user: ALICE, folders: [{ name: "Other" }, { name: "Both" }] },
-            },
-        ],
-        /the folder "Both" of user/,
-    ],
-    [
-        "a Subscription of a Mailbox's folder",
-        [
-            { kind: "Mailbox", name: "box", args: { user: ALICE, name: "Subbed" } },
-            { kind: "Subscription", name: "sub", args: { user: ALICE, mailbox: "Subbed" } },
-        ],
-        /the subscription of user "alice@example.org" to "Subbed"[\s\S]*manages the folder's subscription itself/,
-    ],
-];
 
 describe("two resources of one program with one target", () => {
     let sandbox: Sandbox;
@@ -139,32 +33,6 @@ describe("two resources of one program with one target", () => {
         project?.cleanup();
         await sandbox?.stop();
     });
-
-    it.each(cases)(
-        "%s: preview and up are refused, naming both, and nothing is sent",
-        async (_title, specs, what) => {
-            const before = await serverState();
-            project.setResources(specs);
-            const [first, second] = specs.map((s) => s.name) as [string, string];
-            const preview = await project.pulumi(["preview", "--non-interactive", "--stack", project.stack], {
-                allowFailure: true,
-            });
-            expect(preview.code).not.toBe(0);
-            expect(preview.output).toMatch(what);
-            // Both resources are named: the engine names the refused one, the message the other.
-            expect(preview.output).toContain(`"${first}"`);
-            expect(preview.output).toContain(`"${second}"`);
-            expect(preview.output).toMatch(/one resource only may manage it/);
-            expect(await serverState()).toEqual(before);
-            const up = await project.up({ allowFailure: true });
-            expect(up.code).not.toBe(0);
-            expect(up.output).toMatch(what);
-            // Clean up whatever the up applied before the refusal.
-            project.setResources([]);
-            await project.up();
-            expect(await serverState()).toEqual(before);
-        },
-    );
 
     it("up without a preview: the first resource, applied before the second is checked, fails on its own; pulumi up with its preview names both", async () => {
         // Someone else's script "theirs"; rules-2 depends on rules-1, so the engine registers rules-2

@@ -1,5 +1,5 @@
 // `pulumi import` of every resource kind of the `dovecot` provider plugin, through the real CLI, with
-// the ids a person types (README "Use from any language"): each import reads what the server has and
+// the ids a person types (the Import section of each docs/resources page): each import reads what the server has and
 // records it with the id its resource uses (a Mailbox by its GUID), which a refresh keeps; an id of the
 // wrong form, or naming nothing, is refused with the form to use, and nothing is recorded. A YAML
 // project, since its language host writes the code of an import.
@@ -105,7 +105,7 @@ describe("pulumi import of every resource kind of the dovecot plugin", () => {
             `${ALICE}/Team//shared/comment`,
             async () => ({ id: `${ALICE}/Team//shared/comment`, value: "the team" }),
         ],
-    ])("%s, by its id of the form the README gives", async (kind, name, id, expected) => {
+    ])("%s, by its id of the form its docs page gives", async (kind, name, id, expected) => {
         const result = await pulumi([
             "import",
             `dovecot:index:${kind}`,
@@ -156,7 +156,7 @@ describe("pulumi import of every resource kind of the dovecot plugin", () => {
         expect((await resources()).length).toBe(before);
     });
 
-    it("a user-level METADATA entry by <user>//<key>, as the README writes it (and with three slashes)", async () => {
+    it("a user-level METADATA entry by <user>//<key>, as its docs page writes it (and with three slashes)", async () => {
         await sandbox.doveadm([
             "mailbox",
             "metadata",

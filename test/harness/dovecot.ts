@@ -20,12 +20,9 @@
 //
 // With `plugins`, a sandbox also runs Sieve (delivery through `dovecot-lda`: `deliverLda`), ACLs with a
 // shared namespace, METADATA and quota, so the doveadm sieve*, acl*, mailboxMetadata* and quota*
-// commands work (test/integration/plugins-harness.test.ts records what they answer on 2.3 and 2.4).
+// commands work (test/server/plugins-harness.test.ts records what they answer on 2.3 and 2.4).
 import { execFile, spawn } from "node:child_process";
-import { registerSandbox } from "./processes";
-import { REPO_ROOT } from "./repo";
-import { randomBytes, randomInt } from "node:crypto";
-import * as dgram from "node:dgram";
+import { randomBytes } from "node:crypto";
 import {
     chmodSync,
     chownSync,
@@ -41,11 +38,15 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { MAIL_UID, ServerConfig, configText, sharedDictDir } from "./dovecot-config";
+import { freePort, portAnswers, releasePort } from "./ports";
+import { isAlive, registerSandbox } from "./processes";
+import { REPO_ROOT } from "./repo";
+import { sleep, waitFor } from "./waits";
+
+export { freePort, releasePort };
 
 const run = promisify(execFile);
-
-/** The uid and gid that own every test user's mail (the system's `nobody`). */
-const MAIL_UID = 65534;
 
 /** The Dovecot versions the sandbox can run. */
 export type DovecotVersion = "2.3" | "2.4";
@@ -186,107 +187,9 @@ export interface Sandbox {
  */
 export async function logged(sandbox: Pick<Sandbox, "log">, text: string | RegExp): Promise<void> {
     const has = () => (typeof text === "string" ? sandbox.log().includes(text) : text.test(sandbox.log()));
-    for (let i = 0; i < 400 && !has(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (!has())
+    await waitFor(`${String(text)} in the log`, has, { timeoutMs: 20_000 }).catch(() => {
         throw new Error(`the server's log has no ${String(text)} after 20 s:\n${sandbox.log().slice(-4000)}`);
-}
-
-/**
- * The lowest port of the kernel's ephemeral range, the ports it hands out on its own: to `bind(0)` and
- * as the local end of every outgoing connection.
- */
-function ephemeralLow(): number {
-    try {
-        const low = Number(
-            readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0],
-        );
-        if (Number.isInteger(low) && low > 11_000) return low;
-    } catch {
-        // not Linux: the IANA range
-    }
-    return 49_152;
-}
-
-/** The UDP sockets that hold this process's claims on TCP ports, by port. */
-const claims = new Map<number, dgram.Socket>();
-
-/** Binds a UDP socket to 127.0.0.1:`port`, or answers undefined when another socket has it. */
-function claimUdp(port: number): Promise<dgram.Socket | undefined> {
-    return new Promise((resolve) => {
-        const socket = dgram.createSocket("udp4");
-        socket.once("error", () => {
-            socket.close();
-            resolve(undefined);
-        });
-        socket.bind(port, "127.0.0.1", () => {
-            socket.unref();
-            resolve(socket);
-        });
     });
-}
-
-/** True when a TCP listener could take 127.0.0.1:`port` now (it is let go at once). */
-function tcpFree(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const server = net.createServer();
-        server.unref();
-        server.once("error", () => resolve(false));
-        server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-    });
-}
-
-/**
- * A TCP port on 127.0.0.1 for a test server, free now and still free after the server stops, so that
- * it can start again on it (stopServer and startServer, a proxy closed and opened again).
- *
- * It is taken from below the kernel's ephemeral range, which the kernel never hands out on its own:
- * an ephemeral port freed by a stop can be taken before the start by the local end of any outgoing
- * connection (seen in CI: a restarted backend's imap-login failed with "Address already in use").
- * Test processes side by side share that range, so each port is claimed by a UDP socket bound to the
- * same number (UDP and TCP ports are apart, and the kernel decides who binds first); the claim lasts
- * until releasePort or the end of the process, however it ends.
- */
-export async function freePort(): Promise<number> {
-    const low = 10_000;
-    const span = ephemeralLow() - low;
-    for (let i = 0; i < 500; i++) {
-        const port = low + randomInt(span);
-        if (claims.has(port)) continue;
-        const claim = await claimUdp(port);
-        if (!claim) continue;
-        if (await tcpFree(port)) {
-            claims.set(port, claim);
-            return port;
-        }
-        claim.close();
-    }
-    throw new Error(`no free TCP port between ${low} and ${low + span} on 127.0.0.1 after 500 tries`);
-}
-
-/** Lets go of a port from freePort once nothing will listen on it again. */
-export function releasePort(port: number): void {
-    claims.get(port)?.close();
-    claims.delete(port);
-}
-
-/** A passwd-file line; `extraFields` (space-separated `key=value`) is the passdb's extra fields column. */
-function userLine(user: SandboxUser, home: string, extraFields = ""): string {
-    return `${user.name}:{PLAIN}${user.password}:${MAIL_UID}:${MAIL_UID}::${home}::${extraFields}`;
-}
-
-/** The full user name for a local part or a full name. */
-function userName(user: string): string {
-    return user.includes("@") ? user : `${user}@example.org`;
-}
-
-/**
- * The passdb extra fields that make a user proxied to a backend's doveadm listener. Both 2.3 and 2.4
- * (src/doveadm/doveadm-mail-server.c) look the user up in the passdb when `doveadm_port` is set, and
- * forward the command when the answer has `proxy`, to `host` (2.4: an IP address, or `hostip`) on
- * `port`, which defaults to `doveadm_port`: so backends on one address with different ports work.
- */
-function proxyFields(route: ProxyRoute): string {
-    return `proxy=y host=${route.host ?? "127.0.0.1"} port=${route.port}`;
 }
 
 /** The version a sandbox runs: the option, else DOVECOT_VERSION, else 2.3. */
@@ -350,288 +253,354 @@ export function dovecotCommand(
     ];
 }
 
-/**
- * The proxy's `doveadm_port`: setting it at all is what makes doveadm look users up in the passdb to see
- * whether they are proxied (0, the default, means never proxy). Its value is only the port for a proxied
- * user without a `port` field, which the sandbox never writes.
- */
-function proxyPortLines(options: SandboxOptions): string[] {
-    const first = options.proxyTo?.[0];
-    return first ? [`doveadm_port = ${first.port}`] : [];
+/** A passwd-file line; `extraFields` (space-separated `key=value`) is the passdb's extra fields column. */
+function userLine(user: SandboxUser, home: string, extraFields = ""): string {
+    return `${user.name}:{PLAIN}${user.password}:${MAIL_UID}:${MAIL_UID}::${home}::${extraFields}`;
 }
 
-function configText(
-    version: DovecotVersion,
-    dir: string,
-    imapPort: number,
-    httpPort: number,
-    doveadmPort: number | undefined,
-    apiKey: string,
-    password: string,
-    options: SandboxOptions,
-): string {
-    if (version === "2.4")
-        return configText24(dir, imapPort, httpPort, doveadmPort, apiKey, password, options);
-    const auth = options.auth ?? "both";
-    return [
-        `# generated by test/harness/dovecot.ts`,
-        `instance_name = pulumi-dovecot-${path.basename(dir)}`,
-        `base_dir = ${dir}/run`,
-        `state_dir = ${dir}/state`,
-        `log_path = ${dir}/dovecot.log`,
-        `protocols = imap`,
-        `listen = 127.0.0.1`,
-        `ssl = no`,
-        `disable_plaintext_auth = no`,
-        `auth_mechanisms = plain login`,
-        `mail_location = maildir:~/Maildir`,
-        `first_valid_uid = ${MAIL_UID}`,
-        `last_valid_uid = ${MAIL_UID}`,
-        `default_internal_user = dovecot`,
-        `default_login_user = dovenull`,
-        `namespace inbox {`,
-        `  inbox = yes`,
-        `  separator = /`,
-        `}`,
-        `passdb {`,
-        `  driver = passwd-file`,
-        `  args = scheme=PLAIN username_format=%u ${dir}/users`,
-        `}`,
-        `userdb {`,
-        `  driver = passwd-file`,
-        `  args = username_format=%u ${dir}/users`,
-        `}`,
-        auth === "both" || auth === "apiKey" ? `doveadm_api_key = ${apiKey}` : "",
-        auth === "both" || auth === "password" ? `doveadm_password = ${password}` : "",
-        `service imap-login {`,
-        `  inet_listener imap {`,
-        `    address = 127.0.0.1`,
-        `    port = ${imapPort}`,
-        `  }`,
-        `  inet_listener imaps {`,
-        `    port = 0`,
-        `  }`,
-        `}`,
-        `service doveadm {`,
-        `  inet_listener http {`,
-        `    address = 127.0.0.1`,
-        `    port = ${httpPort}`,
-        `  }`,
-        // Any listener not named http speaks the doveadm protocol, the one a proxy forwards with.
-        ...(doveadmPort === undefined
-            ? []
-            : [`  inet_listener doveadm {`, `    address = 127.0.0.1`, `    port = ${doveadmPort}`, `  }`]),
-        `}`,
-        ...proxyPortLines(options),
-        ...(options.plugins ? pluginLines(dir) : []),
-        ...(options.extraConfig ?? []),
-        "",
-    ].join("\n");
-}
-
-/** The folder, writable by the mail user, that holds the shared-mailboxes dictionary. */
-function sharedDictDir(dir: string): string {
-    return path.join(dir, "shared");
+/** The full user name for a local part or a full name. */
+function userName(user: string): string {
+    return user.includes("@") ? user : `${user}@example.org`;
 }
 
 /**
- * The 2.3 settings behind `SandboxOptions.plugins`. `%%` in the shared namespace is expanded for the
- * owner of the shared mailboxes, `%` (and `~`) for the user who looks at them; the shared namespace
- * keeps the looker's index of the owner's mail in the looker's own Maildir.
+ * The passdb extra fields that make a user proxied to a backend's doveadm listener. Both 2.3 and 2.4
+ * (src/doveadm/doveadm-mail-server.c) look the user up in the passdb when `doveadm_port` is set, and
+ * forward the command when the answer has `proxy`, to `host` (2.4: an IP address, or `hostip`) on
+ * `port`, which defaults to `doveadm_port`: so backends on one address with different ports work.
  */
-function pluginLines(dir: string): string[] {
-    return [
-        `mail_plugins = $mail_plugins acl quota`,
-        `protocol imap {`,
-        `  mail_plugins = $mail_plugins imap_acl imap_quota`,
-        `  imap_metadata = yes`,
-        `}`,
-        `protocol lda {`,
-        `  mail_plugins = $mail_plugins sieve`,
-        `}`,
-        `lda_mailbox_autocreate = yes`,
-        `mail_attribute_dict = file:%h/dovecot-attributes`,
-        `namespace shared {`,
-        `  type = shared`,
-        `  separator = /`,
-        `  prefix = shared/%%u/`,
-        `  location = maildir:%%h/Maildir:INDEX=~/Maildir/shared/%%u`,
-        `  subscriptions = no`,
-        `  list = children`,
-        `}`,
-        `plugin {`,
-        `  acl = vfile`,
-        `  acl_shared_dict = file:${sharedDictDir(dir)}/shared-mailboxes`,
-        `  quota = count:User quota`,
-        `  quota_rule = *:storage=10M`,
-        `  quota_vsizes = yes`,
-        `  sieve = file:~/sieve;active=~/.dovecot.sieve`,
-        `}`,
-    ];
+function proxyFields(route: ProxyRoute): string {
+    return `proxy=y host=${route.host ?? "127.0.0.1"} port=${route.port}`;
 }
 
-/** pluginLines in 2.4 syntax. */
-function pluginLines24(dir: string): string[] {
-    return [
-        `mail_plugins {`,
-        `  acl = yes`,
-        `  quota = yes`,
-        `}`,
-        `protocol imap {`,
-        `  mail_plugins {`,
-        `    imap_acl = yes`,
-        `    imap_quota = yes`,
-        `  }`,
-        `  imap_metadata = yes`,
-        `}`,
-        `protocol lda {`,
-        `  mail_plugins {`,
-        `    sieve = yes`,
-        `  }`,
-        `}`,
-        `lda_mailbox_autocreate = yes`,
-        `mail_attribute {`,
-        `  dict file {`,
-        `    path = %{home}/dovecot-attributes`,
-        `  }`,
-        `}`,
-        `namespace shared {`,
-        `  type = shared`,
-        `  separator = /`,
-        `  prefix = shared/$user/`,
-        `  mail_driver = maildir`,
-        `  mail_path = %{owner_home}/Maildir`,
-        `  mail_index_path = ~/Maildir/shared/%{owner_user}`,
-        `  subscriptions = no`,
-        `  list = children`,
-        `}`,
-        `acl_driver = vfile`,
-        `acl_sharing_map {`,
-        `  dict file {`,
-        `    path = ${sharedDictDir(dir)}/shared-mailboxes`,
-        `  }`,
-        `}`,
-        `quota "User quota" {`,
-        `  driver = count`,
-        `  storage_size = 10M`,
-        `}`,
-        `sieve_script personal {`,
-        `  driver = file`,
-        `  path = ~/sieve`,
-        `  active_path = ~/.dovecot.sieve`,
-        `}`,
-    ];
-}
+/** How long Dovecot may take to see a change of the passwd-file: it looks at most once a second. */
+const PASSWD_FILE_SETTLE_MS = 1_100;
 
-/** The same server as configText's in Dovecot 2.4's config syntax. */
-function configText24(
-    dir: string,
-    imapPort: number,
-    httpPort: number,
-    doveadmPort: number | undefined,
-    apiKey: string,
-    password: string,
-    options: SandboxOptions,
-): string {
-    const auth = options.auth ?? "both";
-    return [
-        // 2.4 refuses a config whose first setting is not dovecot_config_version.
-        `dovecot_config_version = 2.4.1`,
-        `# generated by test/harness/dovecot.ts`,
-        `dovecot_storage_version = 2.4.1`,
-        `instance_name = pulumi-dovecot-${path.basename(dir)}`,
-        `base_dir = ${dir}/run`,
-        `state_dir = ${dir}/state`,
-        `log_path = ${dir}/dovecot.log`,
-        `protocols = imap`,
-        `listen = 127.0.0.1`,
-        `ssl = no`,
-        `auth_allow_cleartext = yes`,
-        `auth_mechanisms = plain login`,
-        `mail_driver = maildir`,
-        `mail_path = %{home}/Maildir`,
-        `first_valid_uid = ${MAIL_UID}`,
-        `last_valid_uid = ${MAIL_UID}`,
-        `default_internal_user = dovecot`,
-        `default_login_user = dovenull`,
-        `namespace inbox {`,
-        `  inbox = yes`,
-        `  separator = /`,
-        `}`,
-        `passdb passwd-file {`,
-        `  default_password_scheme = PLAIN`,
-        `  auth_username_format = %{user}`,
-        `  passwd_file_path = ${dir}/users`,
-        `}`,
-        `userdb passwd-file {`,
-        `  auth_username_format = %{user}`,
-        `  passwd_file_path = ${dir}/users`,
-        `}`,
-        auth === "both" || auth === "apiKey" ? `doveadm_api_key = ${apiKey}` : "",
-        auth === "both" || auth === "password" ? `doveadm_password = ${password}` : "",
-        `service imap-login {`,
-        `  inet_listener imap {`,
-        `    listen = 127.0.0.1`,
-        `    port = ${imapPort}`,
-        `  }`,
-        `  inet_listener imaps {`,
-        `    port = 0`,
-        `  }`,
-        `}`,
-        `service doveadm {`,
-        `  inet_listener http {`,
-        `    listen = 127.0.0.1`,
-        `    port = ${httpPort}`,
-        `  }`,
-        ...(doveadmPort === undefined
-            ? []
-            : [`  inet_listener doveadm {`, `    listen = 127.0.0.1`, `    port = ${doveadmPort}`, `  }`]),
-        `}`,
-        ...proxyPortLines(options),
-        ...(options.plugins ? pluginLines24(dir) : []),
-        ...(options.extraConfig ?? []).map(extraLine24),
-        "",
-    ].join("\n");
+/** One sandbox server's fixed facts: its version, folder, ports, secrets and config file. */
+interface Server extends ServerConfig {
+    /** The generated dovecot.conf. */
+    configPath: string;
+    /** The password its doveadm listener checks ("" when the server sets no doveadm_password). */
+    doveadmPassword: string;
+    /** Whether stop() removes the folder: it was made for the server, not given in the options. */
+    ownsDir: boolean;
 }
 
 /**
- * A 2.3 extra config line in 2.4 syntax. 2.4 reads `doveadm_allowed_commands` as a boolean list split
- * at spaces and commas (even inside quotes), so `mailbox list,reload` would allow the commands
- * `mailbox`, `list` and `reload`; names with spaces need the block form.
+ * Starts a sandbox Dovecot, once: a start that fails is not tried again on other ports, since that
+ * would hide whatever made it fail (freePort's claims keep other tests off its ports). It stops what
+ * it started, lets go of its ports and its directory, and throws with the server's own words.
  */
-function extraLine24(line: string): string {
-    const match = /^\s*doveadm_allowed_commands\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match?.[1]) return line;
-    const names = match[1]
-        .split(",")
-        .map((name) => name.trim())
-        .filter((name) => name.length > 0);
-    return [`doveadm_allowed_commands {`, ...names.map((name) => `  "${name}" = yes`), `}`].join("\n");
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        if (await check()) return;
-        await new Promise((r) => setTimeout(r, 50));
+export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbox> {
+    const version = dovecotVersion(options);
+    if (version === "2.4") dovecot24Root(); // fails early, with a hint, when the root is missing
+    const dir = makeFolder(options);
+    const server: Server = {
+        version,
+        dir,
+        configPath: path.join(dir, "dovecot.conf"),
+        ...(await claimPorts(options)),
+        ...secrets(options),
+        ownsDir: options.dir === undefined,
+    };
+    const users = writeUsers(dir, options);
+    writeConfig(server, options);
+    try {
+        await startServer(server);
+    } catch (error) {
+        await stopServer(server).catch(() => undefined);
+        release(server);
+        throw error;
     }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    return sandboxOf(server, users);
 }
 
-async function portAnswers(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect({ host: "127.0.0.1", port });
-        socket.setTimeout(500);
-        socket.on("connect", () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.on("error", () => resolve(false));
-        socket.on("timeout", () => {
-            socket.destroy();
-            resolve(false);
-        });
+/** The sandbox folder, `options.dir` or a new temporary one, readable by Dovecot's processes. */
+function makeFolder(options: SandboxOptions): string {
+    const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "dovecot-"));
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    return dir;
+}
+
+/** Free loopback ports for the IMAP and doveadm HTTP listeners, and the doveadm one if asked for. */
+async function claimPorts(
+    options: SandboxOptions,
+): Promise<Pick<Server, "imapPort" | "httpPort" | "doveadmPort">> {
+    const imapPort = await freePort();
+    const httpPort = await freePort();
+    const doveadmPort = options.doveadmListener ? await freePort() : undefined;
+    return { imapPort, httpPort, doveadmPort };
+}
+
+/** The API key and doveadm password, given or random, and the password a doveadm listener checks. */
+function secrets(options: SandboxOptions): Pick<Server, "apiKey" | "password" | "doveadmPassword"> {
+    const apiKey = options.apiKey ?? randomBytes(18).toString("base64url");
+    const password = options.password ?? randomBytes(18).toString("base64url");
+    const auth = options.auth ?? "both";
+    return { apiKey, password, doveadmPassword: auth === "both" || auth === "password" ? password : "" };
+}
+
+/** The server's passwd-file (its passdb and userdb) and the users' homes. */
+class UserFile {
+    /** The users, in the order they were added (the Sandbox's `users`). */
+    readonly users: SandboxUser[] = [];
+    /** The passdb extra fields of the proxied users, by name. */
+    private readonly proxied = new Map<string, string>();
+
+    constructor(private readonly dir: string) {
+        mkdirSync(this.homes, { recursive: true });
+    }
+
+    private get homes(): string {
+        return path.join(this.dir, "home");
+    }
+
+    /**
+     * Adds a user with a random password and an empty home owned by the mail user; with `extraFields`,
+     * one the passdb proxies.
+     */
+    add(local: string, extraFields?: string): SandboxUser {
+        const user = { name: userName(local), password: randomBytes(9).toString("base64url") };
+        if (extraFields !== undefined) this.proxied.set(user.name, extraFields);
+        this.users.push(user);
+        const home = path.join(this.homes, user.name);
+        mkdirSync(home, { recursive: true });
+        chownSync(home, MAIL_UID, MAIL_UID);
+        this.write();
+        return user;
+    }
+
+    /** Removes a user; their mail stays on disk. */
+    remove(name: string): void {
+        const index = this.users.findIndex((u) => u.name === name);
+        if (index >= 0) this.users.splice(index, 1);
+        this.proxied.delete(name);
+        this.write();
+    }
+
+    /** Writes the file as the users are now. */
+    write(): void {
+        const text = this.users.map((u) =>
+            userLine(u, path.join(this.homes, u.name), this.proxied.get(u.name)),
+        );
+        writeFileSync(path.join(this.dir, "users"), `${text.join("\n")}\n`, { mode: 0o644 });
+    }
+}
+
+/** The users the options ask for: `users` (alice and bob unless given; none on a proxy), then the proxied ones. */
+function writeUsers(dir: string, options: SandboxOptions): UserFile {
+    const file = new UserFile(dir);
+    for (const local of options.users ?? (options.proxyTo ? [] : ["alice", "bob"])) file.add(local);
+    for (const route of options.proxyTo ?? [])
+        for (const name of route.users) file.add(name, proxyFields(route));
+    file.write();
+    return file;
+}
+
+/**
+ * Writes dovecot.conf (with `plugins`, also the folder of the shared-mailboxes dictionary) and records
+ * it, so that the end of the suite can tell whether the server still runs.
+ */
+function writeConfig(server: Server, options: SandboxOptions): void {
+    if (options.plugins) {
+        // The mail processes (running as the mail user) write the shared-mailboxes dictionary.
+        mkdirSync(sharedDictDir(server.dir), { recursive: true });
+        chownSync(sharedDictDir(server.dir), MAIL_UID, MAIL_UID);
+    }
+    writeFileSync(server.configPath, configText(server, options));
+    registerSandbox(server.configPath);
+}
+
+/**
+ * Runs a Dovecot binary of the server's version, its standard input read from `inputFile` if given;
+ * rejects on a non-zero exit or after 30 s.
+ */
+function runBinary(server: Server, binary: string, args: string[], inputFile?: string) {
+    const [file, fileArgs] = dovecotCommand(server.version, server.dir, binary, args);
+    return inputFile === undefined
+        ? run(file, fileArgs, { timeout: 30_000 })
+        : run("sh", ["-c", `f=$0; exec "$@" < "$f"`, inputFile, file, ...fileArgs], { timeout: 30_000 });
+}
+
+/**
+ * Calls `use` with a new file holding `text`, in the sandbox folder (which a 2.4 binary's root shows
+ * at the same path), and removes the file after.
+ */
+async function withTextFile<T>(
+    dir: string,
+    stem: string,
+    text: string,
+    use: (file: string) => Promise<T>,
+): Promise<T> {
+    const file = path.join(dir, `${stem}-${randomBytes(4).toString("hex")}`);
+    writeFileSync(file, text);
+    try {
+        return await use(file);
+    } finally {
+        rmSync(file, { force: true });
+    }
+}
+
+/** Runs `doveadm` with the server's config and `input` on its standard input; never rejects. */
+async function doveadmResult(
+    server: Server,
+    args: string[],
+    input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    const argv = ["-c", server.configPath, ...args];
+    try {
+        const { stdout, stderr } =
+            input === undefined
+                ? await runBinary(server, "doveadm", argv)
+                : await withTextFile(server.dir, "in", input, (file) =>
+                      runBinary(server, "doveadm", argv, file),
+                  );
+        return { code: 0, stdout, stderr };
+    } catch (error) {
+        const e = error as { code?: number; stdout?: string; stderr?: string };
+        return {
+            code: typeof e.code === "number" ? e.code : -1,
+            stdout: e.stdout ?? "",
+            stderr: e.stderr ?? "",
+        };
+    }
+}
+
+/** Runs `doveadm` like doveadmResult; rejects on a non-zero exit, else answers its standard output. */
+async function doveadmOutput(server: Server, args: string[], input?: string): Promise<string> {
+    const result = await doveadmResult(server, args, input);
+    if (result.code !== 0)
+        throw new Error(`doveadm ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+    return result.stdout;
+}
+
+/** The non-empty lines of a command's output. */
+function lines(text: string): string[] {
+    return text.split("\n").filter((l) => l.length > 0);
+}
+
+/** The rows of doveadm's `-f tab` output, each a lookup by column name ("" for a missing one). */
+function tabRows(text: string): Array<(column: string) => string> {
+    const [header, ...rows] = lines(text);
+    const keys = (header ?? "").split("\t");
+    return rows.map((line) => {
+        const row = line.split("\t");
+        return (column) => row[keys.indexOf(column)] ?? "";
     });
+}
+
+/** The arguments of `doveadm -f tab mailbox status` for the GUID and message count of what `mask` matches. */
+function statusArgs(user: string, mask: string): string[] {
+    // "--": a mailbox name may start with "-", which doveadm would take for an option.
+    return ["-f", "tab", "mailbox", "status", "-u", user, "--", "guid messages", mask];
+}
+
+/** Every mailbox of a user with its GUID and message count (INBOX opened first, see Sandbox.mailboxes). */
+async function mailboxes(
+    server: Server,
+    user: string,
+): Promise<Array<{ name: string; guid: string; messages: number }>> {
+    await doveadmOutput(server, ["mailbox", "status", "-u", user, "messages", "INBOX"]);
+    const out = await doveadmOutput(server, statusArgs(user, "*"));
+    return tabRows(out).map((get) => ({
+        name: get("mailbox"),
+        guid: get("guid"),
+        messages: Number(get("messages")),
+    }));
+}
+
+/** `doveadm mailbox status` of one mailbox, or undefined when it does not exist (exit 68). */
+async function mailboxStatus(
+    server: Server,
+    user: string,
+    mailbox: string,
+): Promise<{ guid: string; messages: number } | undefined> {
+    const result = await doveadmResult(server, statusArgs(user, mailbox));
+    if (result.code === 68) return undefined;
+    if (result.code !== 0) throw new Error(`doveadm mailbox status exited ${result.code}: ${result.stderr}`);
+    const get = tabRows(result.stdout)[0] ?? (() => "");
+    return { guid: get("guid"), messages: Number(get("messages")) };
+}
+
+/** Saves `count` small messages into a mailbox with `doveadm save` (which reads one from stdin). */
+async function deliver(server: Server, user: string, mailbox: string, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+        const message = `From: test@example.org\r\nTo: ${user}\r\nSubject: message ${i}\r\nMessage-ID: <${randomBytes(8).toString("hex")}@example.org>\r\n\r\nbody ${i}\r\n`;
+        await withTextFile(server.dir, "msg", message, (file) =>
+            runBinary(server, "doveadm", ["-c", server.configPath, "save", "-u", user, "-m", mailbox], file),
+        );
+    }
+}
+
+/** Delivers one raw message with `dovecot-lda -d` (see Sandbox.deliverLda). */
+async function deliverLda(server: Server, user: string, message: string): Promise<void> {
+    const args = ["-c", server.configPath, "-d", userName(user), "-f", "sender@example.org"];
+    try {
+        await withTextFile(server.dir, "lda", message, (file) =>
+            runBinary(server, "/usr/lib/dovecot/dovecot-lda", args, file),
+        );
+    } catch (error) {
+        const e = error as { code?: number; stderr?: string };
+        throw new Error(`dovecot-lda -d ${userName(user)} exited ${e.code}: ${e.stderr ?? ""}`);
+    }
+}
+
+/** The server's log so far ("" before it wrote one). */
+function readLog(dir: string): string {
+    const file = path.join(dir, "dovecot.log");
+    return existsSync(file) ? readFileSync(file, "utf8") : "";
+}
+
+/**
+ * Starts the server's master process and waits until its listeners answer; throws with the server's
+ * own words (doveconf's for a config it refuses, the log's tail otherwise).
+ */
+async function startServer(server: Server): Promise<void> {
+    const code = await runMaster(server);
+    if (code !== 0) {
+        const errors = await configErrors(server);
+        throw new Error(
+            `dovecot -c ${server.configPath} exited ${code}: ${errors}${readLog(server.dir).slice(-2000)}`,
+        );
+    }
+    try {
+        await waitUntilAnswering(server);
+    } catch (error) {
+        throw new Error(
+            `dovecot -c ${server.configPath}: ${(error as Error).message}\n${readLog(server.dir).slice(-2000)}`,
+        );
+    }
+}
+
+/** Runs `dovecot`, which starts the master in the background and exits; answers its exit code. */
+function runMaster(server: Server): Promise<number | null> {
+    // The daemon may keep inherited pipes open, so give it none and read failures from its log.
+    return new Promise((resolve, reject) => {
+        const [file, args] = dovecotCommand(server.version, server.dir, "dovecot", ["-c", server.configPath]);
+        const child = spawn(file, args, { stdio: "ignore" });
+        child.on("error", reject);
+        child.on("exit", resolve);
+    });
+}
+
+/** What doveconf says of the config: config errors go to stderr, not to the log. */
+function configErrors(server: Server): Promise<string> {
+    return runBinary(server, "doveconf", ["-n", "-c", server.configPath]).then(
+        () => "",
+        (error: { stderr?: string }) => error.stderr ?? "",
+    );
+}
+
+/** Waits, at most 15 s for each, until the doveadm HTTP, IMAP and doveadm listeners answer. */
+async function waitUntilAnswering(server: Server): Promise<void> {
+    const { httpPort, imapPort, doveadmPort } = server;
+    await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), { timeoutMs: 15_000 });
+    await waitFor("the IMAP listener", () => portAnswers(imapPort), { timeoutMs: 15_000 });
+    if (doveadmPort !== undefined)
+        await waitFor("the doveadm listener", () => doveadmAnswers(doveadmPort, server.doveadmPassword), {
+            timeoutMs: 15_000,
+        });
 }
 
 /**
@@ -665,287 +634,79 @@ async function doveadmAnswers(port: number, password: string): Promise<boolean> 
     });
 }
 
+/** The PID of the server's master process, from its pid file, if it has one. */
+function masterPid(dir: string): number | undefined {
+    const pidFile = path.join(dir, "run", "master.pid");
+    if (!existsSync(pidFile)) return undefined;
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
 /**
- * Starts a sandbox Dovecot, once: a start that fails is not tried again on other ports, since that
- * would hide whatever made it fail (freePort's claims keep other tests off its ports). It stops what
- * it started, lets go of its ports and its directory, and throws with the server's own words.
+ * Stops the server (`doveadm stop`, then SIGKILL for a master still there after 15 s) and waits until
+ * its doveadm ports are closed; keeps its files.
  */
-export async function startDovecot(options: SandboxOptions = {}): Promise<Sandbox> {
-    const version = dovecotVersion(options);
-    if (version === "2.4") dovecot24Root(); // fails early, with a hint, when the root is missing
-    const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), "dovecot-"));
-    mkdirSync(dir, { recursive: true });
-    chmodSync(dir, 0o755);
-    const imapPort = await freePort();
-    const httpPort = await freePort();
-    const doveadmPort = options.doveadmListener ? await freePort() : undefined;
-    const apiKey = options.apiKey ?? randomBytes(18).toString("base64url");
-    const password = options.password ?? randomBytes(18).toString("base64url");
-    const auth = options.auth ?? "both";
-    const doveadmPassword = auth === "both" || auth === "password" ? password : "";
-    const configPath = path.join(dir, "dovecot.conf");
-    const usersPath = path.join(dir, "users");
-    const users: SandboxUser[] = [];
-    /** The passdb extra fields of the proxied users, by name. */
-    const proxied = new Map<string, string>();
-    const homes = path.join(dir, "home");
-    mkdirSync(homes, { recursive: true });
-
-    const writeUsers = () => {
-        const text =
-            users.map((u) => userLine(u, path.join(homes, u.name), proxied.get(u.name))).join("\n") + "\n";
-        writeFileSync(usersPath, text, { mode: 0o644 });
-    };
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
-    const addUser = (local: string): SandboxUser => {
-        const user = { name: userName(local), password: randomBytes(9).toString("base64url") };
-        users.push(user);
-        const home = path.join(homes, user.name);
-        mkdirSync(home, { recursive: true });
-        chownSync(home, MAIL_UID, MAIL_UID);
-        writeUsers();
-        return user;
-    };
-    for (const local of options.users ?? (options.proxyTo ? [] : ["alice", "bob"])) addUser(local);
-    for (const route of options.proxyTo ?? []) {
-        for (const name of route.users) {
-            proxied.set(userName(name), proxyFields(route));
-            addUser(name);
-        }
-    }
-    writeUsers();
-    if (options.plugins) {
-        // The mail processes (running as the mail user) write the shared-mailboxes dictionary.
-        mkdirSync(sharedDictDir(dir), { recursive: true });
-        chownSync(sharedDictDir(dir), MAIL_UID, MAIL_UID);
-    }
-    writeFileSync(
-        configPath,
-        configText(version, dir, imapPort, httpPort, doveadmPort, apiKey, password, options),
-    );
-    registerSandbox(configPath);
-
-    const doveadmResult = async (args: string[], input?: string) => {
-        const inputFile =
-            input === undefined ? undefined : path.join(dir, `in-${randomBytes(4).toString("hex")}`);
-        try {
-            const [file, fileArgs] = dovecotCommand(version, dir, "doveadm", ["-c", configPath, ...args]);
-            if (inputFile !== undefined) writeFileSync(inputFile, input ?? "");
-            const { stdout, stderr } =
-                inputFile === undefined
-                    ? await run(file, fileArgs, { timeout: 30_000 })
-                    : await run("sh", ["-c", `f=$0; exec "$@" < "$f"`, inputFile, file, ...fileArgs], {
-                          timeout: 30_000,
-                      });
-            return { code: 0, stdout, stderr };
-        } catch (error) {
-            const e = error as { code?: number; stdout?: string; stderr?: string };
-            return {
-                code: typeof e.code === "number" ? e.code : -1,
-                stdout: e.stdout ?? "",
-                stderr: e.stderr ?? "",
-            };
-        } finally {
-            if (inputFile !== undefined) rmSync(inputFile, { force: true });
-        }
-    };
-    const doveadm = async (args: string[], input?: string) => {
-        const result = await doveadmResult(args, input);
-        if (result.code !== 0)
-            throw new Error(`doveadm ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-        return result.stdout;
-    };
-
-    const startServer = async () => {
-        // The daemon may keep inherited pipes open, so give it none and read failures from its log.
-        const code = await new Promise<number | null>((resolve, reject) => {
-            const [file, args] = dovecotCommand(version, dir, "dovecot", ["-c", configPath]);
-            const child = spawn(file, args, { stdio: "ignore" });
-            child.on("error", reject);
-            child.on("exit", resolve);
+async function stopServer(server: Server): Promise<void> {
+    const pid = masterPid(server.dir);
+    await runBinary(server, "doveadm", ["-c", server.configPath, "stop"]).catch(() => undefined);
+    if (pid !== undefined) {
+        await waitFor("dovecot to stop", () => !isAlive(pid), { timeoutMs: 15_000 }).catch(() => {
+            process.kill(pid, "SIGKILL");
         });
-        if (code !== 0) {
-            // Config errors go to stderr, not to the log: ask doveconf for them.
-            const [file, args] = dovecotCommand(version, dir, "doveconf", ["-n", "-c", configPath]);
-            const config = await run(file, args, { timeout: 30_000 }).then(
-                () => "",
-                (error: { stderr?: string }) => error.stderr ?? "",
-            );
-            throw new Error(`dovecot -c ${configPath} exited ${code}: ${config}${readLog().slice(-2000)}`);
-        }
-        try {
-            await waitFor("the doveadm HTTP listener", () => portAnswers(httpPort), 15_000);
-            await waitFor("the IMAP listener", () => portAnswers(imapPort), 15_000);
-            if (doveadmPort !== undefined)
-                await waitFor(
-                    "the doveadm listener",
-                    () => doveadmAnswers(doveadmPort, doveadmPassword),
-                    15_000,
-                );
-        } catch (error) {
-            throw new Error(
-                `dovecot -c ${configPath}: ${(error as Error).message}\n${readLog().slice(-2000)}`,
-            );
-        }
-    };
-    function readLog(): string {
-        const file = path.join(dir, "dovecot.log");
-        return existsSync(file) ? readFileSync(file, "utf8") : "";
     }
-    const masterPid = (): number | undefined => {
-        const pidFile = path.join(dir, "run", "master.pid");
-        if (!existsSync(pidFile)) return undefined;
-        const pid = Number(readFileSync(pidFile, "utf8").trim());
-        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-    };
-    const alive = (pid: number) => {
-        try {
-            process.kill(pid, 0);
-            return true;
-        } catch {
-            return false;
-        }
-    };
-    const stopServer = async () => {
-        const pid = masterPid();
-        const [file, args] = dovecotCommand(version, dir, "doveadm", ["-c", configPath, "stop"]);
-        await run(file, args, { timeout: 30_000 }).catch(() => undefined);
-        if (pid !== undefined) {
-            await waitFor("dovecot to stop", async () => !alive(pid), 15_000).catch(() => {
-                process.kill(pid, "SIGKILL");
-            });
-        }
-        await waitFor("the doveadm HTTP port to close", async () => !(await portAnswers(httpPort)), 15_000);
-        if (doveadmPort !== undefined)
-            await waitFor("the doveadm port to close", async () => !(await portAnswers(doveadmPort)), 15_000);
-    };
+    const { httpPort, doveadmPort } = server;
+    await waitFor("the doveadm HTTP port to close", async () => !(await portAnswers(httpPort)), {
+        timeoutMs: 15_000,
+    });
+    if (doveadmPort !== undefined)
+        await waitFor("the doveadm port to close", async () => !(await portAnswers(doveadmPort)), {
+            timeoutMs: 15_000,
+        });
+}
 
-    const release = () => {
-        for (const port of [imapPort, httpPort, doveadmPort]) if (port !== undefined) releasePort(port);
-        if (!options.dir) rmSync(dir, { recursive: true, force: true });
-    };
-    try {
-        await startServer();
-    } catch (error) {
-        await stopServer().catch(() => undefined);
-        release();
-        throw error;
-    }
+/** Lets go of the server's ports and removes its folder if it made it. */
+function release(server: Server): void {
+    for (const port of [server.imapPort, server.httpPort, server.doveadmPort])
+        if (port !== undefined) releasePort(port);
+    if (server.ownsDir) rmSync(server.dir, { recursive: true, force: true });
+}
 
-    const lines = (text: string) => text.split("\n").filter((l) => l.length > 0);
-    const sandbox: Sandbox = {
-        dir,
-        configPath,
-        endpoint: `http://127.0.0.1:${httpPort}`,
-        apiKey,
-        password,
-        imapPort,
-        httpPort,
-        doveadmPort,
-        users,
+/** What a test holds of a started server. */
+function sandboxOf(server: Server, users: UserFile): Sandbox {
+    const doveadm = (args: string[], input?: string) => doveadmOutput(server, args, input);
+    return {
+        dir: server.dir,
+        configPath: server.configPath,
+        endpoint: `http://127.0.0.1:${server.httpPort}`,
+        apiKey: server.apiKey,
+        password: server.password,
+        imapPort: server.imapPort,
+        httpPort: server.httpPort,
+        doveadmPort: server.doveadmPort,
+        users: users.users,
         doveadm,
-        doveadmResult,
+        doveadmResult: (args, input) => doveadmResult(server, args, input),
         listMailboxes: async (user) => lines(await doveadm(["mailbox", "list", "-u", user])).sort(),
         listSubscriptions: async (user) => lines(await doveadm(["mailbox", "list", "-s", "-u", user])).sort(),
-        mailboxes: async (user) => {
-            await doveadm(["mailbox", "status", "-u", user, "messages", "INBOX"]);
-            const out = await doveadm(["-f", "tab", "mailbox", "status", "-u", user, "guid messages", "*"]);
-            const [header, ...rows] = lines(out);
-            const keys = (header ?? "").split("\t");
-            return rows.map((line) => {
-                const row = line.split("\t");
-                const get = (k: string) => row[keys.indexOf(k)] ?? "";
-                return { name: get("mailbox"), guid: get("guid"), messages: Number(get("messages")) };
-            });
-        },
-        status: async (user, mailbox) => {
-            const result = await doveadmResult([
-                "-f",
-                "tab",
-                "mailbox",
-                "status",
-                "-u",
-                user,
-                // "--": a mailbox name may start with "-", which doveadm would take for an option.
-                "--",
-                "guid messages",
-                mailbox,
-            ]);
-            if (result.code === 68) return undefined;
-            if (result.code !== 0)
-                throw new Error(`doveadm mailbox status exited ${result.code}: ${result.stderr}`);
-            const [header, values] = lines(result.stdout);
-            const keys = (header ?? "").split("\t");
-            const row = (values ?? "").split("\t");
-            const get = (k: string) => row[keys.indexOf(k)] ?? "";
-            return { guid: get("guid"), messages: Number(get("messages")) };
-        },
-        deliver: async (user, mailbox, count) => {
-            for (let i = 0; i < count; i++) {
-                const file = path.join(dir, `msg-${randomBytes(4).toString("hex")}.eml`);
-                writeFileSync(
-                    file,
-                    `From: test@example.org\r\nTo: ${user}\r\nSubject: message ${i}\r\nMessage-ID: <${randomBytes(8).toString("hex")}@example.org>\r\n\r\nbody ${i}\r\n`,
-                );
-                // `doveadm save` reads the message from stdin.
-                const [save, saveArgs] = dovecotCommand(version, dir, "doveadm", [
-                    "-c",
-                    configPath,
-                    "save",
-                    "-u",
-                    user,
-                    "-m",
-                    mailbox,
-                ]);
-                await run("sh", ["-c", `f=$0; exec "$@" < "$f"`, file, save, ...saveArgs], {
-                    timeout: 30_000,
-                });
-                rmSync(file);
-            }
-        },
-        deliverLda: async (user, message) => {
-            const file = path.join(dir, `lda-${randomBytes(4).toString("hex")}.eml`);
-            writeFileSync(file, message);
-            try {
-                const [lda, ldaArgs] = dovecotCommand(version, dir, "/usr/lib/dovecot/dovecot-lda", [
-                    "-c",
-                    configPath,
-                    "-d",
-                    userName(user),
-                    "-f",
-                    "sender@example.org",
-                ]);
-                await run("sh", ["-c", `f=$0; exec "$@" < "$f"`, file, lda, ...ldaArgs], { timeout: 30_000 });
-            } catch (error) {
-                const e = error as { code?: number; stderr?: string };
-                throw new Error(`dovecot-lda -d ${userName(user)} exited ${e.code}: ${e.stderr ?? ""}`);
-            } finally {
-                rmSync(file, { force: true });
-            }
-        },
-        stopServer,
-        startServer,
+        mailboxes: (user) => mailboxes(server, user),
+        status: (user, mailbox) => mailboxStatus(server, user, mailbox),
+        deliver: (user, mailbox, count) => deliver(server, user, mailbox, count),
+        deliverLda: (user, message) => deliverLda(server, user, message),
+        stopServer: () => stopServer(server),
+        startServer: () => startServer(server),
         addUser: async (local) => {
-            const user = addUser(local);
-            await settle();
+            const user = users.add(local);
+            await sleep(PASSWD_FILE_SETTLE_MS);
             return user;
         },
         removeUser: async (name) => {
-            const index = users.findIndex((u) => u.name === name);
-            if (index >= 0) users.splice(index, 1);
-            proxied.delete(name);
-            writeUsers();
-            // Dovecot looks at a passwd-file at most once a second.
-            await settle();
+            users.remove(name);
+            await sleep(PASSWD_FILE_SETTLE_MS);
         },
-        log: () =>
-            existsSync(path.join(dir, "dovecot.log"))
-                ? readFileSync(path.join(dir, "dovecot.log"), "utf8")
-                : "",
+        log: () => readLog(server.dir),
         stop: async () => {
-            await stopServer();
-            release();
+            await stopServer(server);
+            release(server);
         },
     };
-    return sandbox;
 }

@@ -12,22 +12,22 @@
 // node_modules/.bin, no folder holding a pulumi-resource-dovecot, so the plugin can only come from
 // Pulumi.yaml, and the engine's "using pulumi-resource-dovecot from $PATH" warning cannot appear.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { forClone, installBlocks, runBlock } from "./install-lines";
+import { MARK, newMark } from "./processes";
 import {
     CommandResult,
-    PreviewResult,
-    REPO_ROOT,
     RunOptions,
-    StateResource,
-    parseJson,
+    langhostsBinDir,
+    pathWithoutPlugin,
     pulumiBinDir,
     pulumiEnv,
-    runCommand,
-} from "./pulumi";
-import { MARK, newMark } from "./processes";
+} from "./pulumi-cli";
+import { REPO_ROOT } from "./repo";
+import { PreviewResult, StackProject } from "./stack-project";
+
+export { langhostsBinDir, pathWithoutPlugin };
 
 /** The languages with an example folder run through the provider plugin. */
 export type ExampleLanguage = "yaml" | "python" | "go";
@@ -55,27 +55,6 @@ export const INSTALL_TIMEOUT_MS: Record<ExampleLanguage, number> = {
     go: 25 * 60_000,
 };
 
-let langhostsBin: string | undefined;
-
-/**
- * The folder with pulumi-language-python, -yaml and -go, built once per machine by
- * scripts/install-langhosts.sh (instant when cached); its sibling `venv` is a Python virtualenv with
- * the Pulumi Python SDK that this host runs.
- */
-export function langhostsBinDir(): string {
-    if (langhostsBin) return langhostsBin;
-    const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "install-langhosts.sh")], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "pipe"],
-        timeout: 30 * 60_000,
-    });
-    const dir = out.trim().split("\n").pop()?.trim() ?? "";
-    if (!dir || !existsSync(path.join(dir, "pulumi-language-yaml")))
-        throw new Error(`scripts/install-langhosts.sh printed no usable folder: ${JSON.stringify(out)}`);
-    langhostsBin = dir;
-    return dir;
-}
-
 /** The bin folder of the language hosts' Python virtualenv. */
 export function pythonVenvBin(): string {
     return path.join(langhostsBinDir(), "..", "venv", "bin");
@@ -94,34 +73,21 @@ export function pythonSdkVersion(): string {
     ).trim();
 }
 
-/** PATH without the folders that hold a pulumi-resource-dovecot (node_modules/.bin, say). */
-export function pathWithoutPlugin(value: string | undefined): string[] {
-    return (value ?? "")
-        .split(path.delimiter)
-        .filter((dir) => dir !== "" && !existsSync(path.join(dir, "pulumi-resource-dovecot")));
+/**
+ * The commands of a history (`args` joined) whose output has PLUGIN_FROM_PATH_WARNING: none, when the
+ * engine never took the plugin from PATH.
+ */
+export function warnedOfPluginOnPath(history: readonly CommandResult[]): string[] {
+    return history.filter((r) => r.output.includes(PLUGIN_FROM_PATH_WARNING)).map((r) => r.args.join(" "));
 }
 
 /** A copy of examples/<language> with one stack, `test`, in a file backend of its own. */
-export class ExampleProject {
-    /** The temporary folder holding the project, the backend and what the project installs. */
-    readonly root: string;
-    /** The project folder (the copy of the example). */
-    readonly dir: string;
-    /** The file backend folder. */
-    readonly stateDir: string;
-    readonly stack = "test";
-    /** Every command run so far (pulumi and the rest), for failure messages and scans. */
-    readonly history: CommandResult[] = [];
+export class ExampleProject extends StackProject {
     /** What the README's install blocks exported for the commands after them (PATH). */
     private exported: Record<string, string> = {};
 
-    private constructor(
-        readonly language: ExampleLanguage,
-        root: string,
-    ) {
-        this.root = root;
-        this.dir = path.join(root, "project");
-        this.stateDir = path.join(root, "state");
+    private constructor(readonly language: ExampleLanguage) {
+        super(`pulumi-dovecot-example-${language}-`);
     }
 
     /** The example folder in this repository. */
@@ -136,10 +102,9 @@ export class ExampleProject {
     static async create(language: ExampleLanguage): Promise<ExampleProject> {
         const plugin = path.join(REPO_ROOT, "dist", "plugin", "pulumi-resource-dovecot");
         if (!existsSync(plugin)) throw new Error(`${plugin} is missing: run \`npm run build\` first`);
-        const root = mkdtempSync(path.join(os.tmpdir(), `pulumi-dovecot-example-${language}-`));
-        const project = new ExampleProject(language, root);
+        const project = new ExampleProject(language);
         try {
-            for (const dir of [project.stateDir, project.home]) mkdirSync(dir, { recursive: true });
+            mkdirSync(project.home, { recursive: true });
             cpSync(ExampleProject.exampleDir(language), project.dir, {
                 recursive: true,
                 // Nothing a local run of the example may have left beside it.
@@ -164,7 +129,7 @@ export class ExampleProject {
                 project.history.push({ ...ran.result, args: [`install block ${block.id}`] });
                 project.exported = { ...project.exported, ...ran.exported };
             }
-            await project.pulumi(["stack", "init", project.stack, "--non-interactive"]);
+            await project.initStack();
             return project;
         } catch (error) {
             project.cleanup();
@@ -180,6 +145,11 @@ export class ExampleProject {
     /** The pip constraints of the project's installs (the Pulumi Python SDK the host runs). */
     get pipConstraints(): string {
         return path.join(this.root, "pip-constraints.txt");
+    }
+
+    /** The Go host builds the program before each command. */
+    protected override get commandTimeoutMs(): number {
+        return COMMAND_TIMEOUT_MS[this.language];
     }
 
     /** The environment of this project's commands. */
@@ -201,134 +171,18 @@ export class ExampleProject {
         return { ...env, ...this.exported, ...extra };
     }
 
-    /** Runs any command in the project folder with the project's environment. */
-    async run(command: string, args: string[], options: RunOptions = {}): Promise<CommandResult> {
-        const env = { ...this.env(options.env), [MARK]: newMark() };
-        const timeoutMs = options.timeoutMs ?? COMMAND_TIMEOUT_MS[this.language];
-        try {
-            const result = await runCommand(command, args, this.dir, env, { ...options, timeoutMs });
-            this.history.push({ ...result, args: [command, ...args] });
-            return result;
-        } catch (error) {
-            this.history.push({
-                args: [command, ...args],
-                code: null,
-                stdout: "",
-                stderr: String(error),
-                output: String(error),
-                durationMs: 0,
-                timedOut: false,
-            });
-            throw error;
-        }
-    }
-
-    /** Runs `pulumi <args>` in the project folder. */
-    async pulumi(args: string[], options: RunOptions = {}): Promise<CommandResult> {
-        return this.run("pulumi", args, options);
-    }
-
-    /** `pulumi config set [--path] [--secret] key value`, the value passed on stdin. */
-    async setConfig(key: string, value: string, options: { secret?: boolean } = {}): Promise<void> {
-        const args = ["config", "set", key, "--stack", this.stack, "--non-interactive"];
-        args.push(options.secret ? "--secret" : "--plaintext");
-        await this.pulumi(args, { input: value });
-    }
-
     /** `pulumi up --yes --skip-preview`, with more arguments. */
     async up(extra: string[] = [], options: RunOptions = {}): Promise<CommandResult> {
-        return this.pulumi(
-            ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack, ...extra],
-            options,
-        );
+        return this.upWith(["--skip-preview", ...extra], options);
     }
 
     /** `pulumi preview --json`, parsed. */
     async preview(options: RunOptions = {}): Promise<PreviewResult> {
-        const result = await this.pulumi(
-            ["preview", "--json", "--non-interactive", "--stack", this.stack],
-            options,
-        );
-        return parseJson<PreviewResult>(result.stdout, "pulumi preview --json");
-    }
-
-    /** `pulumi preview --expect-no-changes`: fails when the program and the state differ. */
-    async expectNoChanges(options: RunOptions = {}): Promise<CommandResult> {
-        return this.pulumi(
-            ["preview", "--expect-no-changes", "--non-interactive", "--stack", this.stack],
-            options,
-        );
-    }
-
-    /** `pulumi refresh --preview-only --json`: what a refresh would change, parsed. */
-    async previewRefresh(options: RunOptions = {}): Promise<PreviewResult> {
-        const result = await this.pulumi(
-            ["refresh", "--preview-only", "--json", "--non-interactive", "--stack", this.stack],
-            options,
-        );
-        return parseJson<PreviewResult>(result.stdout, "pulumi refresh --preview-only --json");
-    }
-
-    /** `pulumi refresh --yes --skip-preview`. */
-    async refresh(options: RunOptions = {}): Promise<CommandResult> {
-        return this.pulumi(
-            ["refresh", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack],
-            options,
-        );
+        return this.previewJson([], options);
     }
 
     /** `pulumi destroy --yes --skip-preview`, with more arguments. */
     async destroy(extra: string[] = [], options: RunOptions = {}): Promise<CommandResult> {
-        return this.pulumi(
-            ["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", this.stack, ...extra],
-            options,
-        );
-    }
-
-    /** `pulumi stack output --json --show-secrets`. */
-    async outputs(): Promise<Record<string, unknown>> {
-        const result = await this.pulumi([
-            "stack",
-            "output",
-            "--json",
-            "--show-secrets",
-            "--stack",
-            this.stack,
-        ]);
-        return parseJson(result.stdout, "pulumi stack output --json");
-    }
-
-    /** `pulumi stack export` as text (exactly what a state file holds). */
-    async exportText(): Promise<string> {
-        return (await this.pulumi(["stack", "export", "--stack", this.stack])).stdout;
-    }
-
-    /** Every resource of the exported state, the stack and the providers included. */
-    async stateResources(): Promise<StateResource[]> {
-        const state = parseJson<{ deployment?: { resources?: StateResource[] } }>(
-            await this.exportText(),
-            "pulumi stack export",
-        );
-        return state.deployment?.resources ?? [];
-    }
-
-    /** A file of the project. */
-    read(name: string): string {
-        return readFileSync(path.join(this.dir, name), "utf8");
-    }
-
-    /** Removes the project, its backend and what it installed (the stack is not destroyed). */
-    cleanup(): void {
-        rmSync(this.root, { recursive: true, force: true });
-    }
-
-    /** The last commands' output, for a failure message. */
-    transcript(last = 3): string {
-        return this.history
-            .slice(-last)
-            .map(
-                (r) => `$ ${r.args.join(" ")} (exit ${r.code}, ${r.durationMs} ms)\n${r.output.slice(-4000)}`,
-            )
-            .join("\n");
+        return this.destroyWith(extra, options);
     }
 }

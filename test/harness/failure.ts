@@ -10,3 +10,19 @@ export async function failure(promise: Promise<unknown>): Promise<DoveadmError> 
     }
     throw new Error("expected the call to fail");
 }
+
+/** What `call` throws (undefined when it returns), for looking at the error's class and message. */
+export function thrown(call: () => unknown): unknown {
+    try {
+        call();
+    } catch (error) {
+        return error;
+    }
+    return undefined;
+}
+
+/** The message of the error `call` throws; "" when it returns. */
+export function thrownMessage(call: () => unknown): string {
+    const error = thrown(call);
+    return error instanceof Error ? error.message : error === undefined ? "" : String(error);
+}

@@ -23,6 +23,10 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { sleep } from "./waits";
+
+// Tests that hold a request settle the hold with a deferred; it lives in waits.ts.
+export { deferred } from "./waits";
 
 /** What to do with a matching request. */
 export type FaultAction =
@@ -126,13 +130,6 @@ function matches(rule: FaultRule, commands: string[], method: string): boolean {
     return commands.some((c) =>
         typeof rule.command === "string" ? c === rule.command : rule.command.test(c),
     );
-}
-
-/** A promise and the function that settles it, for letting a held request go on an event. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-    let resolve!: (value: T) => void;
-    const promise = new Promise<T>((r) => (resolve = r));
-    return { promise, resolve };
 }
 
 /** Starts a proxy in front of `options.target`. */
@@ -278,7 +275,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                         res.end();
                         return;
                     case "delay":
-                        await new Promise((resolve) => setTimeout(resolve, action.ms));
+                        await sleep(action.ms);
                         return pass();
                     case "hold": {
                         action.arrived?.();

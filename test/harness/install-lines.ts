@@ -1,21 +1,32 @@
-// The install lines of the README and the examples' READMEs, read out of the Markdown and run as
-// written, so the documents and the tests cannot drift apart. A fenced code block right after a
-// `<!-- install: <id> -->` line is one install block; the only change a test makes to its text is the
-// placeholder of a clone's folder, `/path/to/pulumi-dovecot`, replaced by a real one. A block runs in
-// one bash (`set -e`, as a user pastes it into a shell); what it leaves behind for the next commands
-// (the environment it exported, the folder it moved to) is handed back.
+// The install lines of the documents (the README, the installation page docs/installation-configuration.md)
+// and the examples' READMEs, read out of the Markdown and run as written, so the documents and the tests
+// cannot drift apart. A fenced code block right after a `<!-- install: <id> -->` line is one install
+// block; the only change a test makes to its text is the placeholder of a clone's folder,
+// `/path/to/pulumi-dovecot`, replaced by a real one. A block runs in one bash (`set -e`, as a user pastes
+// it into a shell); what it leaves behind for the next commands (the environment it exported, the folder
+// it moved to) is handed back. The README's first programs are blocks marked `<!-- program: <id> -->`,
+// which the tests that run them read the same way.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CommandResult, REPO_ROOT, RunOptions, runCommand } from "./pulumi";
+import { MARK, newMark } from "./processes";
+import {
+    CommandResult,
+    RunOptions,
+    pathWithoutPlugin,
+    pulumiBinDir,
+    pulumiEnv,
+    runCommand,
+} from "./pulumi-cli";
+import { REPO_ROOT } from "./repo";
 
 /** The placeholder the documents use for the folder of a clone of this repository. */
 export const CLONE_PLACEHOLDER = "/path/to/pulumi-dovecot";
 
 /** One marked code block of a Markdown file. */
 export interface InstallBlock {
-    /** The id after `install:` in the marker. */
+    /** The id after `install:` (or `program:`) in the marker. */
     id: string;
     /** The fence's language (`sh`, `yaml`). */
     language: string;
@@ -23,12 +34,19 @@ export interface InstallBlock {
     text: string;
 }
 
-/** Every marked block of a Markdown file, in order; a marker without a block right after it throws. */
-export function installBlocks(file: string): InstallBlock[] {
+/** What a marker says a block is: commands a user runs, or a program a user writes. */
+export type BlockKind = "install" | "program";
+
+/**
+ * Every block of a Markdown file marked `<!-- <kind>: <id> -->`, in order; a marker without a block
+ * right after it throws, and so does an id marked twice.
+ */
+export function markedBlocks(file: string, kind: BlockKind): InstallBlock[] {
     const lines = readFileSync(file, "utf8").split("\n");
     const blocks: InstallBlock[] = [];
+    const pattern = new RegExp(`^<!-- ${kind}: ([a-z0-9-]+) -->$`);
     for (let i = 0; i < lines.length; i++) {
-        const marker = /^<!-- install: ([a-z0-9-]+) -->$/.exec(lines[i]!);
+        const marker = pattern.exec(lines[i]!);
         if (!marker) continue;
         let at = i + 1;
         while (at < lines.length && lines[at]!.trim() === "") at++;
@@ -45,8 +63,13 @@ export function installBlocks(file: string): InstallBlock[] {
     const ids = blocks.map((b) => b.id);
     const repeated = ids.filter((id, n) => ids.indexOf(id) !== n);
     if (repeated.length > 0)
-        throw new Error(`${file}: install blocks marked more than once: ${repeated.join(", ")}`);
+        throw new Error(`${file}: ${kind} blocks marked more than once: ${repeated.join(", ")}`);
     return blocks;
+}
+
+/** Every install block of a Markdown file, in order (see markedBlocks). */
+export function installBlocks(file: string): InstallBlock[] {
+    return markedBlocks(file, "install");
 }
 
 /** The block of `file` marked `id`. */
@@ -54,6 +77,55 @@ export function installBlock(file: string, id: string): InstallBlock {
     const block = installBlocks(file).find((b) => b.id === id);
     if (!block) throw new Error(`${file} has no code block marked <!-- install: ${id} -->`);
     return block;
+}
+
+/**
+ * The documents of this repository whose install blocks a user runs: the README (each face, each
+ * language) and the installation page (the plugin from a release, language hosts). An id is marked
+ * in one of them only.
+ */
+export const INSTALL_DOCUMENTS: readonly string[] = [
+    path.join(REPO_ROOT, "README.md"),
+    path.join(REPO_ROOT, "docs", "installation-configuration.md"),
+];
+
+/** An install block and the document that holds it. */
+export interface DocumentedBlock extends InstallBlock {
+    /** The document's path, relative to the repository. */
+    document: string;
+}
+
+/** Every install block of INSTALL_DOCUMENTS, in order; an id marked in two of them throws. */
+export function documentedBlocks(): DocumentedBlock[] {
+    const blocks = INSTALL_DOCUMENTS.flatMap((file) =>
+        installBlocks(file).map((b) => ({ ...b, document: path.relative(REPO_ROOT, file) })),
+    );
+    for (const block of blocks) {
+        const holders = blocks.filter((b) => b.id === block.id).map((b) => b.document);
+        if (holders.length > 1)
+            throw new Error(
+                `the install block ${block.id} is marked in more than one document: ${holders.join(", ")}`,
+            );
+    }
+    return blocks;
+}
+
+/** The install block marked `id`, in whichever of INSTALL_DOCUMENTS holds it. */
+export function documentedBlock(id: string): DocumentedBlock {
+    const block = documentedBlocks().find((b) => b.id === id);
+    if (!block)
+        throw new Error(
+            `no code block is marked <!-- install: ${id} --> in ${INSTALL_DOCUMENTS.map((f) => path.relative(REPO_ROOT, f)).join(" or ")}`,
+        );
+    return block;
+}
+
+/** The README's first program marked `<!-- program: <id> -->`, as written. */
+export function readmeProgram(id: string): string {
+    const file = path.join(REPO_ROOT, "README.md");
+    const block = markedBlocks(file, "program").find((b) => b.id === id);
+    if (!block) throw new Error(`${file} has no code block marked <!-- program: ${id} -->`);
+    return block.text;
 }
 
 /** A block's text with the clone placeholder replaced by `clone`. */
@@ -137,4 +209,38 @@ export function userEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     for (const [key, value] of Object.entries(env))
         if (!/^npm_/i.test(key) && key !== "INIT_CWD" && key !== "JEST_WORKER_ID") clean[key] = value;
     return clean;
+}
+
+/** Where a user's shell differs from userShellEnv's defaults. */
+export interface UserShell {
+    /** Folders on PATH before the rest (a virtualenv's bin, say). */
+    pathFirst?: string[];
+    /** More variables, set last. */
+    env?: Record<string, string>;
+}
+
+/**
+ * A user's shell for the commands of a test working in `work`: the caller's environment as userEnv
+ * leaves it with Pulumi's settings (the backend `<work>/state`, PULUMI_HOME `<work>/pulumi-home`); on
+ * PATH, this repository's Node.js (22 or later) and the Pulumi CLI, then the caller's PATH without any
+ * folder holding the plugin; Go modules and pip as the projects pin them. Each call carries a new mark.
+ */
+export function userShellEnv(work: string, shell: UserShell = {}): NodeJS.ProcessEnv {
+    const base = userEnv(
+        pulumiEnv(path.join(work, "state"), { PULUMI_HOME: path.join(work, "pulumi-home") }),
+    );
+    base.PATH = [
+        ...(shell.pathFirst ?? []),
+        path.join(REPO_ROOT, "node_modules", "node", "bin"),
+        pulumiBinDir(),
+        ...pathWithoutPlugin(process.env.PATH),
+    ].join(path.delimiter);
+    return {
+        ...base,
+        GOFLAGS: "-mod=readonly",
+        GOTOOLCHAIN: "local",
+        PIP_DISABLE_PIP_VERSION_CHECK: "1",
+        ...shell.env,
+        [MARK]: newMark(),
+    };
 }

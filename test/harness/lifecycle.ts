@@ -15,22 +15,18 @@ import { resetEndpointState } from "../../provider/client/client";
 import { NAME_KEY } from "../../provider/check";
 import { ResourceKind, dispatch } from "../../provider/dispatcher";
 import { PartialFailureError } from "../../provider/handlers/partial";
+import { kindNamed } from "../../provider/kinds";
+import { AnyKind } from "../../provider/kinds/kind";
 import { creatorOf } from "../../provider/ownership";
+import { LEGACY_KEYS } from "../../provider/serialized/table";
 import { Loose } from "./providers";
 
-/** The class name of each kind, as a program spells it. */
-const CLASSES: Record<ResourceKind, string> = {
-    mailbox: "Mailbox",
-    folders: "FolderSet",
-    subscription: "Subscription",
-    reload: "Reload",
-    sieve: "SieveScript",
-    acl: "MailboxAcl",
-    metadata: "MailboxMetadata",
-};
-
-/** The kinds whose constructors add a `creator` (the tag of the GUIDs they make). */
-const TAGGED: ReadonlySet<ResourceKind> = new Set(["mailbox", "folders"]);
+/** The kind a declared resource names: by its name (`Mailbox`) or a provider object's key (`mailbox`). */
+function kindOf(kind: ResourceKind): AnyKind {
+    const found = kindNamed(LEGACY_KEYS[kind] ?? kind);
+    if (!found) throw new Error(`no resource kind ${JSON.stringify(kind)}`);
+    return found;
+}
 
 /** One resource of the program. */
 export interface Declared {
@@ -90,8 +86,9 @@ export class LifeCycle {
 
     /** The inputs the resource class passes for `declared` (its creator, its name for messages). */
     private news(declared: Declared): Record<string, unknown> {
-        const creator = TAGGED.has(declared.kind)
-            ? { creator: creatorOf(CLASSES[declared.kind], this.project, this.stack, declared.name) }
+        const kind = kindOf(declared.kind);
+        const creator = kind.tagsGuids
+            ? { creator: creatorOf(kind.name, this.project, this.stack, declared.name) }
             : {};
         return { ...declared.args, ...creator, [NAME_KEY]: declared.name };
     }
@@ -107,7 +104,7 @@ export class LifeCycle {
             const result = (await dispatch(declared.kind, "check", [olds, this.news(declared)])) as Loose;
             for (const failure of result.failures ?? [])
                 problems.push(
-                    `${CLASSES[declared.kind]} ${JSON.stringify(declared.name)}: ${failure.reason}`,
+                    `${kindOf(declared.kind).name} ${JSON.stringify(declared.name)}: ${failure.reason}`,
                 );
             inputs.set(declared.name, result.inputs);
         }
@@ -177,60 +174,24 @@ export class LifeCycle {
         return { steps };
     }
 
-    /** `pulumi up --skip-preview`: applies the program, stopping at the first failure. */
-    async up(program: readonly Declared[]): Promise<RunResult> {
+    /**
+     * `pulumi up --skip-preview`: applies the program, stopping at the first failure; with
+     * `continueOnError` (`--continue-on-error`), going on with the other resources and returning the
+     * first failure at the end.
+     */
+    async up(program: readonly Declared[], options: { continueOnError?: boolean } = {}): Promise<RunResult> {
         await this.newProcess();
         const steps: Step[] = [];
         const { inputs, error } = await this.checkAll(program);
         if (error) return { steps, error };
+        let firstError: unknown;
         try {
             for (const declared of program) {
-                const news = inputs.get(declared.name) as Record<string, unknown>;
-                const recorded = this.state.get(declared.name);
-                if (!recorded) {
-                    await this.create(declared, news);
-                    steps.push({ op: "create", name: declared.name });
-                    continue;
-                }
-                const diff = (await dispatch(declared.kind, "diff", [
-                    recorded.id,
-                    recorded.outputs,
-                    news,
-                ])) as Loose;
-                if ((diff.replaces ?? []).length > 0) {
-                    if (diff.deleteBeforeReplace) {
-                        await this.remove(recorded);
-                        await this.create(declared, news);
-                    } else {
-                        const old = { ...recorded };
-                        await this.create(declared, news);
-                        await dispatch(old.kind, "delete", [old.id, old.outputs]);
-                    }
-                    steps.push({ op: "replace", name: declared.name });
-                } else if (diff.changes) {
-                    try {
-                        const { outs } = (await dispatch(declared.kind, "update", [
-                            recorded.id,
-                            recorded.outputs,
-                            news,
-                        ])) as Loose;
-                        this.state.set(declared.name, { ...recorded, inputs: news, outputs: outs ?? news });
-                    } catch (caught) {
-                        if (caught instanceof PartialFailureError) {
-                            const { __provider: _provider, ...outputs } = caught.properties;
-                            this.state.set(declared.name, {
-                                ...recorded,
-                                id: caught.id,
-                                inputs: news,
-                                outputs,
-                            });
-                        }
-                        throw caught;
-                    }
-                    steps.push({ op: "update", name: declared.name });
-                } else {
-                    this.state.set(declared.name, { ...recorded, inputs: news });
-                    steps.push({ op: "same", name: declared.name });
+                try {
+                    await this.apply(declared, inputs.get(declared.name) as Record<string, unknown>, steps);
+                } catch (caught) {
+                    if (!options.continueOnError) throw caught;
+                    firstError ??= caught;
                 }
             }
             const declaredNames = new Set(program.map((d) => d.name));
@@ -242,7 +203,53 @@ export class LifeCycle {
         } catch (caught) {
             return { steps, error: caught };
         }
-        return { steps };
+        return firstError === undefined ? { steps } : { steps, error: firstError };
+    }
+
+    /** Creates, updates or replaces one declared resource, as the engine does. */
+    private async apply(declared: Declared, news: Record<string, unknown>, steps: Step[]): Promise<void> {
+        const recorded = this.state.get(declared.name);
+        if (!recorded) {
+            await this.create(declared, news);
+            steps.push({ op: "create", name: declared.name });
+            return;
+        }
+        const diff = (await dispatch(declared.kind, "diff", [recorded.id, recorded.outputs, news])) as Loose;
+        if ((diff.replaces ?? []).length > 0) {
+            if (diff.deleteBeforeReplace) {
+                await this.remove(recorded);
+                await this.create(declared, news);
+            } else {
+                const old = { ...recorded };
+                await this.create(declared, news);
+                await dispatch(old.kind, "delete", [old.id, old.outputs]);
+            }
+            steps.push({ op: "replace", name: declared.name });
+        } else if (diff.changes) {
+            try {
+                const { outs } = (await dispatch(declared.kind, "update", [
+                    recorded.id,
+                    recorded.outputs,
+                    news,
+                ])) as Loose;
+                this.state.set(declared.name, { ...recorded, inputs: news, outputs: outs ?? news });
+            } catch (caught) {
+                if (caught instanceof PartialFailureError) {
+                    const { __provider: _provider, ...outputs } = caught.properties;
+                    this.state.set(declared.name, {
+                        ...recorded,
+                        id: caught.id,
+                        inputs: news,
+                        outputs,
+                    });
+                }
+                throw caught;
+            }
+            steps.push({ op: "update", name: declared.name });
+        } else {
+            this.state.set(declared.name, { ...recorded, inputs: news });
+            steps.push({ op: "same", name: declared.name });
+        }
     }
 
     /** `pulumi refresh`: reads every resource; one the provider reports gone is forgotten. */

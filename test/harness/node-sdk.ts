@@ -6,11 +6,24 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, runCommand } from "./pulumi";
+import { runCommand } from "./pulumi-cli";
+import { REPO_ROOT } from "./repo";
 import { MARK, newMark } from "./processes";
 
 /** The npm name of the Node.js SDK. */
 export const NODE_SDK_NAME = "@pulumi-dovecot/dovecot";
+
+/** Files the SDK's package must hold: its manifest and README, and the build with its types. */
+export const NODE_SDK_FILES = [
+    "package.json",
+    "README.md",
+    "bin/index.js",
+    "bin/index.d.ts",
+    "bin/package.json",
+];
+
+/** What the SDK's package may hold (the build, never its TypeScript sources). */
+export const NODE_SDK_PUBLISHED = /^(package\.json|README\.md|bin\/.*)$/;
 
 /**
  * Builds and packs sdk/nodejs in a new temporary folder, which the caller removes (removeNodeSdk).

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { waitFor } from "./waits";
 
 /** The environment variable that marks the processes a test started. */
 export const MARK = "PULUMI_DOVECOT_TEST_MARK";
@@ -65,14 +66,15 @@ export function marked(prefix: string): ProcessInfo[] {
     return found;
 }
 
-const alive = (pid: number) => {
+/** Whether a process with this PID exists (and may be signalled by us). */
+export function isAlive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;
     } catch {
         return false;
     }
-};
+}
 
 /** Kills `processes` (SIGKILL) and waits, at most 10 s, until they are gone. */
 export async function killAll(processes: readonly ProcessInfo[]): Promise<void> {
@@ -83,9 +85,10 @@ export async function killAll(processes: readonly ProcessInfo[]): Promise<void> 
             // already gone
         }
     }
-    const deadline = Date.now() + 10_000;
-    while (processes.some((p) => alive(p.pid)) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor("the killed processes to go", () => !processes.some((p) => isAlive(p.pid)), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+    }).catch(() => undefined);
 }
 
 /** Kills whatever still carries `mark`; returns what it found. */

@@ -12,6 +12,11 @@ export function call(kind: ResourceKind, method: string, ...args: unknown[]): Pr
     return dispatch(kind, method, args) as Promise<Loose>;
 }
 
+/** The methods of one kind's provider: `const mailbox = providerOf("mailbox"); await mailbox("create", inputs)`. */
+export function providerOf(kind: ResourceKind): (method: string, ...args: unknown[]) => Promise<Loose> {
+    return (method, ...args) => call(kind, method, ...args);
+}
+
 /** Forgets every client and configures the providers with these stack settings. */
 export async function configure(config: Record<string, string>): Promise<void> {
     resetEndpointState();

@@ -18,3 +18,14 @@ function findRoot(start: string): string {
 
 /** The repository's root folder. */
 export const REPO_ROOT = findRoot(__dirname);
+
+/** This package's version (package.json), which a release, the examples and the README all name. */
+export const PACKAGE_VERSION = (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
+).version;
+
+/** The version of the Pulumi Node.js SDK installed in this repository's node_modules. */
+export function pulumiSdkVersion(): string {
+    const manifest = path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json");
+    return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+}

@@ -27,17 +27,21 @@ export function makeTestPki(
     const file = (f: string) => path.join(dir, f);
     const openssl = (args: string[]) =>
         execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+    /** `openssl req` arguments that make a new P-256 key, unencrypted, into `keyFile`. */
+    const newKey = (keyFile: string) => [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        keyFile,
+    ];
     try {
         openssl([
             "req",
             "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            file("ca.key"),
+            ...newKey(file("ca.key")),
             "-out",
             file("ca.pem"),
             "-days",
@@ -49,20 +53,7 @@ export function makeTestPki(
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
         ]);
-        openssl([
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            file("server.key"),
-            "-out",
-            file("server.csr"),
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
+        openssl(["req", ...newKey(file("server.key")), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1"]);
         writeFileSync(
             file("server.ext"),
             [

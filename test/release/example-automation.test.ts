@@ -4,6 +4,7 @@
 // Automation API drives the real `pulumi` CLI) against a sandbox Dovecot, checked with doveadm.
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { MARK, killMarked } from "../harness/processes";
+import { PACKAGE_VERSION } from "../harness/repo";
 import {
     DIST_PROVIDER,
     REPO_ROOT,
@@ -123,9 +124,7 @@ describe("examples/automation: provisioning folders with the Automation API", ()
     });
 
     it("depends on a range of pulumi-dovecot that admits this version", () => {
-        const version = (
-            JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
-        ).version;
+        const version = PACKAGE_VERSION;
         const manifest = JSON.parse(readFileSync(path.join(EXAMPLE, "package.json"), "utf8")) as {
             dependencies: Record<string, string>;
         };

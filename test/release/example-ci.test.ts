@@ -169,7 +169,7 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
 
         // The release workflow: on a version tag, with provenance (the package and the Node.js SDK); then
         // the plugin's tarballs and the Python packages attached to the tag's release, and the Go
-        // module's tag once it is vetted. test/lifecycle/publish-ready.test.ts runs the build steps.
+        // module's tag once it is vetted. test/release/publish-ready.test.ts runs the build steps.
         const release = load("release.yml");
         expect(release.on).toEqual({ push: { tags: ["v*"] } });
         const releaseJobs = release.jobs as Record<string, Doc>;
@@ -266,19 +266,18 @@ describe("examples/ci: the preview, up and drift jobs' commands", () => {
         await expectNoDrift();
     });
 
-    it("a Subscription unsubscribed out of band fails the drift check until up subscribes again", async () => {
-        await sandbox.doveadm(["mailbox", "unsubscribe", "-u", BOB, "Shared/Team"]);
-        await expectDrift("bob-team");
-        await up();
-        expect(await sandbox.listSubscriptions(BOB)).toContain("Shared/Team");
-        await expectNoDrift();
-    });
-
-    it("a Mailbox unsubscribed out of band fails the drift check until up subscribes again", async () => {
-        await sandbox.doveadm(["mailbox", "unsubscribe", "-u", ALICE, "Archive/2026"]);
-        await expectDrift("alice-archive");
-        await up();
-        expect(await sandbox.listSubscriptions(ALICE)).toContain("Archive/2026");
-        await expectNoDrift();
-    });
+    it.each([
+        ["a Subscription", BOB, "Shared/Team", "bob-team"],
+        ["a Mailbox", ALICE, "Archive/2026", "alice-archive"],
+    ])(
+        "%s unsubscribed out of band fails the drift check until up subscribes again",
+        async (_kind, user, folder, resource) => {
+            await sandbox.doveadm(["mailbox", "unsubscribe", "-u", user, folder]);
+            expect(await sandbox.listSubscriptions(user)).not.toContain(folder);
+            await expectDrift(resource);
+            await up();
+            expect(await sandbox.listSubscriptions(user)).toContain(folder);
+            await expectNoDrift();
+        },
+    );
 });

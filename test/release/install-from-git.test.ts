@@ -5,13 +5,14 @@
 // repository's URL being a scratch repository whose tag v<version> is this checkout's HEAD commit (what
 // CI checks out).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { installBlock, runBlock, userEnv } from "../harness/install-lines";
 import { CommandResult, REPO_ROOT, pulumiEnv, runCommand } from "../harness/pulumi";
 import { MARK, newMark } from "../harness/processes";
+import { PACKAGE_VERSION } from "../harness/repo";
 
 jest.setTimeout(600_000);
 
@@ -50,9 +51,7 @@ describe("installing from a git URL", () => {
         const commit = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"], {
             encoding: "utf8",
         }).trim();
-        const version = (
-            JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
-        ).version;
+        const version = PACKAGE_VERSION;
         // The repository a user's URL names: here a scratch one whose tag (and main branch, its HEAD,
         // which npm's git resolution reads) is this commit.
         const repository = path.join(root, "pulumi-dovecot.git");

@@ -1,13 +1,14 @@
-// The README's install lines for a clone ("Use from any language"), each run as written by a user's
-// shell in a copy of this checkout (the files git would commit, nothing built), `/path/to/pulumi-dovecot`
-// being that copy (test/harness/install-lines.ts reads the marked blocks out of the README):
-// `npm install && npm run build` in the copy, the plugin's release asset built there, the language
-// hosts put on PATH, then each SDK installed into a project of its language outside the copy, whose
-// Pulumi.yaml names the copy's plugin as the README shows. A JavaScript program using the Node.js SDK
-// runs `up` through the CLI against a sandbox Dovecot (checked with doveadm) and `destroy`; a Python
-// and a Go program preview their Mailbox. No folder on PATH holds a pulumi-resource-dovecot, and no
-// command prints the engine's warning about one found there. Also: every install block of the README
-// is run by some test, and the README and the examples name this package's version.
+// The install lines for a clone, each run as written by a user's shell in a copy of this checkout (the
+// files git would commit, nothing built), `/path/to/pulumi-dovecot` being that copy
+// (test/harness/install-lines.ts reads the marked blocks out of the README and the installation page,
+// docs/installation-configuration.md): `npm install && npm run build` in the copy, the plugin's release
+// asset built there, the language hosts put on PATH, then each SDK installed into a project of its
+// language outside the copy, whose Pulumi.yaml names the copy's plugin as the README shows. A
+// JavaScript program using the Node.js SDK runs `up` through the CLI against a sandbox Dovecot (checked
+// with doveadm) and `destroy`; the README's first programs in Python, Go and YAML, as written there,
+// preview their Mailbox. No folder on PATH holds a pulumi-resource-dovecot, and no command prints the
+// engine's warning about one found there. Also: every install block of the documents is run by some
+// test, and the blocks and the examples name this package's version.
 import {
     existsSync,
     mkdirSync,
@@ -21,35 +22,23 @@ import {
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PLUGIN_FROM_PATH_WARNING, pathWithoutPlugin, pythonSdkVersion } from "../harness/examples";
+import { pythonSdkVersion, warnedOfPluginOnPath } from "../harness/examples";
 import {
     copyCheckout,
+    documentedBlock,
+    documentedBlocks,
     forClone,
-    installBlock,
-    installBlocks,
+    readmeProgram,
     runBlock,
-    userEnv,
+    userShellEnv,
 } from "../harness/install-lines";
-import {
-    CommandResult,
-    PreviewResult,
-    REPO_ROOT,
-    parseJson,
-    pulumiBinDir,
-    pulumiEnv,
-    runCommand,
-} from "../harness/pulumi";
-import { MARK, newMark } from "../harness/processes";
+import { CommandResult, PreviewResult, REPO_ROOT, parseJson, runCommand } from "../harness/pulumi";
+import { PACKAGE_VERSION as VERSION, pulumiSdkVersion } from "../harness/repo";
 
 jest.setTimeout(600_000);
 
-const README = path.join(REPO_ROOT, "README.md");
 const ALICE = "alice@example.org";
-const VERSION = (
-    JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
-).version;
-
-/** Which test file runs each install block of the README. */
+/** Which test file runs each install block of the README and the installation page. */
 const RUN_BY: Record<string, string> = {
     "package-git": "install-from-git.test.ts",
     "package-tarball": "publish-ready.test.ts",
@@ -62,49 +51,17 @@ const RUN_BY: Record<string, string> = {
     "python-sdk": "install-lines.test.ts",
     "go-sdk": "install-lines.test.ts",
     "nodejs-sdk": "install-lines.test.ts",
+    configure: "plugin-typescript.test.ts",
 };
 
-/** A program of each language: one Mailbox of the user, its GUID exported. */
-const PROGRAMS = {
-    javascript: [
-        '"use strict";',
-        'const dovecot = require("@pulumi-dovecot/dovecot");',
-        `const box = new dovecot.Mailbox("archive", { user: "${ALICE}", name: "FromNodeSdk" });`,
-        "exports.guid = box.guid;",
-        "",
-    ].join("\n"),
-    python: [
-        "import pulumi",
-        "import pulumi_dovecot as dovecot",
-        "",
-        `box = dovecot.Mailbox("archive", user="${ALICE}", name="FromPythonSdk")`,
-        'pulumi.export("guid", box.guid)',
-        "",
-    ].join("\n"),
-    go: [
-        "package main",
-        "",
-        "import (",
-        '\t"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"',
-        '\t"github.com/pulumi/pulumi/sdk/v3/go/pulumi"',
-        ")",
-        "",
-        "func main() {",
-        "\tpulumi.Run(func(ctx *pulumi.Context) error {",
-        '\t\tbox, err := dovecot.NewMailbox(ctx, "archive", &dovecot.MailboxArgs{',
-        `\t\t\tUser: pulumi.String("${ALICE}"),`,
-        '\t\t\tName: pulumi.String("FromGoSdk"),',
-        "\t\t})",
-        "\t\tif err != nil {",
-        "\t\t\treturn err",
-        "\t\t}",
-        '\t\tctx.Export("guid", box.Guid)',
-        "\t\treturn nil",
-        "\t})",
-        "}",
-        "",
-    ].join("\n"),
-};
+/** The test's own program for the Node.js SDK: one Mailbox of the user, its GUID exported. */
+const JAVASCRIPT_PROGRAM = [
+    '"use strict";',
+    'const dovecot = require("@pulumi-dovecot/dovecot");',
+    `const box = new dovecot.Mailbox("archive", { user: "${ALICE}", name: "FromNodeSdk" });`,
+    "exports.guid = box.guid;",
+    "",
+].join("\n");
 
 /** Every name of a folder, recursively, relative to it. */
 function listing(dir: string, prefix = ""): string[] {
@@ -114,7 +71,7 @@ function listing(dir: string, prefix = ""): string[] {
     });
 }
 
-describe("the README's install lines, from a clone", () => {
+describe("the install lines of the README and the installation page, from a clone", () => {
     let work: string;
     /** The copy of this checkout: /path/to/pulumi-dovecot. */
     let clone: string;
@@ -124,30 +81,15 @@ describe("the README's install lines, from a clone", () => {
     const history: CommandResult[] = [];
 
     /** A user's shell: their Node.js (22 or later) and Pulumi CLI on PATH, and nothing with the plugin. */
-    const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-        const base = userEnv(
-            pulumiEnv(path.join(work, "state"), { PULUMI_HOME: path.join(work, "pulumi-home") }),
-        );
-        base.PATH = [
-            path.join(REPO_ROOT, "node_modules", "node", "bin"),
-            pulumiBinDir(),
-            ...pathWithoutPlugin(process.env.PATH),
-        ].join(path.delimiter);
-        return {
-            ...base,
-            GOFLAGS: "-mod=readonly",
-            GOTOOLCHAIN: "local",
-            PIP_CONSTRAINT: path.join(work, "pip-constraints.txt"),
-            PIP_DISABLE_PIP_VERSION_CHECK: "1",
-            ...exported,
-            ...extra,
-            [MARK]: newMark(),
-        };
-    };
-    /** Runs the README's block `id` as written in `cwd`; keeps what it exports for what follows. */
+    const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
+        userShellEnv(work, {
+            env: { PIP_CONSTRAINT: path.join(work, "pip-constraints.txt"), ...exported, ...extra },
+        });
+    /** Runs the documents' block `id` as written in `cwd`; keeps what it exports for what follows. */
     const block = async (id: string, cwd: string, timeoutMs = 300_000) => {
-        const ran = await runBlock(forClone(installBlock(README, id).text, clone), cwd, env(), { timeoutMs });
-        history.push({ ...ran.result, args: [`README block ${id}`] });
+        const found = documentedBlock(id);
+        const ran = await runBlock(forClone(found.text, clone), cwd, env(), { timeoutMs });
+        history.push({ ...ran.result, args: [`${found.document} block ${id}`] });
         exported = { ...exported, ...ran.exported };
         return ran;
     };
@@ -157,12 +99,18 @@ describe("the README's install lines, from a clone", () => {
         history.push(result);
         return result;
     };
-    /** A project folder outside the clone: its Pulumi.yaml names the clone's plugin, as the README shows. */
-    const project = (name: string, runtime: string, files: Record<string, string>) => {
+    /**
+     * A project folder outside the clone: its Pulumi.yaml (`name` and `runtime`, or the whole program
+     * of a YAML project) then the clone's plugin, as the README shows.
+     */
+    const project = (name: string, runtime: string, files: Record<string, string>, pulumiYaml?: string) => {
         const dir = path.join(work, name);
         mkdirSync(dir, { recursive: true });
-        const plugins = forClone(installBlock(README, "clone-plugin").text, clone);
-        writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: ${runtime}\n${plugins}`);
+        const plugins = forClone(documentedBlock("clone-plugin").text, clone);
+        writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            `${pulumiYaml ?? `name: ${name}\nruntime: ${runtime}\n`}${plugins}`,
+        );
         for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
         return dir;
     };
@@ -197,8 +145,8 @@ describe("the README's install lines, from a clone", () => {
         await sandbox?.stop();
     });
 
-    it("every install block of the README is run by a test; each names this package's version", () => {
-        const blocks = installBlocks(README);
+    it("every install block of the README and the installation page is run by a test; each names this package's version", () => {
+        const blocks = documentedBlocks();
         expect(blocks.map((b) => b.id).sort()).toEqual(Object.keys(RUN_BY).sort());
         // Each block's test names it (it reads the block by its id).
         for (const [id, file] of Object.entries(RUN_BY)) {
@@ -267,16 +215,7 @@ describe("the README's install lines, from a clone", () => {
     });
 
     it("nodejs-sdk: a JavaScript program using the SDK of the clone runs up and destroy with the clone's plugin", async () => {
-        const pulumiVersion = (
-            JSON.parse(
-                readFileSync(
-                    path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"),
-                    "utf8",
-                ),
-            ) as {
-                version: string;
-            }
-        ).version;
+        const pulumiVersion = pulumiSdkVersion();
         // A user's project: it has @pulumi/pulumi (this repository's version, not newer than the CLI).
         const dir = project("node-sdk", "nodejs", {
             "package.json": JSON.stringify({
@@ -286,7 +225,7 @@ describe("the README's install lines, from a clone", () => {
                 main: "index.js",
                 dependencies: { "@pulumi/pulumi": pulumiVersion },
             }),
-            "index.js": PROGRAMS.javascript,
+            "index.js": JAVASCRIPT_PROGRAM,
         });
         await block("nodejs-sdk", dir);
         expect(existsSync(path.join(clone, "sdk", "nodejs", "bin", "index.js"))).toBe(true);
@@ -311,9 +250,9 @@ describe("the README's install lines, from a clone", () => {
         expect(await sandbox.status(ALICE, "FromNodeSdk")).toBeUndefined();
     });
 
-    it("python-sdk, python-path: pip installs the clone's SDK into a virtualenv, leaving nothing in the clone; a program previews", async () => {
+    it("python-sdk, python-path: pip installs the clone's SDK into a virtualenv, leaving nothing in the clone; the README's program previews", async () => {
         const before = listing(path.join(clone, "sdk", "python")).sort();
-        const dir = project("python-sdk", "python", { "__main__.py": PROGRAMS.python });
+        const dir = project("python-sdk", "python", { "__main__.py": readmeProgram("python") });
         await block("python-sdk", dir);
         await block("python-path", dir);
         expect(listing(path.join(clone, "sdk", "python")).sort()).toEqual(before);
@@ -329,11 +268,11 @@ describe("the README's install lines, from a clone", () => {
         const steps = (await preview(dir)).steps.map(
             (s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}`,
         );
-        expect(steps).toContain("create dovecot:index:Mailbox::archive");
+        expect(steps).toContain("create dovecot:index:Mailbox::alice-archive");
     });
 
-    it("go-sdk: a Go program requires the clone's module, builds and previews; sdk/go builds as it is", async () => {
-        const dir = project("go-sdk", "go", { "main.go": PROGRAMS.go });
+    it("go-sdk: the README's Go program requires the clone's module, builds and previews; sdk/go builds as it is", async () => {
+        const dir = project("go-sdk", "go", { "main.go": readmeProgram("go") });
         await run("go", ["mod", "init", "example.com/mail"], dir);
         await block("go-sdk", dir);
         const goMod = readFileSync(path.join(dir, "go.mod"), "utf8");
@@ -344,18 +283,19 @@ describe("the README's install lines, from a clone", () => {
         const steps = (await preview(dir)).steps.map(
             (s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}`,
         );
-        expect(steps).toContain("create dovecot:index:Mailbox::archive");
+        expect(steps).toContain("create dovecot:index:Mailbox::alice-archive");
+    });
+
+    it("the README's YAML program, with the clone's plugin, previews its Mailbox", async () => {
+        const dir = project("yaml-program", "yaml", {}, readmeProgram("yaml"));
+        const steps = (await preview(dir)).steps.map(
+            (s) => `${s.op} ${s.urn.split("::").slice(-2).join("::")}`,
+        );
+        expect(steps).toContain("create dovecot:index:Mailbox::alice-archive");
     });
 
     it("no command found the plugin on PATH (none printed the engine's warning)", () => {
         expect(history.length).toBeGreaterThan(15);
-        for (const r of history)
-            expect({
-                command: r.args.join(" "),
-                warned: r.output.includes(PLUGIN_FROM_PATH_WARNING),
-            }).toEqual({
-                command: r.args.join(" "),
-                warned: false,
-            });
+        expect(warnedOfPluginOnPath(history)).toEqual([]);
     });
 });

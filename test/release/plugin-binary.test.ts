@@ -4,19 +4,16 @@
 // then a YAML program runs `up` and `destroy` with nothing but the CLI and the YAML language host on
 // PATH (no node, no node_modules/.bin), the plugin taken from the plugin cache.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { REPO_ROOT, pulumiBinDir, pulumiEnv, runCommand } from "../harness/pulumi";
+import { PACKAGE_VERSION as VERSION } from "../harness/repo";
 
 jest.setTimeout(600_000);
 
 const ALICE = "alice@example.org";
-const VERSION = (
-    JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
-).version;
-
 describe("the plugin's release asset", () => {
     let sandbox: Sandbox;
     let root: string;

@@ -4,12 +4,14 @@
 // Mailbox with `aliases`, as the README shows: no replacement, the same folder (GUID), its messages
 // kept; refresh and destroy then go through the plugin. The SDK is the package `npm pack` makes of
 // sdk/nodejs after its build; the plugin is this checkout's, named in Pulumi.yaml as the README shows
-// (dist/plugin), so no command warns of a plugin found on PATH.
-import { appendFileSync, writeFileSync } from "node:fs";
+// (dist/plugin), so no command warns of a plugin found on PATH. Last, the README's first TypeScript
+// programs, one per face, as written there, in a project configured by the README's `configure`
+// commands as written: each makes its folder and destroy deletes it.
+import { appendFileSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PLUGIN_FROM_PATH_WARNING } from "../harness/examples";
-import { forClone, installBlock } from "../harness/install-lines";
+import { warnedOfPluginOnPath } from "../harness/examples";
+import { forClone, installBlock, readmeProgram, runBlock } from "../harness/install-lines";
 import { compileNodeSdk, installNodeSdk, removeNodeSdk } from "../harness/node-sdk";
 import { PulumiProject, REPO_ROOT, changedSteps } from "../harness/pulumi";
 
@@ -124,13 +126,83 @@ describe("dynamic and plugin resources in one TypeScript program", () => {
 
     it("the plugin came from Pulumi.yaml: no command warned of one found on PATH", () => {
         expect(project.history.length).toBeGreaterThan(5);
-        for (const r of project.history)
-            expect({
-                command: r.args.join(" "),
-                warned: r.output.includes(PLUGIN_FROM_PATH_WARNING),
-            }).toEqual({
-                command: r.args.join(" "),
-                warned: false,
-            });
+        expect(warnedOfPluginOnPath(project.history)).toEqual([]);
+    });
+
+    it("configure, then the README's first programs in TypeScript: each face makes its folder, destroy deletes it", async () => {
+        const first = await PulumiProject.create({ name: "first-program" });
+        try {
+            installNodeSdk(sdk, first.dir);
+            // A TypeScript project as the examples have it: index.ts, type-checked under a strict tsconfig.
+            rmSync(path.join(first.dir, "index.js"));
+            copyFileSync(
+                path.join(REPO_ROOT, "examples", "typescript", "tsconfig.json"),
+                path.join(first.dir, "tsconfig.json"),
+            );
+            const manifest = path.join(first.dir, "package.json");
+            writeFileSync(
+                manifest,
+                JSON.stringify({ ...JSON.parse(readFileSync(manifest, "utf8")), main: "index.ts" }, null, 2),
+            );
+            appendFileSync(
+                path.join(first.dir, "Pulumi.yaml"),
+                forClone(installBlock(path.join(REPO_ROOT, "README.md"), "clone-plugin").text, REPO_ROOT),
+            );
+
+            // The README's commands, as written: they store the endpoint, and the key as a secret.
+            const configured = await runBlock(
+                installBlock(path.join(REPO_ROOT, "README.md"), "configure").text,
+                first.dir,
+                first.env({ DOVEADM_API_KEY: sandbox.apiKey }),
+            );
+            expect(configured.result.code).toBe(0);
+            const endpoint = await first.pulumi([
+                "config",
+                "get",
+                "dovecot:endpoint",
+                "--stack",
+                first.stack,
+            ]);
+            expect(endpoint.stdout.trim()).toBe("http://mail.example.org:8080");
+            const stackFile = readFileSync(path.join(first.dir, `Pulumi.${first.stack}.yaml`), "utf8");
+            expect(stackFile).toMatch(/dovecot:apiKey:\s+secure: /);
+            expect(stackFile).not.toContain(sandbox.apiKey);
+            const key = await first.pulumi(["config", "get", "dovecot:apiKey", "--stack", first.stack]);
+            expect(key.stdout.trim()).toBe(sandbox.apiKey);
+            // Only loopback here: the sandbox stands in for mail.example.org.
+            await first.setConfig("dovecot:endpoint", sandbox.endpoint);
+
+            for (const [id, type] of [
+                ["typescript-dynamic", "pulumi-nodejs:dynamic/dovecot:Mailbox"],
+                ["typescript-package", "dovecot:index:Mailbox"],
+            ] as const) {
+                writeFileSync(path.join(first.dir, "index.ts"), readmeProgram(id));
+                await first.up();
+                const status = await sandbox.status(ALICE, "Archive/2026");
+                expect({ id, guid: status?.guid }).toEqual({
+                    id,
+                    guid: expect.stringMatching(/^[0-9a-f]{32}$/),
+                });
+                expect({ id, exported: (await first.outputs()).guid }).toEqual({
+                    id,
+                    exported: status?.guid,
+                });
+                const state = JSON.parse(
+                    (await first.pulumi(["stack", "export", "--stack", first.stack])).stdout,
+                );
+                const record = (state.deployment.resources as Array<{ urn: string; type: string }>).find(
+                    (r) => r.urn.endsWith("::alice-archive"),
+                );
+                expect({ id, type: record?.type }).toEqual({ id, type });
+                await first.destroy();
+                expect({ id, after: await sandbox.status(ALICE, "Archive/2026") }).toEqual({
+                    id,
+                    after: undefined,
+                });
+            }
+            expect(warnedOfPluginOnPath(first.history)).toEqual([]);
+        } finally {
+            first.cleanup();
+        }
     });
 });

@@ -8,9 +8,9 @@
 //   tarballs into a project (the README's `npm install ./pulumi-dovecot-<version>.tgz` as written), whose
 //   program declares a folder with each and runs `up` and `destroy` through the CLI against a sandbox
 //   Dovecot, checked with doveadm;
-// - the plugin's tarball is installed with the README's `pulumi plugin install ... --file` as written,
-//   into a PULUMI_HOME of the test's own: that program's plugin resources run on it, with no plugin on
-//   PATH and no `plugins` block;
+// - the plugin's tarball is installed with the `pulumi plugin install ... --file` of the installation
+//   page (docs/installation-configuration.md) as written, into a PULUMI_HOME of the test's own: that
+//   program's plugin resources run on it, with no plugin on PATH and no `plugins` block;
 // - the Python wheel and sdist, which the job's `twine check --strict` passed, are each pip-installed
 //   into a new virtualenv, where the package imports and reports its version;
 // - the Go module is vetted by the go job's step.
@@ -27,18 +27,11 @@ import {
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PLUGIN_FROM_PATH_WARNING, pathWithoutPlugin, pythonSdkVersion } from "../harness/examples";
-import { copyCheckout, installBlock, runBlock, userEnv } from "../harness/install-lines";
-import {
-    CommandResult,
-    REPO_ROOT,
-    StateResource,
-    parseJson,
-    pulumiBinDir,
-    pulumiEnv,
-    runCommand,
-} from "../harness/pulumi";
-import { MARK, newMark } from "../harness/processes";
+import { pythonSdkVersion, warnedOfPluginOnPath } from "../harness/examples";
+import { copyCheckout, documentedBlock, runBlock, userShellEnv } from "../harness/install-lines";
+import { NODE_SDK_FILES, NODE_SDK_PUBLISHED } from "../harness/node-sdk";
+import { CommandResult, REPO_ROOT, StateResource, parseJson, runCommand } from "../harness/pulumi";
+import { PACKAGE_VERSION as VERSION, pulumiSdkVersion } from "../harness/repo";
 import { REPOSITORY_URL } from "../../scripts/schema";
 
 jest.setTimeout(600_000);
@@ -46,12 +39,7 @@ jest.setTimeout(600_000);
 // js-yaml comes with @pulumi/pulumi; it has no type declarations here.
 const yaml = require("js-yaml") as { load(text: string): unknown };
 
-const README = path.join(REPO_ROOT, "README.md");
 const ALICE = "alice@example.org";
-const VERSION = (
-    JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }
-).version;
-
 interface Step {
     name?: string;
     run?: string;
@@ -101,27 +89,15 @@ describe("what a release publishes, installed into scratch projects", () => {
     const history: CommandResult[] = [];
 
     /** A shell on a runner or a user's machine: Node.js, the Pulumi CLI, no plugin on PATH. */
-    const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
-        const base = userEnv(
-            pulumiEnv(path.join(work, "state"), { PULUMI_HOME: path.join(work, "pulumi-home") }),
-        );
-        base.PATH = [
-            path.join(work, "tools", "bin"),
-            path.join(REPO_ROOT, "node_modules", "node", "bin"),
-            pulumiBinDir(),
-            ...pathWithoutPlugin(process.env.PATH),
-        ].join(path.delimiter);
-        return {
-            ...base,
-            GITHUB_REF_NAME: `v${VERSION}`,
-            GITHUB_REPOSITORY: new URL(REPOSITORY_URL).pathname.slice(1),
-            GOFLAGS: "-mod=readonly",
-            GOTOOLCHAIN: "local",
-            PIP_DISABLE_PIP_VERSION_CHECK: "1",
-            ...extra,
-            [MARK]: newMark(),
-        };
-    };
+    const env = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =>
+        userShellEnv(work, {
+            pathFirst: [path.join(work, "tools", "bin")],
+            env: {
+                GITHUB_REF_NAME: `v${VERSION}`,
+                GITHUB_REPOSITORY: new URL(REPOSITORY_URL).pathname.slice(1),
+                ...extra,
+            },
+        });
     const remember = (result: CommandResult, what?: string) => {
         history.push(what ? { ...result, args: [what] } : result);
         return result;
@@ -143,12 +119,14 @@ describe("what a release publishes, installed into scratch projects", () => {
         }
         return checkout;
     };
-    /** Runs the README's block `id` as written in `cwd`. */
-    const block = async (id: string, cwd: string) =>
-        remember(
-            (await runBlock(installBlock(README, id).text, cwd, env(), { timeoutMs: 300_000 })).result,
-            `README ${id}`,
+    /** Runs the install block `id` of the README or the installation page as written in `cwd`. */
+    const block = async (id: string, cwd: string) => {
+        const found = documentedBlock(id);
+        return remember(
+            (await runBlock(found.text, cwd, env(), { timeoutMs: 300_000 })).result,
+            `${found.document} ${id}`,
         );
+    };
     /** Runs a command of the test's own; rejects on failure. */
     const run = async (
         command: string,
@@ -205,19 +183,11 @@ describe("what a release publishes, installed into scratch projects", () => {
         // `npm publish ./sdk/nodejs` uploads what `npm pack ./sdk/nodejs` makes of the built folder.
         await run("npm", ["pack", "./sdk/nodejs", "--pack-destination", dist], checkout);
         const sdkFiles = await tarFiles(artifact(/^pulumi-dovecot-dovecot-/));
-        expect(sdkFiles).toEqual(
-            expect.arrayContaining([
-                "package.json",
-                "README.md",
-                "bin/index.js",
-                "bin/index.d.ts",
-                "bin/package.json",
-            ]),
-        );
-        expect(sdkFiles.filter((f) => !/^(package\.json|README\.md|bin\/.*)$/.test(f))).toEqual([]);
+        expect(sdkFiles).toEqual(expect.arrayContaining(NODE_SDK_FILES));
+        expect(sdkFiles.filter((f) => !NODE_SDK_PUBLISHED.test(f))).toEqual([]);
     });
 
-    it("plugin: the job builds the tarball; the README's pulumi plugin install --file installs it", async () => {
+    it("plugin: the job builds the tarball; the installation page's pulumi plugin install --file installs it", async () => {
         const checkout = await runJob("plugin");
         const tarball = path.join(checkout, "out", `pulumi-resource-dovecot-v${VERSION}-linux-amd64.tar.gz`);
         expect(await tarFiles(tarball)).toEqual(["pulumi-resource-dovecot"]);
@@ -235,16 +205,7 @@ describe("what a release publishes, installed into scratch projects", () => {
     it("a program with both npm packages, installed from their tarballs, runs up and destroy on the installed plugin", async () => {
         const app = path.join(work, "app");
         mkdirSync(app);
-        const pulumiVersion = (
-            JSON.parse(
-                readFileSync(
-                    path.join(REPO_ROOT, "node_modules", "@pulumi", "pulumi", "package.json"),
-                    "utf8",
-                ),
-            ) as {
-                version: string;
-            }
-        ).version;
+        const pulumiVersion = pulumiSdkVersion();
         writeFileSync(
             path.join(app, "package.json"),
             JSON.stringify({
@@ -352,13 +313,6 @@ describe("what a release publishes, installed into scratch projects", () => {
 
     it("no command found the plugin on PATH (none printed the engine's warning)", () => {
         expect(history.length).toBeGreaterThan(15);
-        for (const r of history)
-            expect({
-                command: r.args.join(" "),
-                warned: r.output.includes(PLUGIN_FROM_PATH_WARNING),
-            }).toEqual({
-                command: r.args.join(" "),
-                warned: false,
-            });
+        expect(warnedOfPluginOnPath(history)).toEqual([]);
     });
 });

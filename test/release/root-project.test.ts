@@ -1,5 +1,5 @@
 // The repository's own Pulumi project (Pulumi.yaml at the root): `pulumi up` from the root of a clone
-// runs examples/typescript against the stack's configuration, as the README says, with the package
+// runs examples/typescript against the stack's configuration, as CONTRIBUTING.md says, with the package
 // built from the checkout (node_modules/pulumi-dovecot links the repository). Run in the repository
 // itself, with a backend and a stack configuration file of the test's own.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -49,7 +49,7 @@ describe("pulumi up from the root of a clone", () => {
             REPO_ROOT,
             pulumiEnv(path.join(dir, "state")),
         );
-        // The commands of the README's "From a clone" section.
+        // The commands of CONTRIBUTING.md's "Getting started" section.
         await pulumi(["config", "set", "dovecot:endpoint", sandbox.endpoint]);
         await pulumi(["config", "set", "--secret", "dovecot:apiKey"], sandbox.apiKey);
         await pulumi(["config", "set", "folders:users", JSON.stringify(USERS)]);

@@ -11,7 +11,7 @@ import {
     DoveadmUnknownOutcomeError,
 } from "../../provider/client/errors";
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from "../../provider/client/retry";
-import { dispatch } from "../../provider/dispatcher";
+import { configure as configureHost, providerOf } from "../harness/providers";
 import { creatorOf, ownedBy } from "../../provider/ownership";
 import { resolveSettings } from "../../provider/settings";
 import { FaultProxy, deferred, startFaultProxy } from "../harness/fault-proxy";
@@ -27,13 +27,7 @@ const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
 const quick: RetryPolicy = { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 80 };
 
-/** Configures the provider host (as the engine's configure() does) for an endpoint and settings. */
-async function configureHost(settings: Record<string, string>): Promise<void> {
-    resetEndpointState();
-    await dispatch("mailbox", "configure", [{ config: { get: (key: string) => settings[key] } }]);
-}
-
-const mailbox = (method: string, ...args: unknown[]) => dispatch("mailbox", method, args) as Promise<Loose>;
+const mailbox = providerOf("mailbox");
 
 async function createViaProvider(user: string, name: string): Promise<Loose> {
     const { inputs, failures } = await mailbox("check", {}, { user, name, __provider: "provider text" });

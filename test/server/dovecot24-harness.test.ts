@@ -1,7 +1,8 @@
 // The sandbox runs the Dovecot version asked for by DOVECOT_VERSION (2.3 when unset): proves that a
 // `DOVECOT_VERSION=2.4` run really tests 2.4.x and not the host's 2.3, and that both ways of reaching
 // the server (the doveadm command line in its root, the HTTP API) work with the generated config.
-import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
+import { Sandbox, dovecotVersion, logged, startDovecot } from "../harness/dovecot";
+import { reply, responseBody, send } from "../harness/doveadm";
 import { sandboxesLeft } from "../harness/processes";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
@@ -22,22 +23,14 @@ describe(`the sandbox Dovecot (DOVECOT_VERSION=${process.env.DOVECOT_VERSION || 
     it("runs the version asked for", async () => {
         // The master's log process may write the startup line a moment after the ports answer.
         const startupLine = /Dovecot v(\d+\.\d+)\.\S* .*starting up/;
-        for (let i = 0; i < 200 && !startupLine.test(sandbox.log()); i++)
-            await new Promise((resolve) => setTimeout(resolve, 100));
+        await logged(sandbox, startupLine);
         expect(startupLine.exec(sandbox.log())?.[1]).toBe(version);
     });
 
     it("reaches the same storage through the HTTP API and the doveadm command line", async () => {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            method: "POST",
-            headers: {
-                "Content-Type": "application/json",
-                Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}`,
-            },
-            body: JSON.stringify([["mailboxCreate", { user: ALICE, mailbox: ["Harness/Probe"] }, "t1"]]),
-        });
-        expect(response.status).toBe(200);
-        expect(await response.json()).toEqual([["doveadmResponse", [], "t1"]]);
+        const answer = await send(sandbox, "mailboxCreate", { user: ALICE, mailbox: ["Harness/Probe"] });
+        expect(answer).toMatchObject({ closed: false, status: 200 });
+        expect(reply(answer)).toMatchObject({ body: responseBody() });
         expect(await sandbox.listMailboxes(ALICE)).toContain("Harness/Probe");
 
         await sandbox.deliver(ALICE, "Harness/Probe", 2);

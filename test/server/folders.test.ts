@@ -1,14 +1,10 @@
 // The FolderSet provider (one user's whole layout as one resource) against a real Dovecot.
 import { resetEndpointState } from "../../provider/client/client";
-import { dispatch } from "../../provider/dispatcher";
+import { configure, providerOf } from "../harness/providers";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { failure } from "../harness/failure";
 
-/** Provider results are checked field by field, so they are left untyped here. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loose = any;
-
-const call = (method: string, ...args: unknown[]) => dispatch("folders", method, args) as Promise<Loose>;
+const call = providerOf("folders");
 
 describe("FolderSet provider against a real Dovecot", () => {
     let sandbox: Sandbox;
@@ -22,7 +18,7 @@ describe("FolderSet provider against a real Dovecot", () => {
             "dovecot:endpoint": sandbox.endpoint,
             "dovecot:apiKey": sandbox.apiKey,
         };
-        await dispatch("folders", "configure", [{ config: { get: (key: string) => config[key] } }]);
+        await configure(config);
     });
     afterAll(async () => {
         await sandbox.stop();

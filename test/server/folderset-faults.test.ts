@@ -1,7 +1,7 @@
 // A FolderSet whose creates went out while the server was going away: the record it leaves lets the
 // next `up` take over the folders it made, instead of refusing them as "already exists" (orphans).
 import { resetEndpointState } from "../../provider/client/client";
-import { dispatch } from "../../provider/dispatcher";
+import { configure, providerOf } from "../harness/providers";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 
@@ -10,7 +10,7 @@ import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 type Loose = any;
 
 const USER = "alice@example.org";
-const call = (method: string, ...args: unknown[]) => dispatch("folders", method, args) as Promise<Loose>;
+const call = providerOf("folders");
 
 describe("FolderSet interrupted while creating", () => {
     let sandbox: Sandbox;
@@ -28,7 +28,7 @@ describe("FolderSet interrupted while creating", () => {
             "dovecot:apiKey": sandbox.apiKey,
             "dovecot:timeoutMs": "2000",
         };
-        await dispatch("folders", "configure", [{ config: { get: (key: string) => config[key] } }]);
+        await configure(config);
     });
     afterAll(async () => {
         await proxy.close();

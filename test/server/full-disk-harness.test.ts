@@ -17,6 +17,7 @@
 // - When not even the directories fit (ext4 full), every create fails with 75 and leaves nothing.
 import { readFileSync } from "node:fs";
 import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
+import { call, exit, ok } from "../harness/doveadm";
 import { SmallDisk, isMounted, mountSmallDisk } from "../harness/small-disk";
 
 const version = dovecotVersion();
@@ -26,30 +27,6 @@ const GUID_A = "0123456789abcdef0123456789abcdef";
 const GUID_B = "fedcba9876543210fedcba9876543210";
 const GUID_C = "00112233445566778899aabbccddeeff";
 
-/** The outcome of one command: its result rows, its failure, an HTTP error, or no answer at all. */
-type Outcome = { ok: unknown[] } | { error: unknown } | { http: number } | { closed: true };
-
-async function call(sandbox: Sandbox, command: string, params: object): Promise<Outcome> {
-    try {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            method: "POST",
-            headers: {
-                "Content-Type": "application/json",
-                Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}`,
-            },
-            body: JSON.stringify([[command, params, "t1"]]),
-            signal: AbortSignal.timeout(15_000),
-        });
-        if (response.status !== 200) return { http: response.status };
-        const [[kind, payload]] = (await response.json()) as [[string, unknown, string]];
-        return kind === "doveadmResponse" ? { ok: payload as unknown[] } : { error: payload };
-    } catch {
-        return { closed: true };
-    }
-}
-
-const ok = (rows: unknown[] = []) => ({ ok: rows });
-const exit = (exitCode: number) => ({ error: { type: "exitCode", exitCode } });
 const OWN_GUID = /^[0-9a-f]{32}$/;
 
 describe(`mailboxCreate on a full mail disk (Dovecot ${version})`, () => {

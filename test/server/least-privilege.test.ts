@@ -1,8 +1,12 @@
-// The provider works against a server that allows only the doveadm commands the README lists.
+// The provider works against a server that allows only the doveadm commands that the least-privilege
+// guide (docs/guides/least-privilege.md) lists, and the guide lists exactly those, for 2.3 and 2.4.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { REQUIRED_DOVEADM_COMMANDS, resetEndpointState } from "../../provider/client/client";
 import { commandLineName } from "../../provider/client/transport";
-import { dispatch } from "../../provider/dispatcher";
+import { call, configure } from "../harness/providers";
 import { Sandbox, startDovecot } from "../harness/dovecot";
+import { REPO_ROOT } from "../harness/repo";
 
 const ALICE = "alice@example.org";
 
@@ -18,10 +22,18 @@ describe("a server with a least-privilege doveadm_allowed_commands", () => {
             "dovecot:endpoint": sandbox.endpoint,
             "dovecot:apiKey": sandbox.apiKey,
         };
-        await dispatch("mailbox", "configure", [{ config: { get: (key: string) => config[key] } }]);
+        await configure(config);
     });
     afterAll(async () => {
         await sandbox.stop();
+    });
+
+    it("is what the least-privilege guide tells a server to allow, on 2.3 and in 2.4's block form", () => {
+        const guide = readFileSync(path.join(REPO_ROOT, "docs", "guides", "least-privilege.md"), "utf8");
+        expect(guide).toContain(`\ndoveadm_allowed_commands = ${REQUIRED_DOVEADM_COMMANDS.join(",")}\n`);
+        const block = /\ndoveadm_allowed_commands \{\n([\s\S]*?)\n\}\n/.exec(guide)?.[1] ?? "";
+        const listed = block.split("\n").map((line) => /^\s*"?([a-z ]+?)"? = yes$/.exec(line)?.[1]);
+        expect(listed).toEqual([...REQUIRED_DOVEADM_COMMANDS]);
     });
 
     it("spells commands the way the setting does", () => {
@@ -37,30 +49,20 @@ describe("a server with a least-privilege doveadm_allowed_commands", () => {
             forceDestroy: true,
             adopt: false,
         };
-        const created = (await dispatch("mailbox", "create", [inputs])) as {
-            id: string;
-            outs: Record<string, unknown>;
-        };
+        const created = await call("mailbox", "create", inputs);
         await sandbox.doveadm(["mailbox", "rename", "-u", ALICE, "Least/Privilege", "Moved"]);
-        const read = (await dispatch("mailbox", "read", [created.id, created.outs])) as {
-            props: Record<string, unknown>;
-        };
+        const read = await call("mailbox", "read", created.id, created.outs);
         expect(read.props.name).toBe("Moved");
-        const updated = (await dispatch("mailbox", "update", [created.id, read.props, inputs])) as {
-            outs: Record<string, unknown>;
-        };
+        const updated = await call("mailbox", "update", created.id, read.props, inputs);
         expect(await sandbox.listSubscriptions(ALICE)).toContain("Least/Privilege");
-        await dispatch("mailbox", "delete", [created.id, updated.outs]);
+        await call("mailbox", "delete", created.id, updated.outs);
         expect(await sandbox.status(ALICE, "Least/Privilege")).toBeUndefined();
 
-        const sub = (await dispatch("subscription", "create", [{ user: ALICE, mailbox: "Shared/X" }])) as {
-            id: string;
-            outs: Record<string, unknown>;
-        };
-        await dispatch("subscription", "delete", [sub.id, sub.outs]);
+        const sub = await call("subscription", "create", { user: ALICE, mailbox: "Shared/X" });
+        await call("subscription", "delete", sub.id, sub.outs);
         expect(await sandbox.listSubscriptions(ALICE)).not.toContain("Shared/X");
 
-        await dispatch("reload", "create", [{ triggers: [1] }]);
+        await call("reload", "create", { triggers: [1] });
         expect(sandbox.log()).toContain("SIGHUP received");
     });
 });

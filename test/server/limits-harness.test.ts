@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, dovecotVersion, startDovecot, logged } from "../harness/dovecot";
+import { call as callOutcome, commandList, exit, ok, outcome, post as postRaw } from "../harness/doveadm";
 import { homeOf } from "../harness/small-disk";
 
 const version = dovecotVersion();
@@ -22,50 +23,13 @@ const STRING_LIMIT = 32_768;
 /** 2.3's limit on a request body, in bytes. */
 const BODY_LIMIT = 1_048_576;
 
-/** An HTTP answer: status, body text and headers, or `closed` when no answer came. */
-type Answer =
-    | { closed: false; status: number; text: string; contentType: string; date: string }
-    | { closed: true; error: string };
-
+/** Large bodies: room for a slow answer. */
+const SLOW = { timeoutMs: 30_000 };
 /** Sends a raw request body to the doveadm HTTP API; never throws. */
-async function post(sandbox: Sandbox, body: string | Buffer): Promise<Answer> {
-    try {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            method: "POST",
-            headers: {
-                "Content-Type": "application/json",
-                Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}`,
-            },
-            body,
-            signal: AbortSignal.timeout(30_000),
-        });
-        return {
-            closed: false,
-            status: response.status,
-            text: await response.text(),
-            contentType: response.headers.get("content-type") ?? "",
-            date: response.headers.get("date") ?? "",
-        };
-    } catch (error) {
-        const cause = (error as { cause?: { message?: string } }).cause;
-        return { closed: true, error: cause?.message ?? String(error) };
-    }
-}
-
-/** The outcome of one command: its result rows, its failure, an HTTP error, or no answer at all. */
-type Outcome = { ok: unknown[] } | { error: unknown } | { http: number; text: string } | { closed: true };
-
+const post = (sandbox: Sandbox, body: string | Buffer) => postRaw(sandbox, body, SLOW);
 /** Sends one command and reduces the answer to an Outcome (bodies parsed: 2.3 and 2.4 space differently). */
-async function call(sandbox: Sandbox, command: string, params: object): Promise<Outcome> {
-    return outcome(await post(sandbox, JSON.stringify([[command, params, "t1"]])));
-}
-
-function outcome(answer: Answer): Outcome {
-    if (answer.closed) return { closed: true };
-    if (answer.status !== 200) return { http: answer.status, text: answer.text };
-    const [[kind, payload]] = JSON.parse(answer.text) as [[string, unknown, string]];
-    return kind === "doveadmResponse" ? { ok: payload as unknown[] } : { error: payload };
-}
+const call = (sandbox: Sandbox, command: string, params: object) =>
+    callOutcome(sandbox, command, params, SLOW);
 
 /** `value` with every string over 100 characters replaced by its size and hash: short failure output. */
 function digest(value: unknown): unknown {
@@ -79,8 +43,6 @@ function digest(value: unknown): unknown {
     return value;
 }
 
-const ok = (rows: unknown[] = []) => ({ ok: rows });
-const exit = (exitCode: number) => ({ error: { type: "exitCode", exitCode } });
 const closed = { closed: true };
 /** 2.4's answer to a string parameter over the limit (one not read as a stream). */
 const tooLong = { http: 400, text: `JSON parse error: Excessive string size (> ${STRING_LIMIT})\r\n` };
@@ -138,14 +100,7 @@ describe(`doveadm HTTP API limits (Dovecot ${version})`, () => {
     }, 60_000);
 
     it("tells 2.4 from 2.3 by the noUserdbLookup parameter of mailboxCreate in GET /doveadm/v1", async () => {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            headers: { Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}` },
-            signal: AbortSignal.timeout(15_000),
-        });
-        const commands = (await response.json()) as Array<{
-            command: string;
-            parameters: Array<{ name: string; type: string }>;
-        }>;
+        const commands = await commandList(sandbox);
         const create = commands.find((c) => c.command === "mailboxCreate");
         expect(create?.parameters).toEqual([
             { name: "allUsers", type: "boolean" },

@@ -1,14 +1,9 @@
 // The Mailbox provider's methods against a real Dovecot, with the server's state checked through the
 // doveadm command line (which reads the mail storage itself, not the HTTP API under test).
-import { resetEndpointState } from "../../provider/client/client";
 import { UNKNOWN } from "../../provider/check";
-import { dispatch } from "../../provider/dispatcher";
+import { configure, providerOf } from "../harness/providers";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { failure } from "../harness/failure";
-
-/** Provider results are checked field by field, so they are left untyped here. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loose = any;
 
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
@@ -21,7 +16,7 @@ type Props = Record<string, unknown> & {
     subscribed: boolean;
 };
 
-const call = (method: string, ...args: unknown[]) => dispatch("mailbox", method, args) as Promise<Loose>;
+const call = providerOf("mailbox");
 
 async function check(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
     return call("check", olds, news);
@@ -39,15 +34,7 @@ describe("Mailbox provider against a real Dovecot", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot();
-        resetEndpointState();
-        await dispatch("mailbox", "configure", [
-            {
-                config: {
-                    get: (key: string) =>
-                        ({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey })[key],
-                },
-            },
-        ]);
+        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
     });
     afterAll(async () => {
         await sandbox.stop();

@@ -6,9 +6,8 @@
 // never a request that kills a server process, never another mailbox touched: canary mailboxes (one
 // with messages, one of another user) are compared by GUID and message count after every run.
 import fc from "fast-check";
-import { resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
-import { dispatch } from "../../provider/dispatcher";
+import { configure, providerOf } from "../harness/providers";
 import { canonicalName, isInbox } from "../../provider/names";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 
@@ -19,7 +18,7 @@ type Loose = any;
 
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
-const mailbox = (method: string, ...args: unknown[]) => dispatch("mailbox", method, args) as Promise<Loose>;
+const mailbox = providerOf("mailbox");
 
 /** Pieces that names are made of: the awkward ones often, ordinary text too. */
 const piece = fc.oneof(
@@ -82,15 +81,7 @@ describe("property: mailbox and user names", () => {
      * still show what the test removed.
      */
     const freshProvider = async () => {
-        resetEndpointState();
-        await dispatch("mailbox", "configure", [
-            {
-                config: {
-                    get: (key: string) =>
-                        ({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey })[key],
-                },
-            },
-        ]);
+        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
     };
     /** Removes what a run left of ALICE's beyond the baseline, with doveadm, and starts a fresh provider. */
     const cleanUp = async () => {

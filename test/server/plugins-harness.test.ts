@@ -4,6 +4,7 @@
 // otherwise), so this file documents the behaviour a provider can rely on and fails if it changes.
 // Each test works on its own users, so the tests do not depend on one another's state.
 import { Sandbox, dovecotVersion, startDovecot, logged } from "../harness/dovecot";
+import { commandList, exitCodeBody, reply, responseBody, send } from "../harness/doveadm";
 import { imapMailboxes, imapStatus, withImap } from "../harness/imap";
 
 const version = dovecotVersion();
@@ -20,47 +21,24 @@ const WORK_SCRIPT = 'require "fileinto";\nif header :contains "Subject" "work" {
 const BROKEN_SCRIPT = 'require "fileinto";\nif header "Subject" { fileinto "Work"; }\n';
 const COMPILE_ERROR = "line 2: the header test requires 2 positional argument(s), but 1 is/are specified";
 
-/** An HTTP answer: the parsed body, or `closed` when the server closed the connection without one. */
-type Answer = { closed: false; status: number; body: unknown } | { closed: true; error: string };
-
-/** Sends one command to the doveadm HTTP API; never throws. */
-async function send(sandbox: Sandbox, command: string, params: object): Promise<Answer> {
-    try {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            method: "POST",
-            headers: {
-                "Content-Type": "application/json",
-                Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}`,
-            },
-            body: JSON.stringify([[command, params, "t1"]]),
-            signal: AbortSignal.timeout(15_000),
-        });
-        // 2.3 writes `{"type":"exitCode", "exitCode":65}` (with a space), 2.4 without: compare parsed.
-        return { closed: false, status: response.status, body: JSON.parse(await response.text()) as unknown };
-    } catch (error) {
-        const cause = (error as { cause?: { message?: string } }).cause;
-        return { closed: true, error: cause?.message ?? String(error) };
-    }
-}
-
 /** The expected body of a success with these result rows. */
 const success = (rows: object[] = []) => ({
     closed: false,
     status: 200,
-    body: [["doveadmResponse", rows, "t1"]],
+    body: responseBody(rows),
 });
 /** The expected body of a failure with this exit code. */
 const failure = (exitCode: number) => ({
     closed: false,
     status: 200,
-    body: [["error", { type: "exitCode", exitCode }, "t1"]],
+    body: exitCodeBody(exitCode),
 });
 /** What a command whose arguments fail doveadm's own checks gets: the process dies (i_fatal) mid-request. */
 const closed = { closed: true, error: "other side closed" };
 
 describe(`the sandbox with plugins: Sieve, ACL, METADATA, quota (Dovecot ${version})`, () => {
     let sandbox: Sandbox;
-    const call = (command: string, params: object) => send(sandbox, command, params);
+    const call = async (command: string, params: object) => reply(await send(sandbox, command, params));
     const login = (name: string) => {
         const user = sandbox.users.find((u) => u.name === name);
         if (!user) throw new Error(`no user ${name}`);
@@ -87,14 +65,7 @@ describe(`the sandbox with plugins: Sieve, ACL, METADATA, quota (Dovecot ${versi
     });
 
     it("lists the plugins' commands and their parameters in GET /doveadm/v1", async () => {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            headers: { Authorization: `X-Dovecot-API ${Buffer.from(sandbox.apiKey).toString("base64")}` },
-            signal: AbortSignal.timeout(15_000),
-        });
-        const commands = (await response.json()) as Array<{
-            command: string;
-            parameters: Array<{ name: string; type: string }>;
-        }>;
+        const commands = await commandList(sandbox);
         // Every mail command also takes these (2.4 adds noUserdbLookup); never send them.
         const common = new Set([
             "allUsers",

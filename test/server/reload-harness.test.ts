@@ -21,50 +21,17 @@
 //   that moment depends on the server's timing (a test of it failed on a busy machine).
 import { readFileSync, writeFileSync } from "node:fs";
 import { Sandbox, dovecotVersion, startDovecot, logged } from "../harness/dovecot";
+import { Answer, exitCodeBody, outcome, reply, responseBody, send } from "../harness/doveadm";
+import { sleep } from "../harness/waits";
 
 const version = dovecotVersion();
 const ALICE = "alice@example.org";
 
-/** An HTTP answer: status, the parsed body and the Date header, or `closed` when no answer came. */
-type Answer =
-    { closed: false; status: number; body: unknown; date: string } | { closed: true; error: string };
-
-/** Sends one command; never throws. `key` replaces the sandbox's API key. */
-async function send(
-    sandbox: Sandbox,
-    command: string,
-    params: object,
-    options: { key?: string; timeoutMs?: number } = {},
-): Promise<Answer> {
-    try {
-        const response = await fetch(`${sandbox.endpoint}/doveadm/v1`, {
-            method: "POST",
-            headers: {
-                "Content-Type": "application/json",
-                Authorization: `X-Dovecot-API ${Buffer.from(options.key ?? sandbox.apiKey).toString("base64")}`,
-            },
-            body: JSON.stringify([[command, params, "t1"]]),
-            signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-        });
-        const text = await response.text();
-        return {
-            closed: false,
-            status: response.status,
-            body: text === "" ? "" : (JSON.parse(text) as unknown),
-            date: response.headers.get("date") ?? "",
-        };
-    } catch (error) {
-        const cause = (error as { cause?: { message?: string } }).cause;
-        return { closed: true, error: cause?.message ?? String(error) };
-    }
-}
-
 /** The rows of a successful answer; fails the test otherwise. */
 function rows<Row = Record<string, string>>(answer: Answer): Row[] {
-    if (answer.closed || answer.status !== 200) throw new Error(`no answer: ${JSON.stringify(answer)}`);
-    const [[kind, payload]] = answer.body as [[string, unknown, string]];
-    if (kind !== "doveadmResponse") throw new Error(`failed: ${JSON.stringify(answer.body)}`);
-    return payload as Row[];
+    const result = outcome(answer);
+    if (!("ok" in result)) throw new Error(`no rows: ${JSON.stringify(result)}`);
+    return result.ok as Row[];
 }
 
 /** The unix time (seconds) of an answer's Date header: the server's clock. */
@@ -155,7 +122,7 @@ describe(`reload and its failure, seen over the HTTP API (Dovecot ${version})`, 
         const broken = `${original.replace(/^doveadm_api_key = .*$/m, `doveadm_api_key = ${newKey}`)}${BAD_LINE}\n`;
         const badLine = broken.split("\n").indexOf(BAD_LINE) + 1;
         // Rows of the test before are at least a second older than anything from here on.
-        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await sleep(1_100);
         // A config process runs (the requests of generation() made sure of it): the reload asks it.
         const before = await generation(sandbox);
         // The server's time just before the reload: what to pass as `since` (the Date of the reload's
@@ -193,7 +160,7 @@ describe(`reload and its failure, seen over the HTTP API (Dovecot ${version})`, 
 
         // The old key still works, the new one is refused (and that refusal is an Error row too).
         expect(rows(await send(sandbox, "mailboxList", { user: ALICE }))).toEqual([{ mailbox: "INBOX" }]);
-        expect(await send(sandbox, "mailboxList", { user: ALICE }, { key: newKey })).toMatchObject({
+        expect(reply(await send(sandbox, "mailboxList", { user: ALICE }, { key: newKey }))).toMatchObject({
             closed: false,
             status: 401,
             body: "",
@@ -206,7 +173,7 @@ describe(`reload and its failure, seen over the HTTP API (Dovecot ${version})`, 
         };
         let all: LogRow[] = [];
         for (let i = 0; i < 200 && !all.some((row) => row.text.includes("Invalid authentication")); i++) {
-            if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+            if (i > 0) await sleep(100);
             all = await logErrors(sandbox, since);
         }
         expect(all).toEqual(version === "2.4" ? [SIGHUP_ROW, failure, refused] : [refused]);
@@ -220,7 +187,7 @@ describe(`reload and its failure, seen over the HTTP API (Dovecot ${version})`, 
         expect(await logErrors(sandbox, -1)).toEqual(everything);
         expect(await logErrors(sandbox, "1")).toEqual(everything);
         for (const since of ["abc", 1.5])
-            expect(await send(sandbox, "logErrors", { since })).toMatchObject({
+            expect(reply(await send(sandbox, "logErrors", { since }))).toMatchObject({
                 status: 200,
                 body: [["error", { type: "invalidRequest", exitCode: 0 }, "t1"]],
             });
@@ -240,17 +207,19 @@ describe(`reload and its failure, seen over the HTTP API (Dovecot ${version})`, 
 
     it("logErrors also carries the reason a mail command failed, with the user and session in the prefix", async () => {
         const before = await send(sandbox, "mailboxList", { user: ALICE });
-        expect(await send(sandbox, "mailboxDelete", { user: ALICE, mailbox: ["Nope"] })).toMatchObject({
-            status: 200,
-            body: [["error", { type: "exitCode", exitCode: 68 }, "t1"]],
-        });
+        expect(reply(await send(sandbox, "mailboxDelete", { user: ALICE, mailbox: ["Nope"] }))).toMatchObject(
+            {
+                status: 200,
+                body: exitCodeBody(68),
+            },
+        );
         // The log process takes the line a moment after the answer.
         let found: LogRow[] = [];
         for (let i = 0; i < 200 && found.length === 0; i++) {
             found = (await logErrors(sandbox, serverSeconds(before) - 1)).filter((row) =>
                 row.text.includes("Nope"),
             );
-            if (found.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+            if (found.length === 0) await sleep(100);
         }
         expect(found).toEqual([
             {
@@ -269,14 +238,14 @@ describe(`reload and its failure, seen over the HTTP API (Dovecot ${version})`, 
 
     it("refuses logErrors, processStatus and serviceStatus outside doveadm_allowed_commands (unAuthorized); `log errors` allows logErrors", async () => {
         for (const command of ["logErrors", "processStatus", "serviceStatus"])
-            expect([command, await send(restricted, command, {})]).toMatchObject([
+            expect([command, reply(await send(restricted, command, {}))]).toMatchObject([
                 command,
                 { status: 200, body: [["error", { type: "unAuthorized", exitCode: 0 }, "t1"]] },
             ]);
         expect(rows(await send(restricted, "mailboxList", { user: ALICE }))).toEqual([{ mailbox: "INBOX" }]);
-        expect(await send(allowed, "logErrors", {})).toMatchObject({
+        expect(reply(await send(allowed, "logErrors", {}))).toMatchObject({
             status: 200,
-            body: [["doveadmResponse", [], "t1"]],
+            body: responseBody(),
         });
     });
 

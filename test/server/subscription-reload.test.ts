@@ -1,15 +1,11 @@
 // The Subscription and Reload providers against a real Dovecot.
 import { resetEndpointState } from "../../provider/client/client";
-import { dispatch } from "../../provider/dispatcher";
+import { configure, providerOf } from "../harness/providers";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 
-/** Provider results are checked field by field, so they are left untyped here. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loose = any;
-
 const ALICE = "alice@example.org";
-const sub = (method: string, ...args: unknown[]) => dispatch("subscription", method, args) as Promise<Loose>;
-const reload = (method: string, ...args: unknown[]) => dispatch("reload", method, args) as Promise<Loose>;
+const sub = providerOf("subscription");
+const reload = providerOf("reload");
 
 describe("Subscription and Reload providers against a real Dovecot", () => {
     let sandbox: Sandbox;
@@ -19,7 +15,7 @@ describe("Subscription and Reload providers against a real Dovecot", () => {
         resetEndpointState();
         process.env.DOVEADM_ENDPOINT = sandbox.endpoint;
         process.env.DOVEADM_API_KEY = sandbox.apiKey;
-        await dispatch("subscription", "configure", [{ config: { get: () => undefined } }]);
+        await configure({});
     });
     afterAll(async () => {
         delete process.env.DOVEADM_ENDPOINT;

@@ -3,7 +3,7 @@
 // before any request is sent; skipping verification must be asked for and warns.
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmConfigError } from "../../provider/client/errors";
-import { dispatch } from "../../provider/dispatcher";
+import { checkAndCreate, configure } from "../harness/providers";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
@@ -11,9 +11,6 @@ import { TestPki, makeTestPki } from "../harness/tls";
 import { failure } from "../harness/failure";
 
 jest.setTimeout(60_000);
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loose = any;
 
 const ALICE = "alice@example.org";
 const quick = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
@@ -121,14 +118,9 @@ describe("TLS to the doveadm HTTP API", () => {
             warnings.push(args.map(String).join(" "));
         });
         try {
-            const configure = async (settings: Record<string, string>) => {
-                resetEndpointState();
-                await dispatch("mailbox", "configure", [{ config: { get: (key: string) => settings[key] } }]);
-            };
             const base = { "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey };
             const create = async (name: string) => {
-                const { inputs } = (await dispatch("mailbox", "check", [{}, { user: ALICE, name }])) as Loose;
-                return dispatch("mailbox", "create", [inputs]) as Promise<Loose>;
+                return checkAndCreate("mailbox", { user: ALICE, name });
             };
 
             await configure({ ...base, "dovecot:insecureSkipVerify": "false" });

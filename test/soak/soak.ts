@@ -6,9 +6,8 @@
 // Bounded: SOAK_ROUNDS rounds (default 40) and SOAK_SECONDS seconds (default 300), whichever ends first.
 //
 //   npm run build && tsc -p tsconfig.json --noEmit false --outDir .cache/build && node .cache/build/test/soak/soak.js
-import { resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
-import { dispatch } from "../../provider/dispatcher";
+import { configure, providerOf } from "../harness/providers";
 import { startDovecot } from "../harness/dovecot";
 import { FaultRule, startFaultProxy } from "../harness/fault-proxy";
 
@@ -20,7 +19,7 @@ const rounds = Number(process.env.SOAK_ROUNDS ?? 40);
 const seconds = Number(process.env.SOAK_SECONDS ?? 300);
 const PER_ROUND = 12;
 
-const call = (method: string, ...args: unknown[]) => dispatch("mailbox", method, args) as Promise<Loose>;
+const call = providerOf("mailbox");
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 function randomRules(): FaultRule[] {
@@ -48,8 +47,7 @@ async function main(): Promise<void> {
         "dovecot:apiKey": sandbox.apiKey,
         "dovecot:timeoutMs": "1000",
     };
-    resetEndpointState();
-    await dispatch("mailbox", "configure", [{ config: { get: (key: string) => settings[key] } }]);
+    await configure(settings);
     /** What exists per resource key (`user name`), as the provider last reported it. */
     const live = new Map<string, { id: string; outs: Loose }>();
     let failures = 0;

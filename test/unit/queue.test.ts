@@ -1,4 +1,5 @@
 import { Settleable, UserQueue, WHOLE_USER } from "../../provider/client/queue";
+import { sleep } from "../harness/waits";
 
 /** A queue whose runners record each batch they get and resolve every operation with its input. */
 function recordingQueue() {
@@ -6,7 +7,7 @@ function recordingQueue() {
     const batches: string[][] = [];
     const runner = async (batch: Array<Settleable<string, string>>) => {
         batches.push(batch.map((op) => op.input));
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(5);
         for (const op of batch) op.resolve(op.input);
     };
     const op = (kind: string, name: string, keys: string[] = [name]) =>

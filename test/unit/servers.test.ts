@@ -6,6 +6,7 @@ import {
     unknownServer,
 } from "../../provider/connection";
 import fc from "fast-check";
+import { thrown, thrownMessage } from "../harness/failure";
 import { SettingsError, resolveServer, serverEntries, serverNameSchema } from "../../provider/settings";
 
 /** Names of Object.prototype that are valid server names: they must work like any other name. */
@@ -48,12 +49,7 @@ describe("named servers (dovecot:servers)", () => {
 
     it("refuses malformed JSON without echoing it (it may hold a key)", () => {
         const secret = '{"b":{"apiKey":"s3cr3t-XYZ"';
-        let error: unknown;
-        try {
-            serverEntries(config({ "dovecot:servers": secret }), {});
-        } catch (e) {
-            error = e;
-        }
+        const error = thrown(() => serverEntries(config({ "dovecot:servers": secret }), {}));
         expect(error).toBeInstanceOf(SettingsError);
         expect((error as Error).message).toContain("dovecot:servers is not a JSON object of servers");
         expect((error as Error).message).not.toContain("s3cr3t");
@@ -76,16 +72,13 @@ describe("named servers (dovecot:servers)", () => {
         expect(() => resolveServer("b", { endpoint: "http://127.0.0.1:1" })).toThrow(
             /dovecot:servers\.b\.apiKey or dovecot:servers\.b\.password/,
         );
-        let message = "";
-        try {
+        const message = thrownMessage(() =>
             resolveServer("b", {
                 endpoint: "http://user:hunter2@127.0.0.1:1",
                 apiKey: "k",
                 timeoutMs: "soon",
-            });
-        } catch (e) {
-            message = (e as Error).message;
-        }
+            }),
+        );
         expect(message).toContain("dovecot:servers.b.endpoint");
         expect(message).toContain("dovecot:servers.b.timeoutMs");
         expect(message).not.toContain("hunter2");

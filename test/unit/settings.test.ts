@@ -1,4 +1,5 @@
 import { SettingsError, apiUrl, authorizationHeader, resolveSettings } from "../../provider/settings";
+import { thrownMessage } from "../harness/failure";
 import { makeTestPki } from "../harness/tls";
 
 const config = (values: Record<string, string>) => ({ get: (key: string) => values[key] });
@@ -38,15 +39,11 @@ describe("connection settings", () => {
 
     it("names every setting that would fix a missing configuration", () => {
         expect(() => resolveSettings(undefined, {})).toThrow(SettingsError);
-        try {
-            resolveSettings(undefined, {});
-        } catch (error) {
-            const message = (error as Error).message;
-            expect(message).toContain("dovecot:endpoint");
-            expect(message).toContain("DOVEADM_ENDPOINT");
-            expect(message).toContain("dovecot:apiKey");
-            expect(message).toContain("dovecot:password");
-        }
+        const message = thrownMessage(() => resolveSettings(undefined, {}));
+        expect(message).toContain("dovecot:endpoint");
+        expect(message).toContain("DOVEADM_ENDPOINT");
+        expect(message).toContain("dovecot:apiKey");
+        expect(message).toContain("dovecot:password");
     });
 
     it("requires a credential", () => {
@@ -57,17 +54,14 @@ describe("connection settings", () => {
 
     it("rejects malformed values without echoing them", () => {
         const secret = "s3cr3t-value-XYZ";
-        let message = "";
-        try {
+        const message = thrownMessage(() =>
             resolveSettings(undefined, {
                 DOVEADM_ENDPOINT: `http://doveadm:${secret}@127.0.0.1:1`,
                 DOVEADM_API_KEY: secret,
                 DOVEADM_TIMEOUT_MS: "soon",
                 DOVEADM_MAX_CONCURRENCY: "0",
-            });
-        } catch (error) {
-            message = (error as Error).message;
-        }
+            }),
+        );
         expect(message).toContain("dovecot:endpoint");
         expect(message).toContain("dovecot:timeoutMs");
         expect(message).toContain("dovecot:maxConcurrency");

@@ -12,25 +12,63 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), checked against the server before anything is sent, so a refused change changes nothing.
+// One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (folders found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), each change checked against the server before anything is sent, so a refused change changes nothing. After any failure it records every folder it managed before and every folder it made.
+//
+// ## Example Usage
+// ### A user's folder layout
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			_, err := dovecot.NewFolderSet(ctx, "alice", &dovecot.FolderSetArgs{
+//				User: pulumi.String("alice@example.org"),
+//				Folders: dovecot.FolderArray{
+//					dovecot.FolderArgs{Name: pulumi.String("Archive")},
+//					dovecot.FolderArgs{Name: pulumi.String("Receipts"), Subscribed: pulumi.Bool(false)},
+//					dovecot.FolderArgs{Name: pulumi.String("Projects/2026"), RenamedFrom: pulumi.String("Projects/Current")},
+//				},
+//			})
+//			return err
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/FolderSet.md
+//
+// ## Import
+//
+// A FolderSet is imported by <user>: every mailbox of the user but INBOX, such as alice@example.org:
+//
+// ```sh
+// $ pulumi import dovecot:index:FolderSet <name> alice@example.org
+// ```
 type FolderSet struct {
 	pulumi.CustomResourceState
 
-	// Take over folders that already exist.
+	// Take over folders that already exist, with their messages (never one that another resource of this stack made).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
-	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
-	// The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+	// The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
 	Folders FolderArrayOutput `pulumi:"folders"`
-	// Allow deleting folders that hold messages.
+	// Allow deleting folders that hold messages (they are expunged).
 	ForceDestroy pulumi.BoolOutput `pulumi:"forceDestroy"`
 	// Each managed folder as last seen on the server.
 	Mailboxes ManagedFolderArrayOutput `pulumi:"mailboxes"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrOutput `pulumi:"server"`
 	// After a run cut off while creating: the names whose create went unanswered, which the next `up` (or `destroy`) takes over if they exist.
 	Unconfirmed pulumi.StringArrayOutput `pulumi:"unconfirmed"`
-	// The owner; a change replaces the set.
+	// The owner of the folders; a change of user replaces the set.
 	User pulumi.StringOutput `pulumi:"user"`
 }
 
@@ -92,29 +130,29 @@ func FolderSetExists(ctx *pulumi.Context,
 }
 
 type folderSetArgs struct {
-	// Take over folders that already exist.
+	// Take over folders that already exist, with their messages (never one that another resource of this stack made).
 	Adopt *bool `pulumi:"adopt"`
-	// The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+	// The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
 	Folders []Folder `pulumi:"folders"`
-	// Allow deleting folders that hold messages.
+	// Allow deleting folders that hold messages (they are expunged).
 	ForceDestroy *bool `pulumi:"forceDestroy"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server *string `pulumi:"server"`
-	// The owner; a change replaces the set.
+	// The owner of the folders; a change of user replaces the set.
 	User string `pulumi:"user"`
 }
 
 // The set of arguments for constructing a FolderSet resource.
 type FolderSetArgs struct {
-	// Take over folders that already exist.
+	// Take over folders that already exist, with their messages (never one that another resource of this stack made).
 	Adopt pulumi.BoolPtrInput
-	// The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+	// The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
 	Folders FolderArrayInput
-	// Allow deleting folders that hold messages.
+	// Allow deleting folders that hold messages (they are expunged).
 	ForceDestroy pulumi.BoolPtrInput
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrInput
-	// The owner; a change replaces the set.
+	// The owner of the folders; a change of user replaces the set.
 	User pulumi.StringInput
 }
 
@@ -205,22 +243,22 @@ func (o FolderSetOutput) ToFolderSetOutputWithContext(ctx context.Context) Folde
 	return o
 }
 
-// Take over folders that already exist.
+// Take over folders that already exist, with their messages (never one that another resource of this stack made).
 func (o FolderSetOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
 }
 
-// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 func (o FolderSetOutput) Endpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
-// The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+// The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
 func (o FolderSetOutput) Folders() FolderArrayOutput {
 	return o.ApplyT(func(v *FolderSet) FolderArrayOutput { return v.Folders }).(FolderArrayOutput)
 }
 
-// Allow deleting folders that hold messages.
+// Allow deleting folders that hold messages (they are expunged).
 func (o FolderSetOutput) ForceDestroy() pulumi.BoolOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.BoolOutput { return v.ForceDestroy }).(pulumi.BoolOutput)
 }
@@ -230,7 +268,7 @@ func (o FolderSetOutput) Mailboxes() ManagedFolderArrayOutput {
 	return o.ApplyT(func(v *FolderSet) ManagedFolderArrayOutput { return v.Mailboxes }).(ManagedFolderArrayOutput)
 }
 
-// The configured server (absent: the default server).
+// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 func (o FolderSetOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }
@@ -240,7 +278,7 @@ func (o FolderSetOutput) Unconfirmed() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.StringArrayOutput { return v.Unconfirmed }).(pulumi.StringArrayOutput)
 }
 
-// The owner; a change replaces the set.
+// The owner of the folders; a change of user replaces the set.
 func (o FolderSetOutput) User() pulumi.StringOutput {
 	return o.ApplyT(func(v *FolderSet) pulumi.StringOutput { return v.User }).(pulumi.StringOutput)
 }

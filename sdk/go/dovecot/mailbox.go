@@ -12,13 +12,52 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One IMAP folder of one user.
+// One IMAP folder of one user. Its id is the mailbox GUID (the `guid` output), which survives renames, so `refresh` finds a folder renamed behind Pulumi's back. It creates its folder with a GUID of its own choosing (tagged with the stack and the resource), so a run whose state was lost takes back the folder it made, while a folder anyone else made is refused unless `adopt` is set. A rename keeps the messages and the GUID; a change of user replaces it; deleting it refuses a folder that holds messages unless `forceDestroy` is set. INBOX may be managed (its subscription) but is never renamed or deleted.
+//
+// ## Example Usage
+// ### A user's archive folder
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			archive, err := dovecot.NewMailbox(ctx, "alice-archive", &dovecot.MailboxArgs{
+//				User:       pulumi.String("alice@example.org"),
+//				Name:       pulumi.String("Archive/2026"),
+//				Subscribed: pulumi.Bool(true),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			ctx.Export("guid", archive.Guid)
+//			return nil
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Mailbox.md
+//
+// ## Import
+//
+// A Mailbox is imported by <user>/<mailbox name>, such as alice@example.org/Archive/2026:
+//
+// ```sh
+// $ pulumi import dovecot:index:Mailbox <name> alice@example.org/Archive/2026
+// ```
 type Mailbox struct {
 	pulumi.CustomResourceState
 
-	// Take over a mailbox that already exists, with its messages.
+	// Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
-	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// Allow deleting it while it holds messages (they are expunged).
 	ForceDestroy pulumi.BoolOutput `pulumi:"forceDestroy"`
@@ -28,11 +67,11 @@ type Mailbox struct {
 	HighestModSeq pulumi.IntOutput `pulumi:"highestModSeq"`
 	// Messages in the mailbox when last read.
 	Messages pulumi.IntOutput `pulumi:"messages"`
-	// Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+	// The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
 	Name pulumi.StringOutput `pulumi:"name"`
-	// The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrOutput `pulumi:"server"`
-	// Whether the user is subscribed to it.
+	// Whether the user is subscribed to it (IMAP LSUB).
 	Subscribed pulumi.BoolOutput `pulumi:"subscribed"`
 	// The next IMAP UID to be assigned.
 	UidNext pulumi.IntOutput `pulumi:"uidNext"`
@@ -40,7 +79,7 @@ type Mailbox struct {
 	UidValidity pulumi.IntOutput `pulumi:"uidValidity"`
 	// Messages without the `\Seen` flag when last read.
 	Unseen pulumi.IntOutput `pulumi:"unseen"`
-	// The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+	// The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
 	User pulumi.StringOutput `pulumi:"user"`
 	// The virtual size of the messages, in bytes.
 	Vsize pulumi.IntOutput `pulumi:"vsize"`
@@ -107,33 +146,33 @@ func MailboxExists(ctx *pulumi.Context,
 }
 
 type mailboxArgs struct {
-	// Take over a mailbox that already exists, with its messages.
+	// Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
 	Adopt *bool `pulumi:"adopt"`
 	// Allow deleting it while it holds messages (they are expunged).
 	ForceDestroy *bool `pulumi:"forceDestroy"`
-	// Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+	// The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
 	Name string `pulumi:"name"`
-	// The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server *string `pulumi:"server"`
-	// Whether the user is subscribed to it.
+	// Whether the user is subscribed to it (IMAP LSUB).
 	Subscribed *bool `pulumi:"subscribed"`
-	// The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+	// The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
 	User string `pulumi:"user"`
 }
 
 // The set of arguments for constructing a Mailbox resource.
 type MailboxArgs struct {
-	// Take over a mailbox that already exists, with its messages.
+	// Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
 	Adopt pulumi.BoolPtrInput
 	// Allow deleting it while it holds messages (they are expunged).
 	ForceDestroy pulumi.BoolPtrInput
-	// Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+	// The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
 	Name pulumi.StringInput
-	// The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrInput
-	// Whether the user is subscribed to it.
+	// Whether the user is subscribed to it (IMAP LSUB).
 	Subscribed pulumi.BoolPtrInput
-	// The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+	// The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
 	User pulumi.StringInput
 }
 
@@ -224,12 +263,12 @@ func (o MailboxOutput) ToMailboxOutputWithContext(ctx context.Context) MailboxOu
 	return o
 }
 
-// Take over a mailbox that already exists, with its messages.
+// Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
 func (o MailboxOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
 }
 
-// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 func (o MailboxOutput) Endpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
@@ -254,17 +293,17 @@ func (o MailboxOutput) Messages() pulumi.IntOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.IntOutput { return v.Messages }).(pulumi.IntOutput)
 }
 
-// Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+// The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
 func (o MailboxOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 func (o MailboxOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }
 
-// Whether the user is subscribed to it.
+// Whether the user is subscribed to it (IMAP LSUB).
 func (o MailboxOutput) Subscribed() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.BoolOutput { return v.Subscribed }).(pulumi.BoolOutput)
 }
@@ -284,7 +323,7 @@ func (o MailboxOutput) Unseen() pulumi.IntOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.IntOutput { return v.Unseen }).(pulumi.IntOutput)
 }
 
-// The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+// The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
 func (o MailboxOutput) User() pulumi.StringOutput {
 	return o.ApplyT(func(v *Mailbox) pulumi.StringOutput { return v.User }).(pulumi.StringOutput)
 }

@@ -12,21 +12,64 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The rights one identifier has on one mailbox of its owner: how a folder is shared.
+// The rights one identifier has on one mailbox of its owner: how a folder is shared. Needs the `acl` mail plugin, and, for other users to see the folder, a shared namespace. The entry is known by mailbox and identifier; `refresh` reads its rights. A change of rights updates it in place; any other change replaces it (the old entry is removed first). An entry someone else set with other rights is refused unless `adopt` is set.
+//
+// ## Example Usage
+// ### Share a folder with a colleague
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			team, err := dovecot.NewMailbox(ctx, "alice-team", &dovecot.MailboxArgs{
+//				User: pulumi.String("alice@example.org"),
+//				Name: pulumi.String("Team"),
+//			})
+//			if err != nil {
+//				return err
+//			}
+//			_, err = dovecot.NewMailboxAcl(ctx, "alice-team-bob", &dovecot.MailboxAclArgs{
+//				User:       pulumi.String("alice@example.org"),
+//				Mailbox:    team.Name,
+//				Identifier: pulumi.String("user=bob@example.org"),
+//				Rights:     dovecot.AclRightArray{dovecot.AclRightLookup, dovecot.AclRightRead},
+//			})
+//			return err
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxAcl.md
+//
+// ## Import
+//
+// A MailboxAcl is imported by <user>/<mailbox name>/<identifier>, such as alice@example.org/Team/user=bob@example.org:
+//
+// ```sh
+// $ pulumi import dovecot:index:MailboxAcl <name> alice@example.org/Team/user=bob@example.org
+// ```
 type MailboxAcl struct {
 	pulumi.CustomResourceState
 
 	// Replace an entry for this identifier that someone else set with other rights (otherwise refused).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
-	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
-	// As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+	// Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
 	Identifier pulumi.StringOutput `pulumi:"identifier"`
-	// The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+	// The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
 	Mailbox pulumi.StringOutput `pulumi:"mailbox"`
-	// Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
-	Rights pulumi.StringArrayOutput `pulumi:"rights"`
-	// The configured server (absent: the default server).
+	// The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
+	Rights AclRightArrayOutput `pulumi:"rights"`
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrOutput `pulumi:"server"`
 	// The mailbox's owner.
 	User pulumi.StringOutput `pulumi:"user"`
@@ -95,13 +138,13 @@ func MailboxAclExists(ctx *pulumi.Context,
 type mailboxAclArgs struct {
 	// Replace an entry for this identifier that someone else set with other rights (otherwise refused).
 	Adopt *bool `pulumi:"adopt"`
-	// As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+	// Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
 	Identifier string `pulumi:"identifier"`
-	// The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+	// The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
 	Mailbox string `pulumi:"mailbox"`
-	// Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
-	Rights []string `pulumi:"rights"`
-	// The configured server (absent: the default server).
+	// The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
+	Rights []AclRight `pulumi:"rights"`
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server *string `pulumi:"server"`
 	// The mailbox's owner.
 	User string `pulumi:"user"`
@@ -111,13 +154,13 @@ type mailboxAclArgs struct {
 type MailboxAclArgs struct {
 	// Replace an entry for this identifier that someone else set with other rights (otherwise refused).
 	Adopt pulumi.BoolPtrInput
-	// As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+	// Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
 	Identifier pulumi.StringInput
-	// The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+	// The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
 	Mailbox pulumi.StringInput
-	// Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
-	Rights pulumi.StringArrayInput
-	// The configured server (absent: the default server).
+	// The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
+	Rights AclRightArrayInput
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrInput
 	// The mailbox's owner.
 	User pulumi.StringInput
@@ -215,27 +258,27 @@ func (o MailboxAclOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *MailboxAcl) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
 }
 
-// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 func (o MailboxAclOutput) Endpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *MailboxAcl) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
-// As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+// Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
 func (o MailboxAclOutput) Identifier() pulumi.StringOutput {
 	return o.ApplyT(func(v *MailboxAcl) pulumi.StringOutput { return v.Identifier }).(pulumi.StringOutput)
 }
 
-// The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+// The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
 func (o MailboxAclOutput) Mailbox() pulumi.StringOutput {
 	return o.ApplyT(func(v *MailboxAcl) pulumi.StringOutput { return v.Mailbox }).(pulumi.StringOutput)
 }
 
-// Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
-func (o MailboxAclOutput) Rights() pulumi.StringArrayOutput {
-	return o.ApplyT(func(v *MailboxAcl) pulumi.StringArrayOutput { return v.Rights }).(pulumi.StringArrayOutput)
+// The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
+func (o MailboxAclOutput) Rights() AclRightArrayOutput {
+	return o.ApplyT(func(v *MailboxAcl) AclRightArrayOutput { return v.Rights }).(AclRightArrayOutput)
 }
 
-// The configured server (absent: the default server).
+// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 func (o MailboxAclOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *MailboxAcl) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }

@@ -12,23 +12,59 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`).
+// One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`). Needs a METADATA dictionary on the server (`mail_attribute_dict` on 2.3, `mail_attribute { dict ... }` on 2.4). A change of value updates it in place; a value someone else set is refused unless `adopt` is set. `/private/specialuse` (from the server's configuration) and Dovecot's own `vendor/vendor.dovecot/` entries are refused in `preview`.
+//
+// ## Example Usage
+// ### A comment on a shared folder
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			_, err := dovecot.NewMailboxMetadata(ctx, "alice-team-comment", &dovecot.MailboxMetadataArgs{
+//				User:    pulumi.String("alice@example.org"),
+//				Mailbox: pulumi.String("Team"),
+//				Key:     pulumi.String("/shared/comment"),
+//				Value:   pulumi.String("The team's shared folder"),
+//			})
+//			return err
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxMetadata.md
+//
+// ## Import
+//
+// A MailboxMetadata is imported by <user>/<mailbox name>/<key>, such as alice@example.org/Team//shared/comment, or <user>//<key> for the user level, such as alice@example.org//private/comment:
+//
+// ```sh
+// $ pulumi import dovecot:index:MailboxMetadata <name> alice@example.org/Team//shared/comment
+// ```
 type MailboxMetadata struct {
 	pulumi.CustomResourceState
 
-	// Replace another value someone else set (otherwise refused).
+	// Replace another value that someone else set (otherwise refused).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
-	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
-	// Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+	// The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
 	Key pulumi.StringOutput `pulumi:"key"`
-	// The mailbox (it must exist); `""` for the user-level entry.
+	// The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
 	Mailbox pulumi.StringOutput `pulumi:"mailbox"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrOutput `pulumi:"server"`
 	// The user.
 	User pulumi.StringOutput `pulumi:"user"`
-	// Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+	// Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
 	Value pulumi.StringOutput `pulumi:"value"`
 }
 
@@ -93,33 +129,33 @@ func MailboxMetadataExists(ctx *pulumi.Context,
 }
 
 type mailboxMetadataArgs struct {
-	// Replace another value someone else set (otherwise refused).
+	// Replace another value that someone else set (otherwise refused).
 	Adopt *bool `pulumi:"adopt"`
-	// Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+	// The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
 	Key string `pulumi:"key"`
-	// The mailbox (it must exist); `""` for the user-level entry.
+	// The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
 	Mailbox *string `pulumi:"mailbox"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server *string `pulumi:"server"`
 	// The user.
 	User string `pulumi:"user"`
-	// Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+	// Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
 	Value string `pulumi:"value"`
 }
 
 // The set of arguments for constructing a MailboxMetadata resource.
 type MailboxMetadataArgs struct {
-	// Replace another value someone else set (otherwise refused).
+	// Replace another value that someone else set (otherwise refused).
 	Adopt pulumi.BoolPtrInput
-	// Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+	// The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
 	Key pulumi.StringInput
-	// The mailbox (it must exist); `""` for the user-level entry.
+	// The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
 	Mailbox pulumi.StringPtrInput
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrInput
 	// The user.
 	User pulumi.StringInput
-	// Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+	// Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
 	Value pulumi.StringInput
 }
 
@@ -210,27 +246,27 @@ func (o MailboxMetadataOutput) ToMailboxMetadataOutputWithContext(ctx context.Co
 	return o
 }
 
-// Replace another value someone else set (otherwise refused).
+// Replace another value that someone else set (otherwise refused).
 func (o MailboxMetadataOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
 }
 
-// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 func (o MailboxMetadataOutput) Endpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
-// Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+// The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
 func (o MailboxMetadataOutput) Key() pulumi.StringOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringOutput { return v.Key }).(pulumi.StringOutput)
 }
 
-// The mailbox (it must exist); `""` for the user-level entry.
+// The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
 func (o MailboxMetadataOutput) Mailbox() pulumi.StringOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringOutput { return v.Mailbox }).(pulumi.StringOutput)
 }
 
-// The configured server (absent: the default server).
+// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 func (o MailboxMetadataOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }
@@ -240,7 +276,7 @@ func (o MailboxMetadataOutput) User() pulumi.StringOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringOutput { return v.User }).(pulumi.StringOutput)
 }
 
-// Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+// Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
 func (o MailboxMetadataOutput) Value() pulumi.StringOutput {
 	return o.ApplyT(func(v *MailboxMetadata) pulumi.StringOutput { return v.Value }).(pulumi.StringOutput)
 }

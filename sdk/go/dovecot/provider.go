@@ -23,6 +23,11 @@ func NewProvider(ctx *pulumi.Context,
 		args = &ProviderArgs{}
 	}
 
+	if args.ApiKey == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "DOVEADM_API_KEY"); d != nil {
+			args.ApiKey = pulumi.StringPtr(d.(string))
+		}
+	}
 	if args.CaCert == nil {
 		if d := internal.GetEnvOrDefault(nil, nil, "DOVEADM_CA_CERT"); d != nil {
 			args.CaCert = pulumi.StringPtr(d.(string))
@@ -41,6 +46,11 @@ func NewProvider(ctx *pulumi.Context,
 	if args.MaxConcurrency == nil {
 		if d := internal.GetEnvOrDefault(nil, internal.ParseEnvInt, "DOVEADM_MAX_CONCURRENCY"); d != nil {
 			args.MaxConcurrency = pulumi.IntPtr(d.(int))
+		}
+	}
+	if args.Password == nil {
+		if d := internal.GetEnvOrDefault(nil, nil, "DOVEADM_PASSWORD"); d != nil {
+			args.Password = pulumi.StringPtr(d.(string))
 		}
 	}
 	if args.Separator == nil {
@@ -72,21 +82,21 @@ func NewProvider(ctx *pulumi.Context,
 }
 
 type providerArgs struct {
-	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
 	ApiKey *string `pulumi:"apiKey"`
 	// PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse. Read from `DOVEADM_CA_CERT` when not set.
 	CaCert *string `pulumi:"caCert"`
-	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
 	Endpoint *string `pulumi:"endpoint"`
 	// `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns). Read from `DOVEADM_INSECURE_SKIP_VERIFY` when not set.
 	InsecureSkipVerify *bool `pulumi:"insecureSkipVerify"`
 	// Requests in flight per endpoint, 1 to 64, default 4. Read from `DOVEADM_MAX_CONCURRENCY` when not set.
 	MaxConcurrency *int `pulumi:"maxConcurrency"`
-	// `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+	// `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
 	Password *string `pulumi:"password"`
 	// The mailbox hierarchy separator of the server's namespace, default `/`. Read from `DOVEADM_SEPARATOR` when not set.
 	Separator *string `pulumi:"separator"`
-	// Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+	// Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
 	Servers map[string]ServerSettings `pulumi:"servers"`
 	// Per-request timeout in milliseconds, 100 to 600000, default 30000. Read from `DOVEADM_TIMEOUT_MS` when not set.
 	TimeoutMs *int `pulumi:"timeoutMs"`
@@ -94,21 +104,21 @@ type providerArgs struct {
 
 // The set of arguments for constructing a Provider resource.
 type ProviderArgs struct {
-	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
 	ApiKey pulumi.StringPtrInput
 	// PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse. Read from `DOVEADM_CA_CERT` when not set.
 	CaCert pulumi.StringPtrInput
-	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
 	Endpoint pulumi.StringPtrInput
 	// `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns). Read from `DOVEADM_INSECURE_SKIP_VERIFY` when not set.
 	InsecureSkipVerify pulumi.BoolPtrInput
 	// Requests in flight per endpoint, 1 to 64, default 4. Read from `DOVEADM_MAX_CONCURRENCY` when not set.
 	MaxConcurrency pulumi.IntPtrInput
-	// `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+	// `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
 	Password pulumi.StringPtrInput
 	// The mailbox hierarchy separator of the server's namespace, default `/`. Read from `DOVEADM_SEPARATOR` when not set.
 	Separator pulumi.StringPtrInput
-	// Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+	// Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
 	Servers ServerSettingsMapInput
 	// Per-request timeout in milliseconds, 100 to 600000, default 30000. Read from `DOVEADM_TIMEOUT_MS` when not set.
 	TimeoutMs pulumi.IntPtrInput

@@ -13,11 +13,11 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// One folder of a FolderSet.
+// One folder of a FolderSet, as the program declares it.
 type Folder struct {
-	// The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+	// The folder's full name (`Archive/2026`).
 	Name string `pulumi:"name"`
-	// The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+	// The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
 	RenamedFrom *string `pulumi:"renamedFrom"`
 	// Whether the user is subscribed to it.
 	Subscribed *bool `pulumi:"subscribed"`
@@ -47,11 +47,11 @@ type FolderInput interface {
 	ToFolderOutputWithContext(context.Context) FolderOutput
 }
 
-// One folder of a FolderSet.
+// One folder of a FolderSet, as the program declares it.
 type FolderArgs struct {
-	// The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+	// The folder's full name (`Archive/2026`).
 	Name pulumi.StringInput `pulumi:"name"`
-	// The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+	// The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
 	RenamedFrom pulumi.StringPtrInput `pulumi:"renamedFrom"`
 	// Whether the user is subscribed to it.
 	Subscribed pulumi.BoolPtrInput `pulumi:"subscribed"`
@@ -105,7 +105,7 @@ func (i FolderArray) ToFolderArrayOutputWithContext(ctx context.Context) FolderA
 	return pulumi.ToOutputWithContext(ctx, i).(FolderArrayOutput)
 }
 
-// One folder of a FolderSet.
+// One folder of a FolderSet, as the program declares it.
 type FolderOutput struct{ *pulumi.OutputState }
 
 func (FolderOutput) ElementType() reflect.Type {
@@ -120,12 +120,12 @@ func (o FolderOutput) ToFolderOutputWithContext(ctx context.Context) FolderOutpu
 	return o
 }
 
-// The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+// The folder's full name (`Archive/2026`).
 func (o FolderOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v Folder) string { return v.Name }).(pulumi.StringOutput)
 }
 
-// The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+// The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
 func (o FolderOutput) RenamedFrom() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Folder) *string { return v.RenamedFrom }).(pulumi.StringPtrOutput)
 }
@@ -259,7 +259,7 @@ func (o MailboxInfoArrayOutput) Index(i pulumi.IntInput) MailboxInfoOutput {
 
 // One folder a FolderSet manages, as last seen on the server.
 type ManagedFolder struct {
-	// Its name in the program when last applied (differs from `name` after an out-of-band rename).
+	// Its name in the program when last applied (another than `name` after a rename made out of band).
 	DeclaredName string `pulumi:"declaredName"`
 	// The mailbox GUID.
 	Guid string `pulumi:"guid"`
@@ -286,7 +286,7 @@ func (o ManagedFolderOutput) ToManagedFolderOutputWithContext(ctx context.Contex
 	return o
 }
 
-// Its name in the program when last applied (differs from `name` after an out-of-band rename).
+// Its name in the program when last applied (another than `name` after a rename made out of band).
 func (o ManagedFolderOutput) DeclaredName() pulumi.StringOutput {
 	return o.ApplyT(func(v ManagedFolder) string { return v.DeclaredName }).(pulumi.StringOutput)
 }
@@ -407,17 +407,17 @@ func (o QuotaUsageArrayOutput) Index(i pulumi.IntInput) QuotaUsageOutput {
 
 // The connection settings of one named server (`dovecot:servers.<name>`).
 type ServerSettings struct {
-	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
 	ApiKey *string `pulumi:"apiKey"`
 	// PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse.
 	CaCert *string `pulumi:"caCert"`
-	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
 	Endpoint string `pulumi:"endpoint"`
 	// `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns).
 	InsecureSkipVerify *bool `pulumi:"insecureSkipVerify"`
 	// Requests in flight per endpoint, 1 to 64, default 4.
 	MaxConcurrency *int `pulumi:"maxConcurrency"`
-	// `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+	// `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
 	Password *string `pulumi:"password"`
 	// The mailbox hierarchy separator of the server's namespace, default `/`.
 	Separator *string `pulumi:"separator"`
@@ -438,17 +438,17 @@ type ServerSettingsInput interface {
 
 // The connection settings of one named server (`dovecot:servers.<name>`).
 type ServerSettingsArgs struct {
-	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+	// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
 	ApiKey pulumi.StringPtrInput `pulumi:"apiKey"`
 	// PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse.
 	CaCert pulumi.StringPtrInput `pulumi:"caCert"`
-	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+	// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
 	Endpoint pulumi.StringInput `pulumi:"endpoint"`
 	// `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns).
 	InsecureSkipVerify pulumi.BoolPtrInput `pulumi:"insecureSkipVerify"`
 	// Requests in flight per endpoint, 1 to 64, default 4.
 	MaxConcurrency pulumi.IntPtrInput `pulumi:"maxConcurrency"`
-	// `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+	// `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
 	Password pulumi.StringPtrInput `pulumi:"password"`
 	// The mailbox hierarchy separator of the server's namespace, default `/`.
 	Separator pulumi.StringPtrInput `pulumi:"separator"`
@@ -508,7 +508,7 @@ func (o ServerSettingsOutput) ToServerSettingsOutputWithContext(ctx context.Cont
 	return o
 }
 
-// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
 func (o ServerSettingsOutput) ApiKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ServerSettings) *string { return v.ApiKey }).(pulumi.StringPtrOutput)
 }
@@ -518,7 +518,7 @@ func (o ServerSettingsOutput) CaCert() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ServerSettings) *string { return v.CaCert }).(pulumi.StringPtrOutput)
 }
 
-// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
 func (o ServerSettingsOutput) Endpoint() pulumi.StringOutput {
 	return o.ApplyT(func(v ServerSettings) string { return v.Endpoint }).(pulumi.StringOutput)
 }
@@ -533,7 +533,7 @@ func (o ServerSettingsOutput) MaxConcurrency() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v ServerSettings) *int { return v.MaxConcurrency }).(pulumi.IntPtrOutput)
 }
 
-// `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+// `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
 func (o ServerSettingsOutput) Password() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v ServerSettings) *string { return v.Password }).(pulumi.StringPtrOutput)
 }

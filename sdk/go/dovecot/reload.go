@@ -11,19 +11,61 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Runs `doveadm reload` when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again, and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one.
+// Reloads Dovecot's configuration (`doveadm reload`) when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one. A reload that did not load fails the resource with the server's reason and is recorded as not done, so the first `up` after the fix reloads. With `servers`, each is reloaded at once and waited for; one that fails fails the resource by name, the others' reloads stand. Deleting it does nothing on the server.
+//
+// ## Example Usage
+// ### Reload when a configuration snippet changes
+// ```go
+// package main
+//
+// import (
+//
+//	"crypto/sha256"
+//	"encoding/hex"
+//	"os"
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			snippet, err := os.ReadFile("conf.d/90-example.conf")
+//			if err != nil {
+//				return err
+//			}
+//			sum := sha256.Sum256(snippet)
+//			_, err = dovecot.NewReload(ctx, "config", &dovecot.ReloadArgs{
+//				Triggers: pulumi.Array{pulumi.String("sha256:" + hex.EncodeToString(sum[:]))},
+//			})
+//			return err
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Reload.md
+//
+// ## Import
+//
+// A Reload is imported by any name, such as config (nothing is read: the reload is recorded as done):
+//
+// ```sh
+// $ pulumi import dovecot:index:Reload <name> config
+// ```
 type Reload struct {
 	pulumi.CustomResourceState
 
 	// When each server was reloaded for the current triggers (ISO 8601), by server name (`default` for the default server).
 	Reloaded pulumi.StringMapOutput `pulumi:"reloaded"`
-	// When the latest of those reloads finished (ISO 8601).
+	// When the latest of the reloads for the current triggers finished (ISO 8601).
 	ReloadedAt pulumi.StringPtrOutput `pulumi:"reloadedAt"`
-	// The configured server to reload (absent, with no `servers`: the default server).
+	// The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
 	Server pulumi.StringPtrOutput `pulumi:"server"`
-	// Several configured servers to reload (`default` names the default one); not with `server`.
+	// Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
 	Servers pulumi.StringArrayOutput `pulumi:"servers"`
-	// Any values, for example the hash of a configuration file.
+	// Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
 	Triggers pulumi.ArrayOutput `pulumi:"triggers"`
 }
 
@@ -73,21 +115,21 @@ func ReloadExists(ctx *pulumi.Context,
 }
 
 type reloadArgs struct {
-	// The configured server to reload (absent, with no `servers`: the default server).
+	// The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
 	Server *string `pulumi:"server"`
-	// Several configured servers to reload (`default` names the default one); not with `server`.
+	// Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
 	Servers []string `pulumi:"servers"`
-	// Any values, for example the hash of a configuration file.
+	// Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
 	Triggers []interface{} `pulumi:"triggers"`
 }
 
 // The set of arguments for constructing a Reload resource.
 type ReloadArgs struct {
-	// The configured server to reload (absent, with no `servers`: the default server).
+	// The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
 	Server pulumi.StringPtrInput
-	// Several configured servers to reload (`default` names the default one); not with `server`.
+	// Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
 	Servers pulumi.StringArrayInput
-	// Any values, for example the hash of a configuration file.
+	// Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
 	Triggers pulumi.ArrayInput
 }
 
@@ -183,22 +225,22 @@ func (o ReloadOutput) Reloaded() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Reload) pulumi.StringMapOutput { return v.Reloaded }).(pulumi.StringMapOutput)
 }
 
-// When the latest of those reloads finished (ISO 8601).
+// When the latest of the reloads for the current triggers finished (ISO 8601).
 func (o ReloadOutput) ReloadedAt() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Reload) pulumi.StringPtrOutput { return v.ReloadedAt }).(pulumi.StringPtrOutput)
 }
 
-// The configured server to reload (absent, with no `servers`: the default server).
+// The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
 func (o ReloadOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Reload) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }
 
-// Several configured servers to reload (`default` names the default one); not with `server`.
+// Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
 func (o ReloadOutput) Servers() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Reload) pulumi.StringArrayOutput { return v.Servers }).(pulumi.StringArrayOutput)
 }
 
-// Any values, for example the hash of a configuration file.
+// Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
 func (o ReloadOutput) Triggers() pulumi.ArrayOutput {
 	return o.ApplyT(func(v *Reload) pulumi.ArrayOutput { return v.Triggers }).(pulumi.ArrayOutput)
 }

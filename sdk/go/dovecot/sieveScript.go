@@ -12,7 +12,42 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One Sieve script of one user (Pigeonhole): the rules that file arriving mail.
+// One Sieve script of one user (Pigeonhole): the rules that file arriving mail. Needs Dovecot's Sieve plugin with a per-user script storage. The server compiles a script when it is stored: one that does not compile fails the resource (the server's log says why) and the script stored before stays. Activating a script deactivates the one that was active, so an active SieveScript never takes over a script it did not store unless `adopt` is set; then it records the one it replaced (`replacedActive`), which deleting it makes active again.
+//
+// ## Example Usage
+// ### A filing rule
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			_, err := dovecot.NewSieveScript(ctx, "alice-filters", &dovecot.SieveScriptArgs{
+//				User:   pulumi.String("alice@example.org"),
+//				Name:   pulumi.String("filters"),
+//				Script: pulumi.String("require \"fileinto\";\nif header :contains \"Subject\" \"work\" { fileinto \"Work\"; }\n"),
+//			})
+//			return err
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/SieveScript.md
+//
+// ## Import
+//
+// A SieveScript is imported by <user>/<script name>, such as alice@example.org/filters:
+//
+// ```sh
+// $ pulumi import dovecot:index:SieveScript <name> alice@example.org/filters
+// ```
 type SieveScript struct {
 	pulumi.CustomResourceState
 
@@ -20,15 +55,15 @@ type SieveScript struct {
 	Active pulumi.BoolOutput `pulumi:"active"`
 	// Replace a script of this name that already exists, and make this one active over another script that is active (otherwise both are refused: someone else stored them).
 	Adopt pulumi.BoolOutput `pulumi:"adopt"`
-	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
 	// The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
 	Name pulumi.StringOutput `pulumi:"name"`
 	// The user's script that was active before this one was made active over it (with `adopt`); destroying this one makes it active again. Absent when this one replaced none.
 	ReplacedActive pulumi.StringPtrOutput `pulumi:"replacedActive"`
-	// The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+	// The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
 	Script pulumi.StringOutput `pulumi:"script"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrOutput `pulumi:"server"`
 	// The user; a change replaces the script (the old one is deleted first).
 	User pulumi.StringOutput `pulumi:"user"`
@@ -101,9 +136,9 @@ type sieveScriptArgs struct {
 	Adopt *bool `pulumi:"adopt"`
 	// The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
 	Name string `pulumi:"name"`
-	// The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+	// The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
 	Script string `pulumi:"script"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server *string `pulumi:"server"`
 	// The user; a change replaces the script (the old one is deleted first).
 	User string `pulumi:"user"`
@@ -117,9 +152,9 @@ type SieveScriptArgs struct {
 	Adopt pulumi.BoolPtrInput
 	// The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
 	Name pulumi.StringInput
-	// The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+	// The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
 	Script pulumi.StringInput
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrInput
 	// The user; a change replaces the script (the old one is deleted first).
 	User pulumi.StringInput
@@ -222,7 +257,7 @@ func (o SieveScriptOutput) Adopt() pulumi.BoolOutput {
 	return o.ApplyT(func(v *SieveScript) pulumi.BoolOutput { return v.Adopt }).(pulumi.BoolOutput)
 }
 
-// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 func (o SieveScriptOutput) Endpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SieveScript) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
@@ -237,12 +272,12 @@ func (o SieveScriptOutput) ReplacedActive() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SieveScript) pulumi.StringPtrOutput { return v.ReplacedActive }).(pulumi.StringPtrOutput)
 }
 
-// The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+// The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
 func (o SieveScriptOutput) Script() pulumi.StringOutput {
 	return o.ApplyT(func(v *SieveScript) pulumi.StringOutput { return v.Script }).(pulumi.StringOutput)
 }
 
-// The configured server (absent: the default server).
+// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 func (o SieveScriptOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SieveScript) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }

@@ -12,17 +12,51 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One entry in a user's subscription list (it may name a mailbox that does not exist, such as a shared folder).
+// One entry in a user's IMAP subscription list: it may name a mailbox that does not exist, such as a shared folder. Any change replaces it. A `Mailbox` or `FolderSet` manages its own folders' subscriptions: declare no Subscription for those.
+//
+// ## Example Usage
+// ### A subscription to a shared folder
+// ```go
+// package main
+//
+// import (
+//
+//	"github.com/pulumi-dovecot/pulumi-dovecot/sdk/go/dovecot"
+//	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+//
+// )
+//
+//	func main() {
+//		pulumi.Run(func(ctx *pulumi.Context) error {
+//			_, err := dovecot.NewSubscription(ctx, "alice-team", &dovecot.SubscriptionArgs{
+//				User:    pulumi.String("alice@example.org"),
+//				Mailbox: pulumi.String("Shared/Team"),
+//			})
+//			return err
+//		})
+//	}
+//
+// ```
+//
+// More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Subscription.md
+//
+// ## Import
+//
+// A Subscription is imported by <user>/<mailbox name>, such as alice@example.org/Shared/Team:
+//
+// ```sh
+// $ pulumi import dovecot:index:Subscription <name> alice@example.org/Shared/Team
+// ```
 type Subscription struct {
 	pulumi.CustomResourceState
 
-	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+	// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 	Endpoint pulumi.StringPtrOutput `pulumi:"endpoint"`
-	// The mailbox name to subscribe to.
+	// The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
 	Mailbox pulumi.StringOutput `pulumi:"mailbox"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrOutput `pulumi:"server"`
-	// The user.
+	// The user whose subscription list holds the entry; a change replaces it.
 	User pulumi.StringOutput `pulumi:"user"`
 }
 
@@ -78,21 +112,21 @@ func SubscriptionExists(ctx *pulumi.Context,
 }
 
 type subscriptionArgs struct {
-	// The mailbox name to subscribe to.
+	// The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
 	Mailbox string `pulumi:"mailbox"`
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server *string `pulumi:"server"`
-	// The user.
+	// The user whose subscription list holds the entry; a change replaces it.
 	User string `pulumi:"user"`
 }
 
 // The set of arguments for constructing a Subscription resource.
 type SubscriptionArgs struct {
-	// The mailbox name to subscribe to.
+	// The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
 	Mailbox pulumi.StringInput
-	// The configured server (absent: the default server).
+	// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 	Server pulumi.StringPtrInput
-	// The user.
+	// The user whose subscription list holds the entry; a change replaces it.
 	User pulumi.StringInput
 }
 
@@ -183,22 +217,22 @@ func (o SubscriptionOutput) ToSubscriptionOutputWithContext(ctx context.Context)
 	return o
 }
 
-// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+// The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
 func (o SubscriptionOutput) Endpoint() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Subscription) pulumi.StringPtrOutput { return v.Endpoint }).(pulumi.StringPtrOutput)
 }
 
-// The mailbox name to subscribe to.
+// The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
 func (o SubscriptionOutput) Mailbox() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subscription) pulumi.StringOutput { return v.Mailbox }).(pulumi.StringOutput)
 }
 
-// The configured server (absent: the default server).
+// The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
 func (o SubscriptionOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Subscription) pulumi.StringPtrOutput { return v.Server }).(pulumi.StringPtrOutput)
 }
 
-// The user.
+// The user whose subscription list holds the entry; a change replaces it.
 func (o SubscriptionOutput) User() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subscription) pulumi.StringOutput { return v.User }).(pulumi.StringOutput)
 }

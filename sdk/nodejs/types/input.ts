@@ -4,19 +4,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
 
 import * as utilities from "../utilities";
 
 /**
- * One folder of a FolderSet.
+ * One folder of a FolderSet, as the program declares it.
  */
 export interface FolderArgs {
     /**
-     * The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+     * The folder's full name (`Archive/2026`).
      */
     name: pulumi.Input<string>;
     /**
-     * The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+     * The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
      */
     renamedFrom?: pulumi.Input<string | undefined>;
     /**
@@ -39,7 +40,7 @@ export function folderArgsProvideDefaults(val: FolderArgs): FolderArgs {
  */
 export interface ServerSettingsArgs {
     /**
-     * `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+     * `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
      */
     apiKey?: pulumi.Input<string | undefined>;
     /**
@@ -47,7 +48,7 @@ export interface ServerSettingsArgs {
      */
     caCert?: pulumi.Input<string | undefined>;
     /**
-     * `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+     * `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
      */
     endpoint: pulumi.Input<string>;
     /**
@@ -59,7 +60,7 @@ export interface ServerSettingsArgs {
      */
     maxConcurrency?: pulumi.Input<number | undefined>;
     /**
-     * `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+     * `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
      */
     password?: pulumi.Input<string | undefined>;
     /**

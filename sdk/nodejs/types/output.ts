@@ -4,19 +4,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
+import * as enums from "../types/enums";
 
 import * as utilities from "../utilities";
 
 /**
- * One folder of a FolderSet.
+ * One folder of a FolderSet, as the program declares it.
  */
 export interface Folder {
     /**
-     * The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+     * The folder's full name (`Archive/2026`).
      */
     name: string;
     /**
-     * The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+     * The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
      */
     renamedFrom?: string;
     /**
@@ -81,7 +82,7 @@ export interface MailboxInfo {
  */
 export interface ManagedFolder {
     /**
-     * Its name in the program when last applied (differs from `name` after an out-of-band rename).
+     * Its name in the program when last applied (another than `name` after a rename made out of band).
      */
     declaredName: string;
     /**
@@ -133,7 +134,7 @@ export interface QuotaUsage {
  */
 export interface ServerSettings {
     /**
-     * `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+     * `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
      */
     apiKey?: string;
     /**
@@ -141,7 +142,7 @@ export interface ServerSettings {
      */
     caCert?: string;
     /**
-     * `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+     * `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
      */
     endpoint: string;
     /**
@@ -153,7 +154,7 @@ export interface ServerSettings {
      */
     maxConcurrency?: number;
     /**
-     * `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+     * `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
      */
     password?: string;
     /**

@@ -6,6 +6,7 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from ._enums import *
 from .folder_set import *
 from .get_mailbox_status import *
 from .get_quota import *

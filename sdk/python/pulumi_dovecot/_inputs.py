@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = [
     'FolderArgs',
@@ -23,15 +24,15 @@ __all__ = [
 
 class FolderArgsDict(TypedDict):
     """
-    One folder of a FolderSet.
+    One folder of a FolderSet, as the program declares it.
     """
     name: pulumi.Input[_builtins.str]
     """
-    The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+    The folder's full name (`Archive/2026`).
     """
     renamed_from: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+    The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
     """
     subscribed: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
@@ -45,10 +46,10 @@ class FolderArgs:
                  renamed_from: pulumi.Input[Optional[_builtins.str]] = None,
                  subscribed: pulumi.Input[Optional[_builtins.bool]] = None):
         """
-        One folder of a FolderSet.
+        One folder of a FolderSet, as the program declares it.
 
-        :param pulumi.Input[_builtins.str] name: The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
-        :param pulumi.Input[_builtins.str] renamed_from: The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+        :param pulumi.Input[_builtins.str] name: The folder's full name (`Archive/2026`).
+        :param pulumi.Input[_builtins.str] renamed_from: The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
         :param pulumi.Input[_builtins.bool] subscribed: Whether the user is subscribed to it.
         """
         pulumi.set(__self__, "name", name)
@@ -63,7 +64,7 @@ class FolderArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[_builtins.str]:
         """
-        The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+        The folder's full name (`Archive/2026`).
         """
         return pulumi.get(self, "name")
 
@@ -75,7 +76,7 @@ class FolderArgs:
     @pulumi.getter(name="renamedFrom")
     def renamed_from(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+        The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
         """
         return pulumi.get(self, "renamed_from")
 
@@ -102,11 +103,11 @@ class ServerSettingsArgsDict(TypedDict):
     """
     endpoint: pulumi.Input[_builtins.str]
     """
-    `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+    `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
     """
     api_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+    `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
     """
     ca_cert: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -122,7 +123,7 @@ class ServerSettingsArgsDict(TypedDict):
     """
     password: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+    `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
     """
     separator: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -147,12 +148,12 @@ class ServerSettingsArgs:
         """
         The connection settings of one named server (`dovecot:servers.<name>`).
 
-        :param pulumi.Input[_builtins.str] endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
-        :param pulumi.Input[_builtins.str] api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+        :param pulumi.Input[_builtins.str] endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
+        :param pulumi.Input[_builtins.str] api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
         :param pulumi.Input[_builtins.str] ca_cert: PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns).
         :param pulumi.Input[_builtins.int] max_concurrency: Requests in flight per endpoint, 1 to 64, default 4.
-        :param pulumi.Input[_builtins.str] password: `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+        :param pulumi.Input[_builtins.str] password: `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
         :param pulumi.Input[_builtins.str] separator: The mailbox hierarchy separator of the server's namespace, default `/`.
         :param pulumi.Input[_builtins.int] timeout_ms: Per-request timeout in milliseconds, 100 to 600000, default 30000.
         """
@@ -176,7 +177,7 @@ class ServerSettingsArgs:
     @pulumi.getter
     def endpoint(self) -> pulumi.Input[_builtins.str]:
         """
-        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
         """
         return pulumi.get(self, "endpoint")
 
@@ -188,7 +189,7 @@ class ServerSettingsArgs:
     @pulumi.getter(name="apiKey")
     def api_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
         """
         return pulumi.get(self, "api_key")
 
@@ -236,7 +237,7 @@ class ServerSettingsArgs:
     @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+        `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
         """
         return pulumi.get(self, "password")
 

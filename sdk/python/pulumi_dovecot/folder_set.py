@@ -29,11 +29,11 @@ class FolderSetArgs:
         """
         The set of arguments for constructing a FolderSet resource.
 
-        :param pulumi.Input[Sequence[pulumi.Input['FolderArgs']]] folders: The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
-        :param pulumi.Input[_builtins.str] user: The owner; a change replaces the set.
-        :param pulumi.Input[_builtins.bool] adopt: Take over folders that already exist.
-        :param pulumi.Input[_builtins.bool] force_destroy: Allow deleting folders that hold messages.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[Sequence[pulumi.Input['FolderArgs']]] folders: The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
+        :param pulumi.Input[_builtins.str] user: The owner of the folders; a change of user replaces the set.
+        :param pulumi.Input[_builtins.bool] adopt: Take over folders that already exist, with their messages (never one that another resource of this stack made).
+        :param pulumi.Input[_builtins.bool] force_destroy: Allow deleting folders that hold messages (they are expunged).
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         pulumi.set(__self__, "folders", folders)
         pulumi.set(__self__, "user", user)
@@ -52,7 +52,7 @@ class FolderSetArgs:
     @pulumi.getter
     def folders(self) -> pulumi.Input[Sequence[pulumi.Input['FolderArgs']]]:
         """
-        The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+        The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
         """
         return pulumi.get(self, "folders")
 
@@ -64,7 +64,7 @@ class FolderSetArgs:
     @pulumi.getter
     def user(self) -> pulumi.Input[_builtins.str]:
         """
-        The owner; a change replaces the set.
+        The owner of the folders; a change of user replaces the set.
         """
         return pulumi.get(self, "user")
 
@@ -76,7 +76,7 @@ class FolderSetArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Take over folders that already exist.
+        Take over folders that already exist, with their messages (never one that another resource of this stack made).
         """
         return pulumi.get(self, "adopt")
 
@@ -88,7 +88,7 @@ class FolderSetArgs:
     @pulumi.getter(name="forceDestroy")
     def force_destroy(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Allow deleting folders that hold messages.
+        Allow deleting folders that hold messages (they are expunged).
         """
         return pulumi.get(self, "force_destroy")
 
@@ -100,7 +100,7 @@ class FolderSetArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -122,15 +122,37 @@ class FolderSet(pulumi.CustomResource):
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), checked against the server before anything is sent, so a refused change changes nothing.
+        One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (folders found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), each change checked against the server before anything is sent, so a refused change changes nothing. After any failure it records every folder it managed before and every folder it made.
+
+        ## Example Usage
+        ### A user's folder layout
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.FolderSet("alice", user="alice@example.org", folders=[
+            dovecot.FolderArgs(name="Archive"),
+            dovecot.FolderArgs(name="Receipts", subscribed=False),
+            dovecot.FolderArgs(name="Projects/2026", renamed_from="Projects/Current"),
+        ])
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/FolderSet.md
+
+        ## Import
+
+        A FolderSet is imported by <user>: every mailbox of the user but INBOX, such as alice@example.org:
+
+        ```sh
+        $ pulumi import dovecot:index:FolderSet <name> alice@example.org
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] adopt: Take over folders that already exist.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['FolderArgs', 'FolderArgsDict', 'outputs.Folder']]]] folders: The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
-        :param pulumi.Input[_builtins.bool] force_destroy: Allow deleting folders that hold messages.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
-        :param pulumi.Input[_builtins.str] user: The owner; a change replaces the set.
+        :param pulumi.Input[_builtins.bool] adopt: Take over folders that already exist, with their messages (never one that another resource of this stack made).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['FolderArgs', 'FolderArgsDict', 'outputs.Folder']]]] folders: The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
+        :param pulumi.Input[_builtins.bool] force_destroy: Allow deleting folders that hold messages (they are expunged).
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
+        :param pulumi.Input[_builtins.str] user: The owner of the folders; a change of user replaces the set.
         """
         ...
     @overload
@@ -139,7 +161,29 @@ class FolderSet(pulumi.CustomResource):
                  args: FolderSetArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), checked against the server before anything is sent, so a refused change changes nothing.
+        One user's whole folder layout as a single resource, for fleets where thousands of `Mailbox` resources are themselves the cost (state size, engine steps): the same guarantees (folders found by GUID, renamed in place, never deleted with messages unless `forceDestroy`), each change checked against the server before anything is sent, so a refused change changes nothing. After any failure it records every folder it managed before and every folder it made.
+
+        ## Example Usage
+        ### A user's folder layout
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.FolderSet("alice", user="alice@example.org", folders=[
+            dovecot.FolderArgs(name="Archive"),
+            dovecot.FolderArgs(name="Receipts", subscribed=False),
+            dovecot.FolderArgs(name="Projects/2026", renamed_from="Projects/Current"),
+        ])
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/FolderSet.md
+
+        ## Import
+
+        A FolderSet is imported by <user>: every mailbox of the user but INBOX, such as alice@example.org:
+
+        ```sh
+        $ pulumi import dovecot:index:FolderSet <name> alice@example.org
+        ```
 
         :param str resource_name: The name of the resource.
         :param FolderSetArgs args: The arguments to use to populate this resource's properties.
@@ -228,7 +272,7 @@ class FolderSet(pulumi.CustomResource):
     @pulumi.getter
     def adopt(self) -> pulumi.Output[_builtins.bool]:
         """
-        Take over folders that already exist.
+        Take over folders that already exist, with their messages (never one that another resource of this stack made).
         """
         return pulumi.get(self, "adopt")
 
@@ -236,7 +280,7 @@ class FolderSet(pulumi.CustomResource):
     @pulumi.getter
     def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
         """
         return pulumi.get(self, "endpoint")
 
@@ -244,7 +288,7 @@ class FolderSet(pulumi.CustomResource):
     @pulumi.getter
     def folders(self) -> pulumi.Output[Sequence['outputs.Folder']]:
         """
-        The whole managed layout; a folder dropped from the list is deleted; `renamedFrom` renames in place.
+        The user's whole managed layout: a folder dropped from the list is deleted (never with messages unless `forceDestroy`); `renamedFrom` renames one in place.
         """
         return pulumi.get(self, "folders")
 
@@ -252,7 +296,7 @@ class FolderSet(pulumi.CustomResource):
     @pulumi.getter(name="forceDestroy")
     def force_destroy(self) -> pulumi.Output[_builtins.bool]:
         """
-        Allow deleting folders that hold messages.
+        Allow deleting folders that hold messages (they are expunged).
         """
         return pulumi.get(self, "force_destroy")
 
@@ -268,7 +312,7 @@ class FolderSet(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -284,7 +328,7 @@ class FolderSet(pulumi.CustomResource):
     @pulumi.getter
     def user(self) -> pulumi.Output[_builtins.str]:
         """
-        The owner; a change replaces the set.
+        The owner of the folders; a change of user replaces the set.
         """
         return pulumi.get(self, "user")
 

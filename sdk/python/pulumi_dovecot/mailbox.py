@@ -28,12 +28,12 @@ class MailboxArgs:
         """
         The set of arguments for constructing a Mailbox resource.
 
-        :param pulumi.Input[_builtins.str] name: Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
-        :param pulumi.Input[_builtins.str] user: The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
-        :param pulumi.Input[_builtins.bool] adopt: Take over a mailbox that already exists, with its messages.
+        :param pulumi.Input[_builtins.str] name: The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
+        :param pulumi.Input[_builtins.str] user: The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+        :param pulumi.Input[_builtins.bool] adopt: Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
         :param pulumi.Input[_builtins.bool] force_destroy: Allow deleting it while it holds messages (they are expunged).
-        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
-        :param pulumi.Input[_builtins.bool] subscribed: Whether the user is subscribed to it.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
+        :param pulumi.Input[_builtins.bool] subscribed: Whether the user is subscribed to it (IMAP LSUB).
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "user", user)
@@ -56,7 +56,7 @@ class MailboxArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[_builtins.str]:
         """
-        Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+        The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
         """
         return pulumi.get(self, "name")
 
@@ -68,7 +68,7 @@ class MailboxArgs:
     @pulumi.getter
     def user(self) -> pulumi.Input[_builtins.str]:
         """
-        The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+        The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
         """
         return pulumi.get(self, "user")
 
@@ -80,7 +80,7 @@ class MailboxArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Take over a mailbox that already exists, with its messages.
+        Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
         """
         return pulumi.get(self, "adopt")
 
@@ -104,7 +104,7 @@ class MailboxArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -116,7 +116,7 @@ class MailboxArgs:
     @pulumi.getter
     def subscribed(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether the user is subscribed to it.
+        Whether the user is subscribed to it (IMAP LSUB).
         """
         return pulumi.get(self, "subscribed")
 
@@ -139,16 +139,36 @@ class Mailbox(pulumi.CustomResource):
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        One IMAP folder of one user.
+        One IMAP folder of one user. Its id is the mailbox GUID (the `guid` output), which survives renames, so `refresh` finds a folder renamed behind Pulumi's back. It creates its folder with a GUID of its own choosing (tagged with the stack and the resource), so a run whose state was lost takes back the folder it made, while a folder anyone else made is refused unless `adopt` is set. A rename keeps the messages and the GUID; a change of user replaces it; deleting it refuses a folder that holds messages unless `forceDestroy` is set. INBOX may be managed (its subscription) but is never renamed or deleted.
+
+        ## Example Usage
+        ### A user's archive folder
+        ```python
+        import pulumi
+        import pulumi_dovecot as dovecot
+
+        archive = dovecot.Mailbox("alice-archive", user="alice@example.org", name="Archive/2026", subscribed=True)
+        pulumi.export("guid", archive.guid)
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Mailbox.md
+
+        ## Import
+
+        A Mailbox is imported by <user>/<mailbox name>, such as alice@example.org/Archive/2026:
+
+        ```sh
+        $ pulumi import dovecot:index:Mailbox <name> alice@example.org/Archive/2026
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] adopt: Take over a mailbox that already exists, with its messages.
+        :param pulumi.Input[_builtins.bool] adopt: Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
         :param pulumi.Input[_builtins.bool] force_destroy: Allow deleting it while it holds messages (they are expunged).
-        :param pulumi.Input[_builtins.str] name: Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
-        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
-        :param pulumi.Input[_builtins.bool] subscribed: Whether the user is subscribed to it.
-        :param pulumi.Input[_builtins.str] user: The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+        :param pulumi.Input[_builtins.str] name: The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
+        :param pulumi.Input[_builtins.bool] subscribed: Whether the user is subscribed to it (IMAP LSUB).
+        :param pulumi.Input[_builtins.str] user: The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
         """
         ...
     @overload
@@ -157,7 +177,27 @@ class Mailbox(pulumi.CustomResource):
                  args: MailboxArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        One IMAP folder of one user.
+        One IMAP folder of one user. Its id is the mailbox GUID (the `guid` output), which survives renames, so `refresh` finds a folder renamed behind Pulumi's back. It creates its folder with a GUID of its own choosing (tagged with the stack and the resource), so a run whose state was lost takes back the folder it made, while a folder anyone else made is refused unless `adopt` is set. A rename keeps the messages and the GUID; a change of user replaces it; deleting it refuses a folder that holds messages unless `forceDestroy` is set. INBOX may be managed (its subscription) but is never renamed or deleted.
+
+        ## Example Usage
+        ### A user's archive folder
+        ```python
+        import pulumi
+        import pulumi_dovecot as dovecot
+
+        archive = dovecot.Mailbox("alice-archive", user="alice@example.org", name="Archive/2026", subscribed=True)
+        pulumi.export("guid", archive.guid)
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Mailbox.md
+
+        ## Import
+
+        A Mailbox is imported by <user>/<mailbox name>, such as alice@example.org/Archive/2026:
+
+        ```sh
+        $ pulumi import dovecot:index:Mailbox <name> alice@example.org/Archive/2026
+        ```
 
         :param str resource_name: The name of the resource.
         :param MailboxArgs args: The arguments to use to populate this resource's properties.
@@ -261,7 +301,7 @@ class Mailbox(pulumi.CustomResource):
     @pulumi.getter
     def adopt(self) -> pulumi.Output[_builtins.bool]:
         """
-        Take over a mailbox that already exists, with its messages.
+        Take over a mailbox that already exists, with its messages (never one that another resource of this stack made).
         """
         return pulumi.get(self, "adopt")
 
@@ -269,7 +309,7 @@ class Mailbox(pulumi.CustomResource):
     @pulumi.getter
     def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
         """
         return pulumi.get(self, "endpoint")
 
@@ -309,7 +349,7 @@ class Mailbox(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[_builtins.str]:
         """
-        Full name with the hierarchy separator (`Archive/2026`), UTF-8; a change renames in place.
+        The full name, levels joined by the server's hierarchy separator (`Archive/2026`), in UTF-8; a change renames the mailbox in place, with its messages and GUID.
         """
         return pulumi.get(self, "name")
 
@@ -317,7 +357,7 @@ class Mailbox(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server the user's mail is on (see "Several servers" in the README); absent: the default server.
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -325,7 +365,7 @@ class Mailbox(pulumi.CustomResource):
     @pulumi.getter
     def subscribed(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether the user is subscribed to it.
+        Whether the user is subscribed to it (IMAP LSUB).
         """
         return pulumi.get(self, "subscribed")
 
@@ -357,7 +397,7 @@ class Mailbox(pulumi.CustomResource):
     @pulumi.getter
     def user(self) -> pulumi.Output[_builtins.str]:
         """
-        The owner, as the server's user database knows them; a change of account replaces the mailbox (old one deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
+        The owner, as the server's user database knows them (`alice@example.org`); a change of account replaces the mailbox (the old one is deleted first); another spelling of the same account (say `Alice@Example.org`) only updates it.
         """
         return pulumi.get(self, "user")
 

@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = ['MailboxAclArgs', 'MailboxAcl']
 
@@ -21,19 +22,19 @@ class MailboxAclArgs:
     def __init__(__self__, *,
                  identifier: pulumi.Input[_builtins.str],
                  mailbox: pulumi.Input[_builtins.str],
-                 rights: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
+                 rights: pulumi.Input[Sequence[pulumi.Input['AclRight']]],
                  user: pulumi.Input[_builtins.str],
                  adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  server: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a MailboxAcl resource.
 
-        :param pulumi.Input[_builtins.str] identifier: As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
-        :param pulumi.Input[_builtins.str] mailbox: The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] rights: Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
+        :param pulumi.Input[_builtins.str] identifier: Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+        :param pulumi.Input[_builtins.str] mailbox: The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
+        :param pulumi.Input[Sequence[pulumi.Input['AclRight']]] rights: The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
         :param pulumi.Input[_builtins.str] user: The mailbox's owner.
         :param pulumi.Input[_builtins.bool] adopt: Replace an entry for this identifier that someone else set with other rights (otherwise refused).
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         pulumi.set(__self__, "identifier", identifier)
         pulumi.set(__self__, "mailbox", mailbox)
@@ -50,7 +51,7 @@ class MailboxAclArgs:
     @pulumi.getter
     def identifier(self) -> pulumi.Input[_builtins.str]:
         """
-        As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+        Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
         """
         return pulumi.get(self, "identifier")
 
@@ -62,7 +63,7 @@ class MailboxAclArgs:
     @pulumi.getter
     def mailbox(self) -> pulumi.Input[_builtins.str]:
         """
-        The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+        The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
         """
         return pulumi.get(self, "mailbox")
 
@@ -72,14 +73,14 @@ class MailboxAclArgs:
 
     @_builtins.property
     @pulumi.getter
-    def rights(self) -> pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]:
+    def rights(self) -> pulumi.Input[Sequence[pulumi.Input['AclRight']]]:
         """
-        Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
+        The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
         """
         return pulumi.get(self, "rights")
 
     @rights.setter
-    def rights(self, value: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
+    def rights(self, value: pulumi.Input[Sequence[pulumi.Input['AclRight']]]):
         pulumi.set(self, "rights", value)
 
     @_builtins.property
@@ -110,7 +111,7 @@ class MailboxAclArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -128,20 +129,40 @@ class MailboxAcl(pulumi.CustomResource):
                  adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  identifier: pulumi.Input[Optional[_builtins.str]] = None,
                  mailbox: pulumi.Input[Optional[_builtins.str]] = None,
-                 rights: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 rights: pulumi.Input[Optional[Sequence[pulumi.Input['AclRight']]]] = None,
                  server: pulumi.Input[Optional[_builtins.str]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The rights one identifier has on one mailbox of its owner: how a folder is shared.
+        The rights one identifier has on one mailbox of its owner: how a folder is shared. Needs the `acl` mail plugin, and, for other users to see the folder, a shared namespace. The entry is known by mailbox and identifier; `refresh` reads its rights. A change of rights updates it in place; any other change replaces it (the old entry is removed first). An entry someone else set with other rights is refused unless `adopt` is set.
+
+        ## Example Usage
+        ### Share a folder with a colleague
+        ```python
+        import pulumi_dovecot as dovecot
+
+        team = dovecot.Mailbox("alice-team", user="alice@example.org", name="Team")
+        dovecot.MailboxAcl("alice-team-bob", user="alice@example.org", mailbox=team.name,
+            identifier="user=bob@example.org", rights=["lookup", "read"])
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxAcl.md
+
+        ## Import
+
+        A MailboxAcl is imported by <user>/<mailbox name>/<identifier>, such as alice@example.org/Team/user=bob@example.org:
+
+        ```sh
+        $ pulumi import dovecot:index:MailboxAcl <name> alice@example.org/Team/user=bob@example.org
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] adopt: Replace an entry for this identifier that someone else set with other rights (otherwise refused).
-        :param pulumi.Input[_builtins.str] identifier: As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
-        :param pulumi.Input[_builtins.str] mailbox: The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] rights: Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.str] identifier: Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+        :param pulumi.Input[_builtins.str] mailbox: The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
+        :param pulumi.Input[Sequence[pulumi.Input['AclRight']]] rights: The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         :param pulumi.Input[_builtins.str] user: The mailbox's owner.
         """
         ...
@@ -151,7 +172,27 @@ class MailboxAcl(pulumi.CustomResource):
                  args: MailboxAclArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The rights one identifier has on one mailbox of its owner: how a folder is shared.
+        The rights one identifier has on one mailbox of its owner: how a folder is shared. Needs the `acl` mail plugin, and, for other users to see the folder, a shared namespace. The entry is known by mailbox and identifier; `refresh` reads its rights. A change of rights updates it in place; any other change replaces it (the old entry is removed first). An entry someone else set with other rights is refused unless `adopt` is set.
+
+        ## Example Usage
+        ### Share a folder with a colleague
+        ```python
+        import pulumi_dovecot as dovecot
+
+        team = dovecot.Mailbox("alice-team", user="alice@example.org", name="Team")
+        dovecot.MailboxAcl("alice-team-bob", user="alice@example.org", mailbox=team.name,
+            identifier="user=bob@example.org", rights=["lookup", "read"])
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxAcl.md
+
+        ## Import
+
+        A MailboxAcl is imported by <user>/<mailbox name>/<identifier>, such as alice@example.org/Team/user=bob@example.org:
+
+        ```sh
+        $ pulumi import dovecot:index:MailboxAcl <name> alice@example.org/Team/user=bob@example.org
+        ```
 
         :param str resource_name: The name of the resource.
         :param MailboxAclArgs args: The arguments to use to populate this resource's properties.
@@ -171,7 +212,7 @@ class MailboxAcl(pulumi.CustomResource):
                  adopt: pulumi.Input[Optional[_builtins.bool]] = None,
                  identifier: pulumi.Input[Optional[_builtins.str]] = None,
                  mailbox: pulumi.Input[Optional[_builtins.str]] = None,
-                 rights: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 rights: pulumi.Input[Optional[Sequence[pulumi.Input['AclRight']]]] = None,
                  server: pulumi.Input[Optional[_builtins.str]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
@@ -249,7 +290,7 @@ class MailboxAcl(pulumi.CustomResource):
     @pulumi.getter
     def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
         """
         return pulumi.get(self, "endpoint")
 
@@ -257,7 +298,7 @@ class MailboxAcl(pulumi.CustomResource):
     @pulumi.getter
     def identifier(self) -> pulumi.Output[_builtins.str]:
         """
-        As Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
+        Who gets the rights, as Dovecot spells it: `user=bob@example.org`, `group=staff`, `group-override=staff`, `anyone`, `authenticated`, `owner`.
         """
         return pulumi.get(self, "identifier")
 
@@ -265,15 +306,15 @@ class MailboxAcl(pulumi.CustomResource):
     @pulumi.getter
     def mailbox(self) -> pulumi.Output[_builtins.str]:
         """
-        The owner's mailbox (it must exist: pass a Mailbox's `name` output so it is created first).
+        The owner's mailbox; it must exist: pass a Mailbox's `name` output, so that it is created first.
         """
         return pulumi.get(self, "mailbox")
 
     @_builtins.property
     @pulumi.getter
-    def rights(self) -> pulumi.Output[Sequence[_builtins.str]]:
+    def rights(self) -> pulumi.Output[Sequence['AclRight']]:
         """
-        Dovecot's right names: `lookup`, `read`, `write`, `write-seen`, `write-deleted`, `insert`, `post`, `expunge`, `create`, `delete`, `admin`.
+        The rights, by Dovecot's names; a change updates the entry in place. The output lists them sorted, as the server reports them.
         """
         return pulumi.get(self, "rights")
 
@@ -281,7 +322,7 @@ class MailboxAcl(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 

@@ -28,12 +28,12 @@ class MailboxMetadataArgs:
         """
         The set of arguments for constructing a MailboxMetadata resource.
 
-        :param pulumi.Input[_builtins.str] key: Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+        :param pulumi.Input[_builtins.str] key: The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
         :param pulumi.Input[_builtins.str] user: The user.
-        :param pulumi.Input[_builtins.str] value: Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
-        :param pulumi.Input[_builtins.bool] adopt: Replace another value someone else set (otherwise refused).
-        :param pulumi.Input[_builtins.str] mailbox: The mailbox (it must exist); `""` for the user-level entry.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.str] value: Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
+        :param pulumi.Input[_builtins.bool] adopt: Replace another value that someone else set (otherwise refused).
+        :param pulumi.Input[_builtins.str] mailbox: The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         pulumi.set(__self__, "key", key)
         pulumi.set(__self__, "user", user)
@@ -53,7 +53,7 @@ class MailboxMetadataArgs:
     @pulumi.getter
     def key(self) -> pulumi.Input[_builtins.str]:
         """
-        Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+        The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
         """
         return pulumi.get(self, "key")
 
@@ -77,7 +77,7 @@ class MailboxMetadataArgs:
     @pulumi.getter
     def value(self) -> pulumi.Input[_builtins.str]:
         """
-        Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+        Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
         """
         return pulumi.get(self, "value")
 
@@ -89,7 +89,7 @@ class MailboxMetadataArgs:
     @pulumi.getter
     def adopt(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Replace another value someone else set (otherwise refused).
+        Replace another value that someone else set (otherwise refused).
         """
         return pulumi.get(self, "adopt")
 
@@ -101,7 +101,7 @@ class MailboxMetadataArgs:
     @pulumi.getter
     def mailbox(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The mailbox (it must exist); `""` for the user-level entry.
+        The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
         """
         return pulumi.get(self, "mailbox")
 
@@ -113,7 +113,7 @@ class MailboxMetadataArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -136,16 +136,35 @@ class MailboxMetadata(pulumi.CustomResource):
                  value: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`).
+        One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`). Needs a METADATA dictionary on the server (`mail_attribute_dict` on 2.3, `mail_attribute { dict ... }` on 2.4). A change of value updates it in place; a value someone else set is refused unless `adopt` is set. `/private/specialuse` (from the server's configuration) and Dovecot's own `vendor/vendor.dovecot/` entries are refused in `preview`.
+
+        ## Example Usage
+        ### A comment on a shared folder
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.MailboxMetadata("alice-team-comment", user="alice@example.org", mailbox="Team",
+            key="/shared/comment", value="The team's shared folder")
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxMetadata.md
+
+        ## Import
+
+        A MailboxMetadata is imported by <user>/<mailbox name>/<key>, such as alice@example.org/Team//shared/comment, or <user>//<key> for the user level, such as alice@example.org//private/comment:
+
+        ```sh
+        $ pulumi import dovecot:index:MailboxMetadata <name> alice@example.org/Team//shared/comment
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] adopt: Replace another value someone else set (otherwise refused).
-        :param pulumi.Input[_builtins.str] key: Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
-        :param pulumi.Input[_builtins.str] mailbox: The mailbox (it must exist); `""` for the user-level entry.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.bool] adopt: Replace another value that someone else set (otherwise refused).
+        :param pulumi.Input[_builtins.str] key: The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+        :param pulumi.Input[_builtins.str] mailbox: The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         :param pulumi.Input[_builtins.str] user: The user.
-        :param pulumi.Input[_builtins.str] value: Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+        :param pulumi.Input[_builtins.str] value: Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
         """
         ...
     @overload
@@ -154,7 +173,26 @@ class MailboxMetadata(pulumi.CustomResource):
                  args: MailboxMetadataArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`).
+        One METADATA entry (RFC 5464) of a mailbox, or of the user (an empty or absent `mailbox`). Needs a METADATA dictionary on the server (`mail_attribute_dict` on 2.3, `mail_attribute { dict ... }` on 2.4). A change of value updates it in place; a value someone else set is refused unless `adopt` is set. `/private/specialuse` (from the server's configuration) and Dovecot's own `vendor/vendor.dovecot/` entries are refused in `preview`.
+
+        ## Example Usage
+        ### A comment on a shared folder
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.MailboxMetadata("alice-team-comment", user="alice@example.org", mailbox="Team",
+            key="/shared/comment", value="The team's shared folder")
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/MailboxMetadata.md
+
+        ## Import
+
+        A MailboxMetadata is imported by <user>/<mailbox name>/<key>, such as alice@example.org/Team//shared/comment, or <user>//<key> for the user level, such as alice@example.org//private/comment:
+
+        ```sh
+        $ pulumi import dovecot:index:MailboxMetadata <name> alice@example.org/Team//shared/comment
+        ```
 
         :param str resource_name: The name of the resource.
         :param MailboxMetadataArgs args: The arguments to use to populate this resource's properties.
@@ -244,7 +282,7 @@ class MailboxMetadata(pulumi.CustomResource):
     @pulumi.getter
     def adopt(self) -> pulumi.Output[_builtins.bool]:
         """
-        Replace another value someone else set (otherwise refused).
+        Replace another value that someone else set (otherwise refused).
         """
         return pulumi.get(self, "adopt")
 
@@ -252,7 +290,7 @@ class MailboxMetadata(pulumi.CustomResource):
     @pulumi.getter
     def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
         """
         return pulumi.get(self, "endpoint")
 
@@ -260,7 +298,7 @@ class MailboxMetadata(pulumi.CustomResource):
     @pulumi.getter
     def key(self) -> pulumi.Output[_builtins.str]:
         """
-        Under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
+        The entry's name, under `/private/` or `/shared/` (the user level takes `/private/` only), such as `/shared/comment`.
         """
         return pulumi.get(self, "key")
 
@@ -268,7 +306,7 @@ class MailboxMetadata(pulumi.CustomResource):
     @pulumi.getter
     def mailbox(self) -> pulumi.Output[_builtins.str]:
         """
-        The mailbox (it must exist); `""` for the user-level entry.
+        The mailbox, which must exist; `""` (or absent) for the entry of the user rather than of a mailbox.
         """
         return pulumi.get(self, "mailbox")
 
@@ -276,7 +314,7 @@ class MailboxMetadata(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -292,7 +330,7 @@ class MailboxMetadata(pulumi.CustomResource):
     @pulumi.getter
     def value(self) -> pulumi.Output[_builtins.str]:
         """
-        Not empty (Dovecot reads an empty value as "not set"), no NUL; see "What the server takes" in the README for its size.
+        Its value: not empty (Dovecot reads an empty value as no entry), no NUL, at most 32,768 bytes on Dovecot 2.4 (about 1 MiB on 2.3).
         """
         return pulumi.get(self, "value")
 

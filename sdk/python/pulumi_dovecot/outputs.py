@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._enums import *
 
 __all__ = [
     'Folder',
@@ -26,7 +27,7 @@ __all__ = [
 @pulumi.output_type
 class Folder(dict):
     """
-    One folder of a FolderSet.
+    One folder of a FolderSet, as the program declares it.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -50,10 +51,10 @@ class Folder(dict):
                  renamed_from: Optional[_builtins.str] = None,
                  subscribed: Optional[_builtins.bool] = None):
         """
-        One folder of a FolderSet.
+        One folder of a FolderSet, as the program declares it.
 
-        :param _builtins.str name: The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
-        :param _builtins.str renamed_from: The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+        :param _builtins.str name: The folder's full name (`Archive/2026`).
+        :param _builtins.str renamed_from: The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
         :param _builtins.bool subscribed: Whether the user is subscribed to it.
         """
         pulumi.set(__self__, "name", name)
@@ -68,7 +69,7 @@ class Folder(dict):
     @pulumi.getter
     def name(self) -> _builtins.str:
         """
-        The folder's full name, levels joined by the server's hierarchy separator (`Archive/2026`).
+        The folder's full name (`Archive/2026`).
         """
         return pulumi.get(self, "name")
 
@@ -76,7 +77,7 @@ class Folder(dict):
     @pulumi.getter(name="renamedFrom")
     def renamed_from(self) -> Optional[_builtins.str]:
         """
-        The folder's previous name, to rename it in place (keeping its messages) instead of replacing it.
+        The folder's previous name, to rename it in place (keeping its messages and GUID) instead of deleting one folder and making another.
         """
         return pulumi.get(self, "renamed_from")
 
@@ -231,7 +232,7 @@ class ManagedFolder(dict):
         """
         One folder a FolderSet manages, as last seen on the server.
 
-        :param _builtins.str declared_name: Its name in the program when last applied (differs from `name` after an out-of-band rename).
+        :param _builtins.str declared_name: Its name in the program when last applied (another than `name` after a rename made out of band).
         :param _builtins.str guid: The mailbox GUID.
         :param _builtins.int messages: Messages in it when last read.
         :param _builtins.str name: Its name on the server.
@@ -247,7 +248,7 @@ class ManagedFolder(dict):
     @pulumi.getter(name="declaredName")
     def declared_name(self) -> _builtins.str:
         """
-        Its name in the program when last applied (differs from `name` after an out-of-band rename).
+        Its name in the program when last applied (another than `name` after a rename made out of band).
         """
         return pulumi.get(self, "declared_name")
 
@@ -369,12 +370,12 @@ class ServerSettings(dict):
         """
         The connection settings of one named server (`dovecot:servers.<name>`).
 
-        :param _builtins.str endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
-        :param _builtins.str api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+        :param _builtins.str endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
+        :param _builtins.str api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
         :param _builtins.str ca_cert: PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse.
         :param _builtins.bool insecure_skip_verify: `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns).
         :param _builtins.int max_concurrency: Requests in flight per endpoint, 1 to 64, default 4.
-        :param _builtins.str password: `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+        :param _builtins.str password: `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
         :param _builtins.str separator: The mailbox hierarchy separator of the server's namespace, default `/`.
         :param _builtins.int timeout_ms: Per-request timeout in milliseconds, 100 to 600000, default 30000.
         """
@@ -398,7 +399,7 @@ class ServerSettings(dict):
     @pulumi.getter
     def endpoint(self) -> _builtins.str:
         """
-        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept).
+        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials.
         """
         return pulumi.get(self, "endpoint")
 
@@ -406,7 +407,7 @@ class ServerSettings(dict):
     @pulumi.getter(name="apiKey")
     def api_key(self) -> Optional[_builtins.str]:
         """
-        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`).
+        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required.
         """
         return pulumi.get(self, "api_key")
 
@@ -438,7 +439,7 @@ class ServerSettings(dict):
     @pulumi.getter
     def password(self) -> Optional[_builtins.str]:
         """
-        `doveadm_password` of the server (HTTP Basic as user `doveadm`).
+        `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set.
         """
         return pulumi.get(self, "password")
 

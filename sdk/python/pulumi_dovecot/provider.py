@@ -33,16 +33,18 @@ class ProviderArgs:
         """
         The set of arguments for constructing a Provider resource.
 
-        :param pulumi.Input[_builtins.str] api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+        :param pulumi.Input[_builtins.str] api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
         :param pulumi.Input[_builtins.str] ca_cert: PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse. Read from `DOVEADM_CA_CERT` when not set.
-        :param pulumi.Input[_builtins.str] endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+        :param pulumi.Input[_builtins.str] endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns). Read from `DOVEADM_INSECURE_SKIP_VERIFY` when not set.
         :param pulumi.Input[_builtins.int] max_concurrency: Requests in flight per endpoint, 1 to 64, default 4. Read from `DOVEADM_MAX_CONCURRENCY` when not set.
-        :param pulumi.Input[_builtins.str] password: `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+        :param pulumi.Input[_builtins.str] password: `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
         :param pulumi.Input[_builtins.str] separator: The mailbox hierarchy separator of the server's namespace, default `/`. Read from `DOVEADM_SEPARATOR` when not set.
-        :param pulumi.Input[Mapping[str, pulumi.Input['ServerSettingsArgs']]] servers: Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+        :param pulumi.Input[Mapping[str, pulumi.Input['ServerSettingsArgs']]] servers: Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
         :param pulumi.Input[_builtins.int] timeout_ms: Per-request timeout in milliseconds, 100 to 600000, default 30000. Read from `DOVEADM_TIMEOUT_MS` when not set.
         """
+        if api_key is None:
+            api_key = _utilities.get_env('DOVEADM_API_KEY')
         if api_key is not None:
             pulumi.set(__self__, "api_key", api_key)
         if ca_cert is None:
@@ -61,6 +63,8 @@ class ProviderArgs:
             max_concurrency = _utilities.get_env_int('DOVEADM_MAX_CONCURRENCY')
         if max_concurrency is not None:
             pulumi.set(__self__, "max_concurrency", max_concurrency)
+        if password is None:
+            password = _utilities.get_env('DOVEADM_PASSWORD')
         if password is not None:
             pulumi.set(__self__, "password", password)
         if separator is None:
@@ -78,7 +82,7 @@ class ProviderArgs:
     @pulumi.getter(name="apiKey")
     def api_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
         """
         return pulumi.get(self, "api_key")
 
@@ -102,7 +106,7 @@ class ProviderArgs:
     @pulumi.getter
     def endpoint(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
         """
         return pulumi.get(self, "endpoint")
 
@@ -138,7 +142,7 @@ class ProviderArgs:
     @pulumi.getter
     def password(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+        `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
         """
         return pulumi.get(self, "password")
 
@@ -162,7 +166,7 @@ class ProviderArgs:
     @pulumi.getter
     def servers(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['ServerSettingsArgs']]]]:
         """
-        Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+        Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
         """
         return pulumi.get(self, "servers")
 
@@ -204,14 +208,14 @@ class Provider(pulumi.ProviderResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+        :param pulumi.Input[_builtins.str] api_key: `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
         :param pulumi.Input[_builtins.str] ca_cert: PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse. Read from `DOVEADM_CA_CERT` when not set.
-        :param pulumi.Input[_builtins.str] endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+        :param pulumi.Input[_builtins.str] endpoint: `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
         :param pulumi.Input[_builtins.bool] insecure_skip_verify: `true` (any letter case; also `yes`, `1`) accepts any certificate (test servers only; warns). Read from `DOVEADM_INSECURE_SKIP_VERIFY` when not set.
         :param pulumi.Input[_builtins.int] max_concurrency: Requests in flight per endpoint, 1 to 64, default 4. Read from `DOVEADM_MAX_CONCURRENCY` when not set.
-        :param pulumi.Input[_builtins.str] password: `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+        :param pulumi.Input[_builtins.str] password: `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
         :param pulumi.Input[_builtins.str] separator: The mailbox hierarchy separator of the server's namespace, default `/`. Read from `DOVEADM_SEPARATOR` when not set.
-        :param pulumi.Input[Mapping[str, pulumi.Input[Union['ServerSettingsArgs', 'ServerSettingsArgsDict', 'outputs.ServerSettings']]]] servers: Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['ServerSettingsArgs', 'ServerSettingsArgsDict', 'outputs.ServerSettings']]]] servers: Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
         :param pulumi.Input[_builtins.int] timeout_ms: Per-request timeout in milliseconds, 100 to 600000, default 30000. Read from `DOVEADM_TIMEOUT_MS` when not set.
         """
         ...
@@ -256,6 +260,8 @@ class Provider(pulumi.ProviderResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ProviderArgs.__new__(ProviderArgs)
 
+            if api_key is None:
+                api_key = _utilities.get_env('DOVEADM_API_KEY')
             __props__.__dict__["api_key"] = None if api_key is None else pulumi.Output.secret(api_key)
             if ca_cert is None:
                 ca_cert = _utilities.get_env('DOVEADM_CA_CERT')
@@ -269,6 +275,8 @@ class Provider(pulumi.ProviderResource):
             if max_concurrency is None:
                 max_concurrency = _utilities.get_env_int('DOVEADM_MAX_CONCURRENCY')
             __props__.__dict__["max_concurrency"] = pulumi.Output.from_input(max_concurrency).apply(pulumi.runtime.to_json) if max_concurrency is not None else None
+            if password is None:
+                password = _utilities.get_env('DOVEADM_PASSWORD')
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
             if separator is None:
                 separator = _utilities.get_env('DOVEADM_SEPARATOR')

@@ -25,9 +25,9 @@ class ReloadArgs:
         """
         The set of arguments for constructing a Reload resource.
 
-        :param pulumi.Input[_builtins.str] server: The configured server to reload (absent, with no `servers`: the default server).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] servers: Several configured servers to reload (`default` names the default one); not with `server`.
-        :param pulumi.Input[Sequence[Any]] triggers: Any values, for example the hash of a configuration file.
+        :param pulumi.Input[_builtins.str] server: The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] servers: Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
+        :param pulumi.Input[Sequence[Any]] triggers: Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
         """
         if server is not None:
             pulumi.set(__self__, "server", server)
@@ -40,7 +40,7 @@ class ReloadArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server to reload (absent, with no `servers`: the default server).
+        The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
         """
         return pulumi.get(self, "server")
 
@@ -52,7 +52,7 @@ class ReloadArgs:
     @pulumi.getter
     def servers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Several configured servers to reload (`default` names the default one); not with `server`.
+        Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
         """
         return pulumi.get(self, "servers")
 
@@ -64,7 +64,7 @@ class ReloadArgs:
     @pulumi.getter
     def triggers(self) -> pulumi.Input[Optional[Sequence[Any]]]:
         """
-        Any values, for example the hash of a configuration file.
+        Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
         """
         return pulumi.get(self, "triggers")
 
@@ -84,13 +84,34 @@ class Reload(pulumi.CustomResource):
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  __props__=None):
         """
-        Runs `doveadm reload` when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again, and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one.
+        Reloads Dovecot's configuration (`doveadm reload`) when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one. A reload that did not load fails the resource with the server's reason and is recorded as not done, so the first `up` after the fix reloads. With `servers`, each is reloaded at once and waited for; one that fails fails the resource by name, the others' reloads stand. Deleting it does nothing on the server.
+
+        ## Example Usage
+        ### Reload when a configuration snippet changes
+        ```python
+        import hashlib
+        import pulumi_dovecot as dovecot
+
+        with open("conf.d/90-example.conf", "rb") as snippet:
+            digest = hashlib.sha256(snippet.read()).hexdigest()
+        dovecot.Reload("config", triggers=[f"sha256:{digest}"])
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Reload.md
+
+        ## Import
+
+        A Reload is imported by any name, such as config (nothing is read: the reload is recorded as done):
+
+        ```sh
+        $ pulumi import dovecot:index:Reload <name> config
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] server: The configured server to reload (absent, with no `servers`: the default server).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] servers: Several configured servers to reload (`default` names the default one); not with `server`.
-        :param pulumi.Input[Sequence[Any]] triggers: Any values, for example the hash of a configuration file.
+        :param pulumi.Input[_builtins.str] server: The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] servers: Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
+        :param pulumi.Input[Sequence[Any]] triggers: Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
         """
         ...
     @overload
@@ -99,7 +120,28 @@ class Reload(pulumi.CustomResource):
                  args: Optional[ReloadArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Runs `doveadm reload` when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again, and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one.
+        Reloads Dovecot's configuration (`doveadm reload`) when created and whenever `triggers` change, then waits (at most 30 s) until the API answers again and checks that Dovecot loaded the new configuration: Dovecot answers `reload` at once and, when its configuration does not parse, logs the error and goes on with the old one. A reload that did not load fails the resource with the server's reason and is recorded as not done, so the first `up` after the fix reloads. With `servers`, each is reloaded at once and waited for; one that fails fails the resource by name, the others' reloads stand. Deleting it does nothing on the server.
+
+        ## Example Usage
+        ### Reload when a configuration snippet changes
+        ```python
+        import hashlib
+        import pulumi_dovecot as dovecot
+
+        with open("conf.d/90-example.conf", "rb") as snippet:
+            digest = hashlib.sha256(snippet.read()).hexdigest()
+        dovecot.Reload("config", triggers=[f"sha256:{digest}"])
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Reload.md
+
+        ## Import
+
+        A Reload is imported by any name, such as config (nothing is read: the reload is recorded as done):
+
+        ```sh
+        $ pulumi import dovecot:index:Reload <name> config
+        ```
 
         :param str resource_name: The name of the resource.
         :param ReloadArgs args: The arguments to use to populate this resource's properties.
@@ -170,7 +212,7 @@ class Reload(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def reloaded(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
+    def reloaded(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
         """
         When each server was reloaded for the current triggers (ISO 8601), by server name (`default` for the default server).
         """
@@ -180,7 +222,7 @@ class Reload(pulumi.CustomResource):
     @pulumi.getter(name="reloadedAt")
     def reloaded_at(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        When the latest of those reloads finished (ISO 8601).
+        When the latest of the reloads for the current triggers finished (ISO 8601).
         """
         return pulumi.get(self, "reloaded_at")
 
@@ -188,7 +230,7 @@ class Reload(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server to reload (absent, with no `servers`: the default server).
+        The configured server to reload: a name under `dovecot:servers` (or `default`); absent, with no `servers`: the default server.
         """
         return pulumi.get(self, "server")
 
@@ -196,7 +238,7 @@ class Reload(pulumi.CustomResource):
     @pulumi.getter
     def servers(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         """
-        Several configured servers to reload (`default` names the default one); not with `server`.
+        Several configured servers to reload at once, each once per change (`default` names the default one); not with `server`.
         """
         return pulumi.get(self, "servers")
 
@@ -204,7 +246,7 @@ class Reload(pulumi.CustomResource):
     @pulumi.getter
     def triggers(self) -> pulumi.Output[Sequence[Any]]:
         """
-        Any values, for example the hash of a configuration file.
+        Any values, for example the hash of a configuration file: Dovecot is reloaded when the resource is created and whenever they change.
         """
         return pulumi.get(self, "triggers")
 

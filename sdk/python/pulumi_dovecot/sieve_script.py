@@ -29,11 +29,11 @@ class SieveScriptArgs:
         The set of arguments for constructing a SieveScript resource.
 
         :param pulumi.Input[_builtins.str] name: The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
-        :param pulumi.Input[_builtins.str] script: The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+        :param pulumi.Input[_builtins.str] script: The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
         :param pulumi.Input[_builtins.str] user: The user; a change replaces the script (the old one is deleted first).
         :param pulumi.Input[_builtins.bool] active: Whether it is the user's active script (one per user: two active scripts of one user in a program fail in `preview`).
         :param pulumi.Input[_builtins.bool] adopt: Replace a script of this name that already exists, and make this one active over another script that is active (otherwise both are refused: someone else stored them).
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "script", script)
@@ -65,7 +65,7 @@ class SieveScriptArgs:
     @pulumi.getter
     def script(self) -> pulumi.Input[_builtins.str]:
         """
-        The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+        The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
         """
         return pulumi.get(self, "script")
 
@@ -113,7 +113,7 @@ class SieveScriptArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -136,15 +136,34 @@ class SieveScript(pulumi.CustomResource):
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        One Sieve script of one user (Pigeonhole): the rules that file arriving mail.
+        One Sieve script of one user (Pigeonhole): the rules that file arriving mail. Needs Dovecot's Sieve plugin with a per-user script storage. The server compiles a script when it is stored: one that does not compile fails the resource (the server's log says why) and the script stored before stays. Activating a script deactivates the one that was active, so an active SieveScript never takes over a script it did not store unless `adopt` is set; then it records the one it replaced (`replacedActive`), which deleting it makes active again.
+
+        ## Example Usage
+        ### A filing rule
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.SieveScript("alice-filters", user="alice@example.org", name="filters",
+            script='require "fileinto";\\nif header :contains "Subject" "work" { fileinto "Work"; }\\n')
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/SieveScript.md
+
+        ## Import
+
+        A SieveScript is imported by <user>/<script name>, such as alice@example.org/filters:
+
+        ```sh
+        $ pulumi import dovecot:index:SieveScript <name> alice@example.org/filters
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] active: Whether it is the user's active script (one per user: two active scripts of one user in a program fail in `preview`).
         :param pulumi.Input[_builtins.bool] adopt: Replace a script of this name that already exists, and make this one active over another script that is active (otherwise both are refused: someone else stored them).
         :param pulumi.Input[_builtins.str] name: The script's name (no `/`, not starting with `.`, no control characters, U+00FF, U+2028 or U+2029, at most 128 bytes of UTF-8); a change renames it in place.
-        :param pulumi.Input[_builtins.str] script: The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.str] script: The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         :param pulumi.Input[_builtins.str] user: The user; a change replaces the script (the old one is deleted first).
         """
         ...
@@ -154,7 +173,26 @@ class SieveScript(pulumi.CustomResource):
                  args: SieveScriptArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        One Sieve script of one user (Pigeonhole): the rules that file arriving mail.
+        One Sieve script of one user (Pigeonhole): the rules that file arriving mail. Needs Dovecot's Sieve plugin with a per-user script storage. The server compiles a script when it is stored: one that does not compile fails the resource (the server's log says why) and the script stored before stays. Activating a script deactivates the one that was active, so an active SieveScript never takes over a script it did not store unless `adopt` is set; then it records the one it replaced (`replacedActive`), which deleting it makes active again.
+
+        ## Example Usage
+        ### A filing rule
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.SieveScript("alice-filters", user="alice@example.org", name="filters",
+            script='require "fileinto";\\nif header :contains "Subject" "work" { fileinto "Work"; }\\n')
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/SieveScript.md
+
+        ## Import
+
+        A SieveScript is imported by <user>/<script name>, such as alice@example.org/filters:
+
+        ```sh
+        $ pulumi import dovecot:index:SieveScript <name> alice@example.org/filters
+        ```
 
         :param str resource_name: The name of the resource.
         :param SieveScriptArgs args: The arguments to use to populate this resource's properties.
@@ -262,7 +300,7 @@ class SieveScript(pulumi.CustomResource):
     @pulumi.getter
     def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
         """
         return pulumi.get(self, "endpoint")
 
@@ -286,7 +324,7 @@ class SieveScript(pulumi.CustomResource):
     @pulumi.getter
     def script(self) -> pulumi.Output[_builtins.str]:
         """
-        The Sieve text: no NUL, at most 1,048,576 bytes (less on Dovecot 2.4: see "What the server takes" in the README); a change stores the new text in place.
+        The Sieve text: no NUL, at most 1,048,576 bytes (at most 32,768 on Dovecot 2.4, whose API takes no larger value); a change stores the new text in place.
         """
         return pulumi.get(self, "script")
 
@@ -294,7 +332,7 @@ class SieveScript(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 

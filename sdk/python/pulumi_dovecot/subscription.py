@@ -25,9 +25,9 @@ class SubscriptionArgs:
         """
         The set of arguments for constructing a Subscription resource.
 
-        :param pulumi.Input[_builtins.str] mailbox: The mailbox name to subscribe to.
-        :param pulumi.Input[_builtins.str] user: The user.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
+        :param pulumi.Input[_builtins.str] mailbox: The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
+        :param pulumi.Input[_builtins.str] user: The user whose subscription list holds the entry; a change replaces it.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         pulumi.set(__self__, "mailbox", mailbox)
         pulumi.set(__self__, "user", user)
@@ -38,7 +38,7 @@ class SubscriptionArgs:
     @pulumi.getter
     def mailbox(self) -> pulumi.Input[_builtins.str]:
         """
-        The mailbox name to subscribe to.
+        The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
         """
         return pulumi.get(self, "mailbox")
 
@@ -50,7 +50,7 @@ class SubscriptionArgs:
     @pulumi.getter
     def user(self) -> pulumi.Input[_builtins.str]:
         """
-        The user.
+        The user whose subscription list holds the entry; a change replaces it.
         """
         return pulumi.get(self, "user")
 
@@ -62,7 +62,7 @@ class SubscriptionArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -82,13 +82,31 @@ class Subscription(pulumi.CustomResource):
                  user: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        One entry in a user's subscription list (it may name a mailbox that does not exist, such as a shared folder).
+        One entry in a user's IMAP subscription list: it may name a mailbox that does not exist, such as a shared folder. Any change replaces it. A `Mailbox` or `FolderSet` manages its own folders' subscriptions: declare no Subscription for those.
+
+        ## Example Usage
+        ### A subscription to a shared folder
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.Subscription("alice-team", user="alice@example.org", mailbox="Shared/Team")
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Subscription.md
+
+        ## Import
+
+        A Subscription is imported by <user>/<mailbox name>, such as alice@example.org/Shared/Team:
+
+        ```sh
+        $ pulumi import dovecot:index:Subscription <name> alice@example.org/Shared/Team
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] mailbox: The mailbox name to subscribe to.
-        :param pulumi.Input[_builtins.str] server: The configured server (absent: the default server).
-        :param pulumi.Input[_builtins.str] user: The user.
+        :param pulumi.Input[_builtins.str] mailbox: The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
+        :param pulumi.Input[_builtins.str] server: The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
+        :param pulumi.Input[_builtins.str] user: The user whose subscription list holds the entry; a change replaces it.
         """
         ...
     @overload
@@ -97,7 +115,25 @@ class Subscription(pulumi.CustomResource):
                  args: SubscriptionArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        One entry in a user's subscription list (it may name a mailbox that does not exist, such as a shared folder).
+        One entry in a user's IMAP subscription list: it may name a mailbox that does not exist, such as a shared folder. Any change replaces it. A `Mailbox` or `FolderSet` manages its own folders' subscriptions: declare no Subscription for those.
+
+        ## Example Usage
+        ### A subscription to a shared folder
+        ```python
+        import pulumi_dovecot as dovecot
+
+        dovecot.Subscription("alice-team", user="alice@example.org", mailbox="Shared/Team")
+        ```
+
+        More: https://github.com/pulumi-dovecot/pulumi-dovecot/blob/main/docs/resources/Subscription.md
+
+        ## Import
+
+        A Subscription is imported by <user>/<mailbox name>, such as alice@example.org/Shared/Team:
+
+        ```sh
+        $ pulumi import dovecot:index:Subscription <name> alice@example.org/Shared/Team
+        ```
 
         :param str resource_name: The name of the resource.
         :param SubscriptionArgs args: The arguments to use to populate this resource's properties.
@@ -172,7 +208,7 @@ class Subscription(pulumi.CustomResource):
     @pulumi.getter
     def endpoint(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` compares the objects there with it.
+        The doveadm API endpoint (normalized, without credentials) the resource's server pointed at when the resource last wrote there; absent in records of 0.2. When the server is pointed elsewhere, the next `up` looks for the same objects there.
         """
         return pulumi.get(self, "endpoint")
 
@@ -180,7 +216,7 @@ class Subscription(pulumi.CustomResource):
     @pulumi.getter
     def mailbox(self) -> pulumi.Output[_builtins.str]:
         """
-        The mailbox name to subscribe to.
+        The mailbox name to subscribe to; it need not exist (a shared folder, say); a change replaces the entry.
         """
         return pulumi.get(self, "mailbox")
 
@@ -188,7 +224,7 @@ class Subscription(pulumi.CustomResource):
     @pulumi.getter
     def server(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The configured server (absent: the default server).
+        The configured server the user's mail is on: a name under `dovecot:servers` (or `default`); absent: the default server. A change moves the resource to that server, unless it shows the same objects (a proxy in front of the backend, say).
         """
         return pulumi.get(self, "server")
 
@@ -196,7 +232,7 @@ class Subscription(pulumi.CustomResource):
     @pulumi.getter
     def user(self) -> pulumi.Output[_builtins.str]:
         """
-        The user.
+        The user whose subscription list holds the entry; a change replaces it.
         """
         return pulumi.get(self, "user")
 

@@ -11,9 +11,17 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+// `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
 func GetApiKey(ctx *pulumi.Context) string {
-	return config.Get(ctx, "dovecot:apiKey")
+	v, err := config.Try(ctx, "dovecot:apiKey")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "DOVEADM_API_KEY"); d != nil {
+		value = d.(string)
+	}
+	return value
 }
 
 // PEM of the CA (or CAs) that signed an https endpoint's certificate; each must parse. Read from `DOVEADM_CA_CERT` when not set.
@@ -29,7 +37,7 @@ func GetCaCert(ctx *pulumi.Context) string {
 	return value
 }
 
-// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+// `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
 func GetEndpoint(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "dovecot:endpoint")
 	if err == nil {
@@ -68,9 +76,17 @@ func GetMaxConcurrency(ctx *pulumi.Context) int {
 	return value
 }
 
-// `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+// `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
 func GetPassword(ctx *pulumi.Context) string {
-	return config.Get(ctx, "dovecot:password")
+	v, err := config.Try(ctx, "dovecot:password")
+	if err == nil {
+		return v
+	}
+	var value string
+	if d := internal.GetEnvOrDefault(nil, nil, "DOVEADM_PASSWORD"); d != nil {
+		value = d.(string)
+	}
+	return value
 }
 
 // The mailbox hierarchy separator of the server's namespace, default `/`. Read from `DOVEADM_SEPARATOR` when not set.
@@ -86,7 +102,7 @@ func GetSeparator(ctx *pulumi.Context) string {
 	return value
 }
 
-// Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+// Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
 func GetServers(ctx *pulumi.Context) string {
 	return config.Get(ctx, "dovecot:servers")
 }

@@ -17,7 +17,7 @@ from .. import outputs as _root_outputs
 
 apiKey: Optional[str]
 """
-`doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+`doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
 """
 
 caCert: Optional[str]
@@ -27,7 +27,7 @@ PEM of the CA (or CAs) that signed an https endpoint's certificate; each must pa
 
 endpoint: Optional[str]
 """
-`http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+`http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
 """
 
 insecureSkipVerify: Optional[bool]
@@ -42,7 +42,7 @@ Requests in flight per endpoint, 1 to 64, default 4. Read from `DOVEADM_MAX_CONC
 
 password: Optional[str]
 """
-`doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+`doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
 """
 
 separator: Optional[str]
@@ -52,7 +52,7 @@ The mailbox hierarchy separator of the server's namespace, default `/`. Read fro
 
 servers: Optional[str]
 """
-Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
 """
 
 timeoutMs: Optional[int]

@@ -24,9 +24,9 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def api_key(self) -> Optional[str]:
         """
-        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`). Read from `DOVEADM_API_KEY` when not set.
+        `doveadm_api_key` of the server (`Authorization: X-Dovecot-API`); this or `password` is required. Read from `DOVEADM_API_KEY` when not set.
         """
-        return __config__.get('apiKey')
+        return __config__.get('apiKey') or _utilities.get_env('DOVEADM_API_KEY')
 
     @_builtins.property
     def ca_cert(self) -> Optional[str]:
@@ -38,7 +38,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def endpoint(self) -> Optional[str]:
         """
-        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). Read from `DOVEADM_ENDPOINT` when not set.
+        `http(s)://host:port` of the doveadm HTTP listener; `/doveadm/v1` is appended when absent (a path ending in `/doveadm` is completed, a proxy prefix such as `/mail` is kept). It must hold no credentials. Read from `DOVEADM_ENDPOINT` when not set.
         """
         return __config__.get('endpoint') or _utilities.get_env('DOVEADM_ENDPOINT')
 
@@ -59,9 +59,9 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def password(self) -> Optional[str]:
         """
-        `doveadm_password` of the server (HTTP Basic as user `doveadm`). Read from `DOVEADM_PASSWORD` when not set.
+        `doveadm_password` of the server (HTTP Basic as user `doveadm`), when no `apiKey` is set. Read from `DOVEADM_PASSWORD` when not set.
         """
-        return __config__.get('password')
+        return __config__.get('password') or _utilities.get_env('DOVEADM_PASSWORD')
 
     @_builtins.property
     def separator(self) -> Optional[str]:
@@ -73,7 +73,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def servers(self) -> Optional[str]:
         """
-        Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set; resources and lookups choose one with their `server` input.
+        Named servers beside the default one (the top-level settings, called `default`), by name: letters, digits, `-` and `_`. Each takes the same settings as the top level; resources and lookups choose one with their `server` input. Read from `DOVEADM_SERVERS` (the same, as JSON) when not set.
         """
         return __config__.get('servers')
 
