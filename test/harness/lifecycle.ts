@@ -319,16 +319,16 @@ export async function applied(run: Promise<RunResult>): Promise<Step[]> {
 // For harnesses that drive the life cycle where they would drive the CLI (test/model/engine.ts): the
 // kinds by the class names a program spells, runs shaped as a command's result, and the drift check.
 
-/** The kind a program means by a class name ("Mailbox", "FolderSet", ...). */
+/** The kind a program means by a class name ("Mailbox", "FolderSet", ...): that name, checked. */
 export function kindOfClass(className: string): ResourceKind {
-    const kind = (Object.keys(CLASSES) as ResourceKind[]).find((k) => CLASSES[k] === className);
+    const kind = kindNamed(className);
     if (kind === undefined) throw new Error(`no resource kind has the class ${JSON.stringify(className)}`);
-    return kind;
+    return kind.name;
 }
 
 /** The class name of a kind, as a program spells it. */
 export function classOf(kind: ResourceKind): string {
-    return CLASSES[kind];
+    return kindOf(kind).name;
 }
 
 /** A run as a command's result (test/harness/pulumi.ts): exit code, what it printed, how long it took. */
