@@ -6,9 +6,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
 import { resolveSettings } from "../../provider/settings";
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { startFaultProxy } from "../harness/fault-proxy";
-import { filesUnder, PulumiProject, readProjectFile, ResourceSpec } from "../harness/pulumi";
+import { filesUnder, readProjectFile, ResourceSpec } from "../harness/pulumi";
+import { dovecotForSuite, projectForSuite } from "../harness/suite";
 
 jest.setTimeout(240_000);
 
@@ -16,8 +16,7 @@ const ALICE = "alice@example.org";
 const WRONG_KEY = "wrong-key-7f3e9c1d5a";
 
 describe("credentials never leak", () => {
-    let sandbox: Sandbox;
-    let project: PulumiProject;
+    const sandbox = dovecotForSuite({ users: ["alice"] });
     let secrets: string[];
     const outputs: string[] = [];
     const resources: ResourceSpec[] = [
@@ -33,8 +32,9 @@ describe("credentials never leak", () => {
         }
     };
 
+    const project = projectForSuite(sandbox, "credentials", { resources });
+
     beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
         secrets = [
             sandbox.apiKey,
             sandbox.password,
@@ -43,13 +43,8 @@ describe("credentials never leak", () => {
             WRONG_KEY,
             Buffer.from(WRONG_KEY).toString("base64"),
         ];
-        project = await PulumiProject.create({ server: sandbox, name: "credentials", resources });
         await project.setConfig("dovecot:password", sandbox.password, { secret: true });
         await project.setConfig("dovecot:timeoutMs", "2000");
-    });
-    afterAll(async () => {
-        project?.cleanup();
-        await sandbox?.stop();
     });
 
     it("a successful up, with the engine's verbose log, shows no credential", async () => {

@@ -5,7 +5,7 @@
 // a duplicate target is refused, and whether the duplicate is applied and recorded first), the
 // provider in its own process, the state file, and `preview --refresh --expect-no-changes`. A seed
 // that once failed stays here as a regression case, replayed exactly (seed and path) on every run.
-import { runModel } from "../model/run";
+import { modelLog, runModel } from "../model/run";
 
 jest.setTimeout(900_000);
 
@@ -64,12 +64,7 @@ const REGRESSIONS: Array<{ seed: number; path: string; found: string; reaches: s
 ];
 
 describe("random program edits and faults through the pulumi CLI keep every promise", () => {
-    const lines: string[] = [];
-    const log = (line: string) => lines.push(`${new Date().toISOString()} ${line}`);
-    afterEach(() => {
-        if (process.env.MODEL_LOG) console.log(lines.join("\n"));
-        lines.length = 0;
-    });
+    const log = modelLog();
 
     it(`seed ${SEQUENCE.seed}`, async () => {
         const report = await runModel({ seed: SEQUENCE.seed, runs: 1, maxCommands: 15, log });

@@ -287,3 +287,18 @@ export async function runModel(options: {
     );
     return report;
 }
+
+/**
+ * The log of a test file's model runs, for the enclosing describe block: each line timed, kept in
+ * memory, and printed after each test when MODEL_LOG is set.
+ */
+export function modelLog(): (line: string) => void {
+    const lines: string[] = [];
+    afterEach(() => {
+        if (process.env.MODEL_LOG) console.log(lines.join("\n"));
+        lines.length = 0;
+    });
+    return (line) => {
+        lines.push(`${new Date().toISOString()} ${line}`);
+    };
+}

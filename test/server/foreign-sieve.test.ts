@@ -5,11 +5,10 @@
 // in-process, checked with `doveadm sieve list` on the server.
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { Declared, LifeCycle, applied } from "../harness/lifecycle";
+import { ALICE, BOB } from "../harness/accounts";
 
 jest.setTimeout(120_000);
 
-const ALICE = "alice@example.org";
-const BOB = "bob@example.org";
 const SCRIPT = 'require "fileinto";\nif header :contains "Subject" "work" { fileinto "INBOX"; }\n';
 
 describe("Sieve scripts the program did not declare", () => {

@@ -3,7 +3,7 @@
 // the engine (test/model/engine.ts), so that many more steps run in the time one CLI sequence takes.
 // Seeded and bounded, so every run replays the same sequences; what needs the engine itself (its
 // previews, parallel checks, processes and state file) stays in the cli tier.
-import { runModel } from "../model/run";
+import { modelLog, runModel } from "../model/run";
 
 jest.setTimeout(600_000);
 
@@ -92,12 +92,7 @@ const SEQUENCES: Sequence[] =
           ];
 
 describe("random program edits and faults, applied in-process, keep every promise", () => {
-    const lines: string[] = [];
-    const log = (line: string) => lines.push(`${new Date().toISOString()} ${line}`);
-    afterEach(() => {
-        if (process.env.MODEL_LOG) console.log(lines.join("\n"));
-        lines.length = 0;
-    });
+    const log = modelLog();
 
     it.each(SEQUENCES)(
         "seed $seed, at most $maxCommands steps",
