@@ -48,16 +48,7 @@ describe("credentials never leak", () => {
     });
 
     it("a successful up, with the engine's verbose log, shows no credential", async () => {
-        const result = await project.pulumi([
-            "up",
-            "--yes",
-            "--skip-preview",
-            "--non-interactive",
-            "--stack",
-            project.stack,
-            "--logtostderr",
-            "-v=9",
-        ]);
+        const result = await project.up({ args: ["--logtostderr", "-v=9"] });
         outputs.push(result.output);
         expect(result.output.length).toBeGreaterThan(10_000); // the verbose log really is there
         expectClean(result.output, "the output of pulumi up -v=9");
