@@ -50,7 +50,7 @@ function summarize(
 
 /** Runs `tasks` with at most `limit` in flight; returns each task's latency in ms. */
 async function pool(tasks: Array<() => Promise<void>>, limit: number): Promise<number[]> {
-    const latencies: number[] = new Array(tasks.length);
+    const latencies: number[] = new Array<number>(tasks.length);
     let next = 0;
     const worker = async () => {
         while (next < tasks.length) {

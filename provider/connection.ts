@@ -2,6 +2,7 @@
 // client per server, shared by every resource the process handles so that they share its limits. The
 // default server is the top-level settings (dovecot:endpoint, ...); named ones are dovecot:servers.<name>.
 import { DoveadmClient } from "./client/client";
+import { reportClientProgress } from "./progress";
 import {
     ConnectionSettings,
     DEFAULT_SERVER,
@@ -110,6 +111,8 @@ export class Connections {
             }
             client = new DoveadmClient(settings);
             this.clients.set(name, client);
+            // What the client does (retries, splits) is told to the engine from now on.
+            reportClientProgress();
         }
         return client;
     }

@@ -67,7 +67,7 @@ function withoutStack(error: unknown): never {
  * caches it even when configure() throws, so the failure is repeated by every later call: a malformed
  * setting stops the whole run, not only the first resource.
  */
-let configureFailure: unknown;
+let configureFailure: Error | undefined;
 
 async function run(kind: ResourceKind, method: string, args: unknown[]): Promise<unknown> {
     if (method === "configure") {
@@ -77,7 +77,7 @@ async function run(kind: ResourceKind, method: string, args: unknown[]): Promise
         try {
             currentConnections().checkNamed();
         } catch (error) {
-            configureFailure = error;
+            configureFailure = error instanceof Error ? error : new Error(String(error));
             throw error;
         }
         return undefined;

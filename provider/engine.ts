@@ -3,10 +3,11 @@
 // of its own gRPC service as the first argument; a preview and the update after it are two runs with
 // two addresses. That address tells apart the runs that claims.ts keeps apart, and it is where the
 // provider sends what it has to say (the engine's Log service): the CLI shows warnings and info
-// messages, and debug messages with `-v`. Nothing logged here may hold a credential.
+// messages, and debug messages with `--debug`. Nothing logged here may hold a credential.
 import type * as grpc from "@grpc/grpc-js";
+import { AsyncLocalStorage } from "node:async_hooks";
 
-/** How important a message is; the CLI shows `debug` only when run with `-v`. */
+/** How important a message is; the CLI shows `debug` only when run with `--debug`. */
 export type Severity = "debug" | "info" | "warning" | "error";
 
 let address: string | undefined | null = null;
@@ -52,6 +53,48 @@ function engineClient() {
     return client;
 }
 
+/**
+ * The verbosity the engine runs with, when it passes it on (`pulumi up -v=<n> --logflow` starts its
+ * provider processes with `-v=<n>`); 0 outside a provider process. (`--debug`, which shows debug
+ * messages, is not passed on: a provider cannot tell whether they are shown.)
+ */
+export function verbosity(): number {
+    if (level === undefined) {
+        const flag =
+            engineAddress() === undefined
+                ? undefined
+                : process.argv
+                      .slice(2)
+                      .map((arg) => /^--?v=(\d+)$/.exec(arg)?.[1])
+                      .find((value) => value !== undefined);
+        level = flag === undefined ? 0 : Number(flag);
+    }
+    return level;
+}
+
+let level: number | undefined;
+
+/** Sets the verbosity (tests that run the handlers in-process); undefined: read it from the arguments again. */
+export function setVerbosity(value: number | undefined): void {
+    level = value;
+}
+
+/** The resource whose engine call is running, where the protocol names it (see `forResource`). */
+const resource = new AsyncLocalStorage<string>();
+
+/**
+ * Runs `work` as part of the engine's call about the resource `urn` (the plugin's requests name it;
+ * the dynamic provider's do not): `currentResource()` is that URN in everything `work` does.
+ */
+export function forResource<T>(urn: string, work: () => T): T {
+    return resource.run(urn, work);
+}
+
+/** The URN of the resource whose engine call is running, or "" (the stack) when none is known. */
+export function currentResource(): string {
+    return resource.getStore() ?? "";
+}
+
 /** Who else hears what is logged (tests that run the handlers in-process). */
 const listeners = new Set<(severity: Severity, message: string, urn: string) => void>();
 
@@ -59,6 +102,14 @@ const listeners = new Set<(severity: Severity, message: string, urn: string) => 
 export function onLog(listener: (severity: Severity, message: string, urn: string) => void): () => void {
     listeners.add(listener);
     return () => listeners.delete(listener);
+}
+
+/**
+ * Whether anything logged is heard: in a provider process (the engine), or by a listener. Outside
+ * them (a program's lookups) there is nobody to tell, and nothing need be composed.
+ */
+export function heard(): boolean {
+    return listeners.size > 0 || engineAddress() !== undefined;
 }
 
 const SEVERITIES: Record<Severity, number> = { debug: 0, info: 1, warning: 2, error: 3 };

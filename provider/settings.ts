@@ -365,7 +365,7 @@ export function serverEntries(
             );
             continue;
         }
-        const unknown = Object.keys(entry).filter((key) => !Object.hasOwn(SETTING_SOURCES, key));
+        const unknown = Object.keys(entry as object).filter((key) => !Object.hasOwn(SETTING_SOURCES, key));
         if (unknown.length > 0) {
             problems.push(
                 `${where}.${name}: unknown setting ${unknown.map((k) => JSON.stringify(k)).join(", ")} (the settings are ${Object.keys(SETTING_SOURCES).join(", ")})`,
@@ -431,9 +431,9 @@ function resolveServerWith(
 /** How the messages about one provider's settings name them. */
 export interface SettingLabels {
     /** A top-level setting: `dovecot:endpoint (or DOVEADM_ENDPOINT)`, or an explicit provider's `endpoint`. */
-    setting(name: SettingName): string;
+    setting: (name: SettingName) => string;
     /** A setting of a named server: `dovecot:servers.b1.endpoint`, or `servers.b1.endpoint`. */
-    server(server: string, name: SettingName): string;
+    server: (server: string, name: SettingName) => string;
     /** How to correct them. */
     fix: string;
 }

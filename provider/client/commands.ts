@@ -12,6 +12,7 @@ import {
     ErrorContext,
 } from "./errors";
 import { canonicalName, userProblem } from "../names";
+import { tell } from "./events";
 import { CommandInfo, Request, ResponseRow, Transport } from "./transport";
 
 /**
@@ -469,6 +470,7 @@ async function statusInHalves(
     } catch (error) {
         if (!(error instanceof DoveadmNotFoundError)) throw error;
         if (names.length === 1) return [];
+        tell("split", target.transport, () => ({ error, way: "halves", commands: 1 }));
     }
     const middle = Math.floor(names.length / 2);
     const first = await statusInHalves(target, user, names.slice(0, middle));

@@ -28,7 +28,8 @@ export interface DoveadmErrorOptions {
     cause?: unknown;
 }
 
-function describeTarget(context: ErrorContext): string {
+/** What a request was about, as messages name it: `mailboxCreate for user "a" on mailbox "b"`. */
+export function describeTarget(context: ErrorContext): string {
     const parts = [context.command];
     if (context.server !== undefined) parts.push(`on server ${JSON.stringify(context.server)}`);
     if (context.user !== undefined) parts.push(`for user ${JSON.stringify(context.user)}`);

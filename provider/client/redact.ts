@@ -40,13 +40,21 @@ export function credentialForms(secrets: { apiKey?: string; password?: string })
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
- * `text` with every credential form removed, any Authorization header's value removed whatever it
- * holds, and every long opaque token (base64 or hex at any alignment, which may embed a credential
- * inside a larger encoded blob) shortened to a marker. Meant for short excerpts of server answers.
+ * `text` with every credential form removed and any Authorization header's value removed whatever it
+ * holds. Meant for text this package composes (a progress message naming users and mailboxes, whose
+ * long names must stay readable); server text goes through `redact`.
  */
-export function redact(text: string, forms: readonly string[]): string {
+export function withoutCredentials(text: string, forms: readonly string[]): string {
     let result = text;
     for (const form of forms) result = result.replace(new RegExp(escape(form), "gi"), REMOVED);
-    result = result.replace(/(authorization["']?\s*[:=]\s*["']?)[^\r\n"',;}]*/gi, `$1${REMOVED}`);
-    return result.replace(/[A-Za-z0-9+/_-]{20,}={0,2}/g, "[…]");
+    return result.replace(/(authorization["']?\s*[:=]\s*["']?)[^\r\n"',;}]*/gi, `$1${REMOVED}`);
+}
+
+/**
+ * `text` without credentials (see `withoutCredentials`), and every long opaque token (base64 or hex
+ * at any alignment, which may embed a credential inside a larger encoded blob) shortened to a marker.
+ * Meant for short excerpts of server answers.
+ */
+export function redact(text: string, forms: readonly string[]): string {
+    return withoutCredentials(text, forms).replace(/[A-Za-z0-9+/_-]{20,}={0,2}/g, "[…]");
 }

@@ -38,6 +38,7 @@ import {
     userSnapshot,
 } from "./commands";
 import { MAX_MAILBOX_NAME_BYTES, modifiedUtf7Length } from "../names";
+import { tell } from "./events";
 import { backoffDelay, gaveUp } from "./retry";
 import { Request } from "./transport";
 import { Settleable, UserQueue } from "./queue";
@@ -590,7 +591,13 @@ export class Scheduler {
             return;
         }
         const delay = backoffDelay(policy, attempt);
-        for (const { error } of items) transport.retrying(error, attempt, delay);
+        // Named by the mailbox's own name, not the temporary one it is made under.
+        for (const { op, error } of items)
+            transport.retrying(
+                error.withContext({ ...error.context, mailbox: op.input.name }),
+                attempt,
+                delay,
+            );
         await new Promise((resolve) => setTimeout(resolve, delay));
         await this.runCreates(
             user,
@@ -704,6 +711,8 @@ export class Scheduler {
             for (const op of batch) op.resolve();
         } catch (error) {
             if (names.length === 1 || (error instanceof DoveadmError && error.fatal)) throw error;
+            if (error instanceof DoveadmError)
+                tell("split", this.target.transport, () => ({ error, way: "names", commands: 1 }));
             for (const name of names) {
                 await mailboxSubscription(this.target, user, [name], subscribed).then(
                     () => settleByName(batch, name),
@@ -749,6 +758,8 @@ class Subscriptions {
                 for (const name of names) this.errors.set(name, failure);
                 continue;
             }
+            if (failure instanceof DoveadmError)
+                tell("split", target.transport, () => ({ error: failure, way: "names", commands: 1 }));
             for (const name of names) {
                 await mailboxSubscription(target, this.user, [name], direction === "subscribe").catch(
                     (error: unknown) => {

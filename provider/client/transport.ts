@@ -22,8 +22,9 @@ import {
     errorForExitCode,
     errorForHttpStatus,
 } from "./errors";
+import { EventSource, tell } from "./events";
 import { Semaphore } from "./limiter";
-import { redact } from "./redact";
+import { redact, withoutCredentials } from "./redact";
 import { DEFAULT_RETRY_POLICY, RetryPolicy, withRetry } from "./retry";
 
 /** One row of a doveadm answer: all values are strings on the wire. */
@@ -201,7 +202,7 @@ export function resetGates(): void {
 let tagCounter = 0;
 
 /** Sends doveadm requests to one endpoint. */
-export class Transport {
+export class Transport implements EventSource {
     private readonly agent: Agent;
     private readonly gate: EndpointGate;
     private readonly policy: RetryPolicy;
@@ -234,9 +235,15 @@ export class Transport {
         return this.policy;
     }
 
-    /** Tells the observers of a retry made above this layer. */
+    /** Tells the observers of a retry (made here, or above this layer). */
     retrying(error: DoveadmError, attempt: number, delayMs: number): void {
         this.hooks.onRetry?.(error, attempt, delayMs);
+        tell("retry", this, () => ({ error, attempt, attempts: this.policy.maxAttempts, delayMs }));
+    }
+
+    /** `text` with every form of the credential removed, for messages about this endpoint's requests. */
+    clean(text: string): string {
+        return withoutCredentials(text, this.options.credentialForms ?? []);
     }
 
     /** The endpoint's origin, safe to show. */
@@ -279,7 +286,7 @@ export class Transport {
                       };
                   }
                 : undefined,
-            onRetry: this.hooks.onRetry,
+            onRetry: (error, attempt, delayMs) => this.retrying(error, attempt, delayMs),
             policy: this.policy,
             firstError,
         });
@@ -301,6 +308,8 @@ export class Transport {
             answers = await this.joined(requests, context);
         } catch (error) {
             if (!(error instanceof DoveadmError) || error.fatal) throw error;
+            if (requests.length > 1)
+                tell("split", this, () => ({ error, way: "writes", commands: requests.length }));
             answers = requests.map(() => error);
         }
         const results: unknown[] = [];
@@ -337,6 +346,7 @@ export class Transport {
         const context = { command: "GET /doveadm/v1" };
         const text = await this.guarded(context, () => {
             this.hooks.onRequest?.("GET");
+            tell("request", this, () => ({ label: context.command, commands: 0, users: [] }));
             return this.exchange("GET", undefined, context, false);
         });
         try {
@@ -476,6 +486,7 @@ export class Transport {
         label: string,
     ): Promise<Array<ResponseRow[] | DoveadmError>> {
         this.hooks.onRequest?.(label);
+        tell("request", this, () => ({ label, commands: requests.length, users: usersOf(requests) }));
         const tags = requests.map(() => `pd${++tagCounter}`);
         const body = JSON.stringify(requests.map((r, i) => [r.command, r.params, tags[i]]));
         const text = await this.exchange(
@@ -656,6 +667,11 @@ export class Transport {
             { cause: error },
         );
     }
+}
+
+/** The users the requests are about, each once. */
+function usersOf(requests: ReadonlyArray<Request<unknown>>): string[] {
+    return [...new Set(requests.flatMap((r) => (r.context.user === undefined ? [] : [r.context.user])))];
 }
 
 /** A request's answer as its result, its `absent` value, or an error with the request's own context. */

@@ -60,8 +60,7 @@ export interface KindDefinition<
 }
 
 /** Any kind. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyKind = KindDefinition<any, any>;
+export type AnyKind = KindDefinition<z.ZodRawShape, z.ZodRawShape>;
 
 /** A kind's definition, checked against KindDefinition and kept with its exact types. */
 export function defineKind<In extends z.ZodRawShape, Out extends z.ZodRawShape>(

@@ -23,7 +23,7 @@ import { PartialFailureError } from "../handlers/partial";
 import { creatorOf } from "../ownership";
 import { mailboxStatusOf, mailboxesOf, quotaOf, sieveScriptsOf } from "../queries";
 import { CONFIG_LABELS, SettingsError, providerLabels, providerSettingsProblems } from "../settings";
-import { log } from "../engine";
+import { forResource, log } from "../engine";
 import { plainCredentialWarning, plainCredentials } from "../plaintext";
 import { Plain, SECRET_SIGNATURE, SIGNATURE_KEY, fromStruct, toStruct } from "./values";
 
@@ -89,11 +89,12 @@ function grpcError(error: unknown): grpc.ServiceError {
         status.addDetails(any);
         metadata.add("grpc-status-details-bin", Buffer.from(status.serializeBinary()));
     }
-    return Object.assign(new Error(message), {
+    const failure: grpc.ServiceError = Object.assign(new Error(message), {
         code: grpc.status.UNKNOWN,
         details: message,
         metadata,
-    }) as grpc.ServiceError;
+    });
+    return failure;
 }
 
 /** Runs `work` and answers the call with its result, or its failure. */
@@ -104,14 +105,24 @@ function answer<T>(callback: Callback<T>, work: () => Promise<T>): void {
     );
 }
 
+/**
+ * `answer` for a call about the resource `urn`: what `work` tells of its progress (a Reload's wait,
+ * see progress.ts) is attached to that resource.
+ */
+function answerAbout<T>(urn: string, callback: Callback<T>, work: () => Promise<T>): void {
+    answer(callback, () => forResource(urn, work));
+}
+
 function unimplemented<T>(callback: Callback<T>, what: string): void {
-    callback(
-        Object.assign(new Error(`${what} is not implemented by the dovecot provider`), {
+    const error: grpc.ServiceError = Object.assign(
+        new Error(`${what} is not implemented by the dovecot provider`),
+        {
             code: grpc.status.UNIMPLEMENTED,
             details: `${what} is not implemented by the dovecot provider`,
             metadata: new grpc.Metadata(),
-        }) as grpc.ServiceError,
+        },
     );
+    callback(error);
 }
 
 /** The settings given to Configure, as the connection layer reads them (`dovecot:<name>`). */
@@ -206,7 +217,7 @@ export class DovecotProvider {
             const inputs = call.request.getNews()?.toJavaScript() ?? {};
             if (typeof endpoint === "string" && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(endpoint.trim()))
                 inputs.endpoint = { [SIGNATURE_KEY]: SECRET_SIGNATURE, value: endpoint };
-            response.setInputs(Struct.fromJavaScript(inputs as Record<string, never>));
+            response.setInputs(Struct.fromJavaScript(inputs));
             // No property named: the engine would print the value beside it, and it may hold a credential.
             response.setFailuresList(
                 problems.map((reason) => {
@@ -265,7 +276,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.CheckRequest, provproto.CheckResponse>,
         callback: Callback<provproto.CheckResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const { stack, project, type, name } = urnParts(call.request.getUrn());
             const kind = kindOf(type);
             const olds = fromStruct(call.request.getOlds());
@@ -300,7 +311,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.DiffRequest, provproto.DiffResponse>,
         callback: Callback<provproto.DiffResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const olds = fromStruct(call.request.getOlds());
             const news = fromStruct(call.request.getNews());
@@ -329,7 +340,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.CreateRequest, provproto.CreateResponse>,
         callback: Callback<provproto.CreateResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const inputs = fromStruct(call.request.getProperties());
             const result = (await dispatch(kind.name, "create", [inputs])) as {
@@ -347,7 +358,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.ReadRequest, provproto.ReadResponse>,
         callback: Callback<provproto.ReadResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const id = call.request.getId();
             const props = fromStruct(call.request.getProperties());
@@ -375,7 +386,7 @@ export class DovecotProvider {
         call: grpc.ServerUnaryCall<provproto.UpdateRequest, provproto.UpdateResponse>,
         callback: Callback<provproto.UpdateResponse>,
     ): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             const olds = fromStruct(call.request.getOlds());
             const news = fromStruct(call.request.getNews());
@@ -389,7 +400,7 @@ export class DovecotProvider {
     }
 
     delete(call: grpc.ServerUnaryCall<provproto.DeleteRequest, Empty>, callback: Callback<Empty>): void {
-        answer(callback, async () => {
+        answerAbout(call.request.getUrn(), callback, async () => {
             const kind = kindOf(urnParts(call.request.getUrn()).type);
             await dispatch(kind.name, "delete", [
                 call.request.getId(),

@@ -26,7 +26,7 @@ export function unwrapSecrets(value: unknown): Plain {
     if (isSecret(value)) return unwrapSecrets(value.value);
     if (Array.isArray(value)) return value.map(unwrapSecrets);
     if (typeof value === "object" && value !== null) {
-        const result: { [key: string]: Plain } = Object.create(null);
+        const result = Object.create(null) as { [key: string]: Plain };
         for (const [key, inner] of Object.entries(value)) result[key] = unwrapSecrets(inner);
         return { ...result };
     }

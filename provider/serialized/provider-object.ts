@@ -12,14 +12,19 @@ import type * as pulumi from "@pulumi/pulumi";
 
 const METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
 
-function loadDispatcher(dispatcherPath: string) {
+/** What the dispatcher module offers (the types are erased: the serialized text stays as it was). */
+interface Dispatcher {
+    dispatch(kind: string, method: string, args: unknown[]): Promise<unknown>;
+}
+
+function loadDispatcher(dispatcherPath: string): Dispatcher {
     try {
         // By name first, so that state written on one machine works on another.
-        return require("pulumi-dovecot/dispatcher");
+        return require("pulumi-dovecot/dispatcher") as Dispatcher;
     } catch (error) {
         if ((error as { code?: string }).code !== "MODULE_NOT_FOUND") throw error;
         try {
-            return require(dispatcherPath);
+            return require(dispatcherPath) as Dispatcher;
         } catch {
             throw new Error(
                 "pulumi-dovecot is not installed: run `npm install pulumi-dovecot` in the Pulumi project",

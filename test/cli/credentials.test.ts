@@ -3,6 +3,7 @@
 // the run succeeds, meets a stopped server, or is refused for a wrong key. Both the API key and the
 // doveadm password are configured (as secrets), and every spelling of them is searched for.
 import { readFileSync, writeFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
 import { resolveSettings } from "../../provider/settings";
@@ -189,7 +190,7 @@ describe("credentials never leak", () => {
                 expect(error).toBeInstanceOf(DoveadmError);
                 const e = error as DoveadmError;
                 messages.push(
-                    `${e.message}\n${e.stack ?? ""}\n${JSON.stringify(e)}\n${String(e.cause ?? "")}`,
+                    `${e.message}\n${e.stack ?? ""}\n${JSON.stringify(e)}\n${inspect(e.cause ?? "")}`,
                 );
             }
         };

@@ -73,7 +73,7 @@ describe("Mailbox lifecycle through the pulumi CLI", () => {
 
     it("stores a one-line provider in state when the package is installed under node_modules", async () => {
         for (const resource of await project.stateResources()) {
-            const provider = String(resource.inputs?.__provider ?? "");
+            const provider = String((resource.inputs?.__provider as string | undefined) ?? "");
             expect(provider).toContain('require("pulumi-dovecot/serialized/mailbox")');
             expect(provider.length).toBeLessThan(600);
         }
@@ -187,7 +187,9 @@ describe("provider upgrade when the program loads the library by path (provider 
 
     it("changed provider code changes the serialized provider but no resource", async () => {
         await project.up();
-        const before = String((await project.stateResource("carol-lists"))?.inputs?.__provider ?? "");
+        const before = String(
+            ((await project.stateResource("carol-lists"))?.inputs?.__provider as string | undefined) ?? "",
+        );
         expect(before).toContain(project.packageDir);
 
         const shim = path.join(project.packageDir, "dist", "provider", "serialized", "provider-object.js");

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { DoveadmError } from "../../provider/client/errors";
 
 /** The DoveadmError a call fails with; fails the test if the call succeeds or throws anything else. */
@@ -24,5 +25,11 @@ export function thrown(call: () => unknown): unknown {
 /** The message of the error `call` throws; "" when it returns. */
 export function thrownMessage(call: () => unknown): string {
     const error = thrown(call);
-    return error instanceof Error ? error.message : error === undefined ? "" : String(error);
+    return error instanceof Error
+        ? error.message
+        : error === undefined
+          ? ""
+          : typeof error === "string"
+            ? error
+            : inspect(error);
 }

@@ -7,7 +7,8 @@
 //   without passing it on (the "unknown outcome" case: the write happened, its answer was lost);
 // - `exit`: answer `[["error",{"type":"exitCode","exitCode":N},"<tag>"]]` with the request's own tag,
 //   without forwarding;
-// - `status`: answer with an HTTP status (and an empty body) without forwarding;
+// - `status`: answer with an HTTP status (and an empty body, or one made from the request) without
+//   forwarding;
 // - `delay`: wait, then forward (the request reaches Dovecot late even when the client gave up, as
 //   with a slow server) and answer if the client is still there;
 // - `reply`: answer HTTP 200 with a body made from the request (an echo of its headers, say, as a
@@ -33,7 +34,7 @@ export type FaultAction =
     | { kind: "close-before" }
     | { kind: "close-after" }
     | { kind: "exit"; exitCode: number }
-    | { kind: "status"; status: number }
+    | { kind: "status"; status: number; body?: (request: RequestView) => string }
     | { kind: "delay"; ms: number }
     | { kind: "reply"; body: (request: RequestView) => string; contentType?: string }
     | { kind: "before"; run: (request: RequestView) => Promise<void> }
@@ -232,6 +233,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                 const tags = Array.isArray(parsed)
                     ? parsed.map((entry) => (Array.isArray(entry) ? String(entry[2] ?? "") : ""))
                     : [];
+                const view = (): RequestView => ({
+                    method: req.method ?? "GET",
+                    url: req.url ?? "/",
+                    headers: req.headers,
+                    body: body.toString("utf8"),
+                    tags,
+                });
                 const pass = async () => {
                     try {
                         const answer = await forward(req.method ?? "GET", req.url ?? "/", req.headers, body);
@@ -272,7 +280,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                         return;
                     case "status":
                         res.writeHead(action.status, { connection: "close" });
-                        res.end();
+                        res.end(action.body?.(view()) ?? "");
                         return;
                     case "delay":
                         await sleep(action.ms);
@@ -309,22 +317,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
                     }
                     case "reply":
                     case "before": {
-                        const view: RequestView = {
-                            method: req.method ?? "GET",
-                            url: req.url ?? "/",
-                            headers: req.headers,
-                            body: body.toString("utf8"),
-                            tags,
-                        };
                         if (action.kind === "before") {
-                            await action.run(view);
+                            await action.run(view());
                             return pass();
                         }
                         res.writeHead(200, {
                             "content-type": action.contentType ?? "application/json",
                             connection: "close",
                         });
-                        res.end(action.body(view));
+                        res.end(action.body(view()));
                         return;
                     }
                 }

@@ -110,7 +110,12 @@ export async function imapLsub(target: ImapTarget, login: ImapLogin): Promise<st
                 untagged: {
                     LSUB: async (untagged) => {
                         const value = untagged.attributes?.[2]?.value;
-                        if (value !== undefined) names.push(String(value));
+                        if (typeof value === "string") names.push(value);
+                        else if (Buffer.isBuffer(value)) names.push(value.toString("utf8"));
+                        else if (value !== undefined)
+                            throw new Error(
+                                `LSUB answered a name that is not text: ${JSON.stringify(value)}`,
+                            );
                     },
                 },
             },

@@ -21,7 +21,7 @@ export const SUITE = "PULUMI_DOVECOT_SUITE";
 /** The suite's id: what every mark of this run starts with. */
 export function suiteId(): string {
     process.env[SUITE] ??= `solo-${randomUUID()}`;
-    return process.env[SUITE] as string;
+    return process.env[SUITE];
 }
 
 let counter = 0;

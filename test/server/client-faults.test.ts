@@ -427,9 +427,7 @@ describe("fault injection between the client and a real Dovecot", () => {
             stop = true;
             await reloader;
             expect(reloads).toBeGreaterThan(0);
-            const failed = results
-                .filter((r) => r.status === "rejected")
-                .map((r) => String((r as PromiseRejectedResult).reason));
+            const failed = results.filter((r) => r.status === "rejected").map((r) => String(r.reason));
             expect(failed).toEqual([]);
             for (const user of [ALICE, BOB]) {
                 const listed = (await sandbox.listMailboxes(user)).filter((n) => n.startsWith("Reload/"));

@@ -78,7 +78,7 @@ describe("a Reload whose configuration does not load", () => {
         fixConfig();
         await applied(stack.up([reload("2")]));
         expect(await reloadsReach(before + 2)).toBe(before + 2);
-        expect(Object.keys((stack.outputs("config")?.reloaded ?? {}) as object)).toEqual(["default"]);
+        expect(Object.keys(stack.outputs("config")?.reloaded ?? {})).toEqual(["default"]);
         expect(await stack.changes([reload("2")])).toEqual([]);
     });
 });

@@ -1,4 +1,4 @@
-import { REMOVED, credentialForms, redact } from "../../provider/client/redact";
+import { REMOVED, credentialForms, redact, withoutCredentials } from "../../provider/client/redact";
 
 const apiKey = "k3y-Of-The_API+/=";
 const password = "pass:word";
@@ -38,5 +38,20 @@ describe("removing credentials from quoted server text", () => {
 
     it("keeps ordinary text", () => {
         expect(redact("404 Not Found: no such page", forms)).toBe("404 Not Found: no such page");
+    });
+});
+
+describe("removing credentials from a message this package composes", () => {
+    it("removes every form of the credential and an Authorization header's value", () => {
+        const text = `retrying for ${apiKey} (${b64(apiKey)}), Basic ${b64(`doveadm:${password}`)}; authorization: Bearer abc`;
+        const out = withoutCredentials(text, forms);
+        for (const secret of [apiKey, b64(apiKey), b64(`doveadm:${password}`), "abc"])
+            expect(out).not.toContain(secret);
+        expect(out).toContain(REMOVED);
+    });
+
+    it("keeps long mailbox and user names readable", () => {
+        const text = 'mailboxCreate for user "averyveryverylongusername" on mailbox "Archive/2024/Projects"';
+        expect(withoutCredentials(text, forms)).toBe(text);
     });
 });

@@ -43,7 +43,7 @@ describe("schema.json", () => {
         });
 
         it("requires exactly the inputs the shape refuses to go without", () => {
-            const shape = kind.inputs("/") as z.ZodRawShape;
+            const shape = kind.inputs("/");
             const required = publicKeys(kind).filter(
                 (k) => !(shape[k] as z.ZodType).safeParse(undefined).success,
             );

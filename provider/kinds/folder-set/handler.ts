@@ -442,7 +442,7 @@ function inputsOfRecord(props: FolderSetOutputs): Record<string, unknown> {
 
 /** The FolderSet provider's methods. */
 export const folderSetHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         return checkInputs(folderSetInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, server, folders } = inputs;

@@ -3,7 +3,7 @@
 import { ArgsOf, resourceClass } from "../resource";
 import { folderSetKind } from "./definition";
 import { z } from "zod";
-import { folderSetInputShape, ManagedFolder } from "./schema";
+import { ManagedFolder } from "./schema";
 
 export * from "./definition";
 
@@ -17,7 +17,7 @@ export const FolderSet = resourceClass(folderSetKind);
 export type FolderSet = InstanceType<typeof FolderSet>;
 
 /** One folder of a FolderSet, as a program declares it. */
-export type FolderArgs = z.input<ReturnType<typeof folderSetInputShape>["folders"]>[number];
+export type FolderArgs = z.input<ReturnType<typeof folderSetKind.inputs>["folders"]>[number];
 
 /** One managed folder of a FolderSet as last seen on the server. */
 export type ManagedFolderOutput = ManagedFolder;

@@ -48,7 +48,7 @@ async function entryOf(commands: UserCommands, props: AclProps) {
 
 /** The MailboxAcl provider's methods. */
 export const mailboxAclHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         return checkInputs(aclInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, mailbox, identifier, server } = inputs;

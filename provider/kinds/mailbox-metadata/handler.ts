@@ -63,7 +63,7 @@ function metadataError(error: unknown): unknown {
 
 /** The MailboxMetadata provider's methods. */
 export const mailboxMetadataHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         const result = checkInputs(
             metadataInputShape(separatorOf(serverOf(news))),
             news,

@@ -164,14 +164,14 @@ function createError(error: unknown, user: string, name: string, ofStack = false
 
 /** The Mailbox provider's methods, using the process's configured client. */
 export const mailboxHandler: pulumi.dynamic.ResourceProvider = {
-    async check(olds, news) {
+    async check(olds: Record<string, unknown> | undefined, news: Record<string, unknown>) {
         const separator = separatorOf(serverOf(news));
         return checkInputs(mailboxInputShape(separator), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const name = inputs.name;
             const oldName = olds?.name;
             if (typeof oldName === "string" && name !== UNKNOWN && typeof name === "string") {
-                const renamed = oldName !== name && olds.user === inputs.user;
+                const renamed = oldName !== name && olds?.user === inputs.user;
                 if (renamed && (isInbox(oldName) || isInbox(name))) {
                     failures.push({
                         property: "name",

@@ -11,6 +11,7 @@ import { clientFor, unknownServer } from "../../connection";
 import { DEFAULT_SERVER, serverNameSchema } from "../../settings";
 import { PartialFailureError } from "../../handlers/partial";
 import { onServer } from "../../handlers/server";
+import { reloadProgress } from "../../progress";
 import { ReloadProps, reloadInputShape, reloadOutputShape } from "./schema";
 
 /** The recorded outputs, as read back from Pulumi's state. */
@@ -79,26 +80,33 @@ export async function reloadAndWait(
     const deadline = Date.now() + timeoutMs;
     let answered = 0;
     let lastError: unknown;
-    // Give the master a moment to act on the signal before the first probe.
-    await sleep(200);
-    while (answered < 2) {
-        if (Date.now() > deadline) {
-            throw new DoveadmUnreachableError(
-                "DOVEADM_RELOAD_TIMEOUT",
-                { command: "reload" },
-                `the API did not answer within ${timeoutMs} ms after the reload${lastError instanceof Error ? ` (last error: ${lastError.message})` : ""}`,
-                "Check that Dovecot came back after the reload (doveadm log errors; the new configuration may be invalid: a configuration file that does not parse can stop every request), then run again.",
-            );
+    const progress = reloadProgress(client, timeoutMs);
+    try {
+        // Give the master a moment to act on the signal before the first probe.
+        await sleep(200);
+        while (answered < 2) {
+            if (Date.now() > deadline) {
+                throw new DoveadmUnreachableError(
+                    "DOVEADM_RELOAD_TIMEOUT",
+                    { command: "reload" },
+                    `the API did not answer within ${timeoutMs} ms after the reload${lastError instanceof Error ? ` (last error: ${lastError.message})` : ""}`,
+                    "Check that Dovecot came back after the reload (doveadm log errors; the new configuration may be invalid: a configuration file that does not parse can stop every request), then run again.",
+                );
+            }
+            try {
+                await client.commands();
+                answered++;
+            } catch (error) {
+                if (error instanceof DoveadmError && error.fatal) throw error;
+                answered = 0;
+                lastError = error;
+                progress.notAnswering(error);
+            }
+            await sleep(100);
         }
-        try {
-            await client.commands();
-            answered++;
-        } catch (error) {
-            if (error instanceof DoveadmError && error.fatal) throw error;
-            answered = 0;
-            lastError = error;
-        }
-        await sleep(100);
+        progress.answered();
+    } finally {
+        progress.stop();
     }
     const after = await client.configProcesses().catch((error: unknown) => {
         throw asReload(error);
@@ -193,7 +201,7 @@ async function reloadRecorded(
 
 /** The Reload provider's methods. */
 export const reloadHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         return checkInputs(reloadInputShape, news, (inputs) => {
             const failures = [];
             if (inputs.server !== undefined && inputs.servers !== undefined)

@@ -140,7 +140,7 @@ function idOf(inputs: SieveInputs): string {
 
 /** The SieveScript provider's methods. */
 export const sieveScriptHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         const result = checkInputs(sieveInputShape, news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             return failures.length > 0 ? failures : claims(inputs, declarer);

@@ -42,7 +42,7 @@ async function subscribedOn(server: string | undefined, user: string, mailbox: s
 
 /** The Subscription provider's methods. */
 export const subscriptionHandler: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
+    async check(_olds: unknown, news: Record<string, unknown>) {
         return checkInputs(subscriptionInputShape(separatorOf(serverOf(news))), news, (inputs, declarer) => {
             const failures = serverFailures(inputs);
             const { user, mailbox, server } = inputs;
