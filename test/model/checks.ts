@@ -136,7 +136,7 @@ export async function checkConverged(
         const names = recordedFolders.map((m) => m.name).sort();
         const wanted = model.program.set.folders.map((f) => f.name).sort();
         if (JSON.stringify(names) !== JSON.stringify(wanted))
-            fail(`set records ${names}, declared ${wanted}`);
+            fail(`set records ${names.join(",")}, declared ${wanted.join(",")}`);
         for (const m of recordedFolders)
             if ((await real.sandboxes[model.program.set.server].status(ALICE, m.name))?.guid !== m.guid)
                 fail(`set: ${m.name} has another GUID`);

@@ -81,7 +81,7 @@ function duplicates(model: Readonly<Model>, variant: number): DupPlan[] {
         });
         const used = new Set([
             ...Object.keys(model.sieve.owners[where]?.scripts ?? {}),
-            ...SIEVE_SLOTS.flatMap((s) => (program.sieves[s] ? [program.sieves[s]!.name] : [])),
+            ...SIEVE_SLOTS.flatMap((s) => (program.sieves[s] ? [program.sieves[s].name] : [])),
         ]);
         const name = [...SIEVE_NAMES, "extra"].find((n) => !used.has(n));
         if (d.active && name !== undefined)

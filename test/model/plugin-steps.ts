@@ -144,9 +144,7 @@ export class PluginEdit extends Step {
         switch (this.op) {
             case "value":
                 if (this.kind === "sieve")
-                    return [
-                        { ...d, script: otherOf(SIEVE_TEXTS, (d as SieveDecl).script, p.a) } as SieveDecl,
-                    ];
+                    return [{ ...d, script: otherOf(SIEVE_TEXTS, (d as SieveDecl).script, p.a) }];
                 if (this.kind === "acl")
                     return [{ ...d, rights: otherOf(RIGHTS, (d as AclDecl).rights, p.a) }];
                 if (this.kind === "meta")
