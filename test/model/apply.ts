@@ -3,6 +3,7 @@
 // calls for, or refused as a step expects (and then it must have changed nothing). Every step that
 // edits the program ends here, so the invariants are checked the same way whatever the step did.
 import { FaultRule } from "../harness/fault-proxy";
+import { sleep } from "../harness/waits";
 import { ALICE, MAILBOX_SLOTS, ServerRef, account } from "./universe";
 import { Extra, clone, resources } from "./program";
 import { SieveSim, predictSieve } from "./sieve";
@@ -15,8 +16,6 @@ export type Fault =
     | { kind: "none" }
     | { kind: "proxy"; server: ServerRef; rules: FaultRule[] }
     | { kind: "stop"; server: ServerRef; afterMs: number; forMs: number };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Remembers, before an `up`, the GUIDs of folders the program declares with forceDestroy. */
 async function noteForce(model: Model, real: Real): Promise<void> {
