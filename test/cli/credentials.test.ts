@@ -7,9 +7,9 @@ import { inspect } from "node:util";
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmError } from "../../provider/client/errors";
 import { resolveSettings } from "../../provider/settings";
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { startFaultProxy } from "../harness/fault-proxy";
-import { filesUnder, PulumiProject, readProjectFile, ResourceSpec } from "../harness/pulumi";
+import { filesUnder, readProjectFile, ResourceSpec } from "../harness/pulumi";
+import { dovecotForSuite, projectForSuite } from "../harness/suite";
 
 jest.setTimeout(240_000);
 
@@ -17,8 +17,7 @@ const ALICE = "alice@example.org";
 const WRONG_KEY = "wrong-key-7f3e9c1d5a";
 
 describe("credentials never leak", () => {
-    let sandbox: Sandbox;
-    let project: PulumiProject;
+    const sandbox = dovecotForSuite({ users: ["alice"] });
     let secrets: string[];
     const outputs: string[] = [];
     const resources: ResourceSpec[] = [
@@ -34,8 +33,9 @@ describe("credentials never leak", () => {
         }
     };
 
+    const project = projectForSuite(sandbox, "credentials", { resources });
+
     beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
         secrets = [
             sandbox.apiKey,
             sandbox.password,
@@ -44,26 +44,12 @@ describe("credentials never leak", () => {
             WRONG_KEY,
             Buffer.from(WRONG_KEY).toString("base64"),
         ];
-        project = await PulumiProject.create({ server: sandbox, name: "credentials", resources });
         await project.setConfig("dovecot:password", sandbox.password, { secret: true });
         await project.setConfig("dovecot:timeoutMs", "2000");
     });
-    afterAll(async () => {
-        project?.cleanup();
-        await sandbox?.stop();
-    });
 
     it("a successful up, with the engine's verbose log, shows no credential", async () => {
-        const result = await project.pulumi([
-            "up",
-            "--yes",
-            "--skip-preview",
-            "--non-interactive",
-            "--stack",
-            project.stack,
-            "--logtostderr",
-            "-v=9",
-        ]);
+        const result = await project.up({ args: ["--logtostderr", "-v=9"] });
         outputs.push(result.output);
         expect(result.output.length).toBeGreaterThan(10_000); // the verbose log really is there
         expectClean(result.output, "the output of pulumi up -v=9");

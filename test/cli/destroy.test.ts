@@ -2,21 +2,19 @@
 // refused (and keeps its mail), forceDestroy deletes it, INBOX is never touched; no credential reaches
 // the stack state; a wrong key fails fast with one clear message and changes nothing.
 import { readFileSync } from "node:fs";
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { imapStatus, imapView } from "../harness/imap";
-import { changedSteps, filesUnder, PulumiProject, readProjectFile, ResourceSpec } from "../harness/pulumi";
+import { changedSteps, filesUnder, readProjectFile, ResourceSpec } from "../harness/pulumi";
+import { dovecotForSuite, projectForSuite } from "../harness/suite";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(180_000);
-
-const ALICE = "alice@example.org";
 
 function mailbox(name: string, mailboxName: string, extra: Record<string, unknown> = {}): ResourceSpec {
     return { kind: "Mailbox", name, args: { user: ALICE, name: mailboxName, ...extra } };
 }
 
 describe("destroy, credentials and a wrong key through the pulumi CLI", () => {
-    let sandbox: Sandbox;
-    let project: PulumiProject;
+    const sandbox = dovecotForSuite({ users: ["alice"] });
     const alice = () => sandbox.users[0]!;
     const resources = [
         mailbox("keep", "Keep"),
@@ -26,17 +24,13 @@ describe("destroy, credentials and a wrong key through the pulumi CLI", () => {
         { kind: "Reload", name: "reload", args: { triggers: ["one"] } },
     ] satisfies ResourceSpec[];
 
+    const project = projectForSuite(sandbox, "destroy-lifecycle", { resources });
+
     beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
         await sandbox.deliver(ALICE, "INBOX", 1);
-        project = await PulumiProject.create({ server: sandbox, name: "destroy-lifecycle", resources });
         await project.up();
         await sandbox.deliver(ALICE, "Keep", 2);
         await sandbox.deliver(ALICE, "Scratch", 2);
-    });
-    afterAll(async () => {
-        project?.cleanup();
-        await sandbox?.stop();
     });
 
     it("keeps every credential out of the stack state", async () => {

@@ -2,25 +2,14 @@
 // it, whole, so a refused megabyte script filled the screen twice; the provider reports such a value
 // by its size and a short prefix instead. Through the real CLI on Dovecot 2.3 and 2.4 (every limit and
 // what the server answers beyond it: test/server/limits.test.ts and limits-harness.test.ts).
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PulumiProject } from "../harness/pulumi";
+import { dovecotForSuite, projectForSuite } from "../harness/suite";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(300_000);
 
-const ALICE = "alice@example.org";
-
 describe("a value refused for its size, as the CLI prints it", () => {
-    let sandbox: Sandbox;
-    let project: PulumiProject;
-
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"], plugins: true });
-        project = await PulumiProject.create({ server: sandbox, name: "limits" });
-    });
-    afterAll(async () => {
-        project?.cleanup();
-        await sandbox?.stop();
-    });
+    const sandbox = dovecotForSuite({ users: ["alice"], plugins: true });
+    const project = projectForSuite(sandbox, "limits");
 
     it("a 2 MiB Sieve script is refused in preview with the limit, its size and a prefix, never whole", async () => {
         project.setResources([

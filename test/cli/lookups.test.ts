@@ -3,25 +3,15 @@
 // configured, a bad name) is printed by the CLI as the error it is: one message that names the command,
 // the user and what to do, without the stack trace and the dump of the error's fields that an uncaught
 // exception gets.
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PulumiProject, ResourceSpec } from "../harness/pulumi";
+import { ResourceSpec } from "../harness/pulumi";
+import { dovecotForSuite, projectForSuite } from "../harness/suite";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(300_000);
 
-const ALICE = "alice@example.org";
-
 describe("lookups in the program", () => {
-    let sandbox: Sandbox;
-    let project: PulumiProject;
-
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"], plugins: true });
-        project = await PulumiProject.create({ server: sandbox, name: "lookups" });
-    });
-    afterAll(async () => {
-        project?.cleanup();
-        await sandbox?.stop();
-    });
+    const sandbox = dovecotForSuite({ users: ["alice"], plugins: true });
+    const project = projectForSuite(sandbox, "lookups");
 
     it("read the server with the stack's settings, and record nothing", async () => {
         // What they read: a folder with two messages (the quota counts them) and an active script.

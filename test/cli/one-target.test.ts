@@ -3,36 +3,19 @@
 // one program refuses nothing. Checked through the real CLI, the server read by doveadm. (Each kind of
 // duplicate target is refused in check(): test/server/one-target.test.ts; across provider processes:
 // test/cli/one-target-processes.test.ts.)
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PulumiProject, ResourceSpec } from "../harness/pulumi";
+import { ResourceSpec } from "../harness/pulumi";
+import { dovecotForSuite, projectForSuite } from "../harness/suite";
+import { ALICE, accountState } from "../harness/accounts";
 
 jest.setTimeout(300_000);
 
-const ALICE = "alice@example.org";
 const SCRIPT = 'require "fileinto";\nif header :contains "Subject" "x" { fileinto "INBOX"; }\n';
 
 describe("two resources of one program with one target", () => {
-    let sandbox: Sandbox;
-    let project: PulumiProject;
+    const sandbox = dovecotForSuite({ users: ["alice", "bob"], plugins: true });
+    const project = projectForSuite(sandbox, "one-target");
     /** What the server holds of alice's that any case could have changed, read with doveadm. */
-    const serverState = async () => ({
-        folders: await sandbox.listMailboxes(ALICE),
-        subscriptions: await sandbox.listSubscriptions(ALICE),
-        sieve: (await sandbox.doveadm(["sieve", "list", "-u", ALICE])).trim(),
-        acl: (await sandbox.doveadm(["acl", "get", "-u", ALICE, "INBOX"])).trim(),
-        comment: (
-            await sandbox.doveadm(["mailbox", "metadata", "get", "-u", ALICE, "INBOX", "/private/comment"])
-        ).trim(),
-    });
-
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice", "bob"], plugins: true });
-        project = await PulumiProject.create({ server: sandbox, name: "one-target" });
-    });
-    afterAll(async () => {
-        project?.cleanup();
-        await sandbox?.stop();
-    });
+    const serverState = () => accountState(sandbox, ALICE);
 
     it("up without a preview: the first resource, applied before the second is checked, fails on its own; pulumi up with its preview names both", async () => {
         // Someone else's script "theirs"; rules-2 depends on rules-1, so the engine registers rules-2

@@ -2,12 +2,10 @@
 // other through the real CLI: the engine carries them in structured configuration and in outputs, which
 // once failed with "Unexpected struct type". (What a Reload decides when its configuration does not
 // load runs in-process: test/server/reload-verified.test.ts.)
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { PulumiProject, changedSteps, occurrences } from "../harness/pulumi";
+import { Sandbox, reloadsLogged, startDovecot } from "../harness/dovecot";
+import { PulumiProject, changedSteps } from "../harness/pulumi";
 
 jest.setTimeout(300_000);
-
-const SIGHUP = "SIGHUP received - reloading configuration";
 
 describe("servers named constructor and toString", () => {
     let first: Sandbox;
@@ -37,7 +35,7 @@ describe("servers named constructor and toString", () => {
     });
 
     it("reload each once, and hold folders, like any other name", async () => {
-        const before = [occurrences(first.log(), SIGHUP), occurrences(second.log(), SIGHUP)];
+        const before = [reloadsLogged(first), reloadsLogged(second)];
         project.setResources([
             { kind: "Reload", name: "both", args: { triggers: ["1"], servers: ["constructor", "toString"] } },
             {
@@ -52,17 +50,10 @@ describe("servers named constructor and toString", () => {
         const reloaded = (await project.stateResource("both"))?.outputs?.reloaded as Record<string, string>;
         expect(Object.keys(reloaded).sort()).toEqual(["constructor", "toString"]);
         for (let i = 0; i < 100; i++) {
-            if (
-                occurrences(first.log(), SIGHUP) > before[0]! &&
-                occurrences(second.log(), SIGHUP) > before[1]!
-            )
-                break;
+            if (reloadsLogged(first) > before[0]! && reloadsLogged(second) > before[1]!) break;
             await new Promise((r) => setTimeout(r, 50));
         }
-        expect([occurrences(first.log(), SIGHUP), occurrences(second.log(), SIGHUP)]).toEqual([
-            before[0]! + 1,
-            before[1]! + 1,
-        ]);
+        expect([reloadsLogged(first), reloadsLogged(second)]).toEqual([before[0]! + 1, before[1]! + 1]);
         expect(await first.listMailboxes("alice@example.org")).toContain("Proto");
         // Nothing left to do: a second run reloads neither.
         expect(changedSteps(await project.preview())).toEqual([]);

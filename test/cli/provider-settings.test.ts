@@ -8,10 +8,9 @@ import { Sandbox, startDovecot } from "../harness/dovecot";
 import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
 import { PulumiProject } from "../harness/pulumi";
 import { YamlProject } from "../harness/yaml";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(600_000);
-
-const ALICE = "alice@example.org";
 
 describe("provider settings through the CLI", () => {
     let a: Sandbox;

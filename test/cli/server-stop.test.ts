@@ -77,19 +77,7 @@ describe("the server stops in the middle of pulumi up", () => {
             },
         ]);
         // Two engine workers at a time, as a small pipeline would run it.
-        const up = project.pulumi(
-            [
-                "up",
-                "--yes",
-                "--skip-preview",
-                "--non-interactive",
-                "--stack",
-                project.stack,
-                "--parallel",
-                "2",
-            ],
-            { allowFailure: true, timeoutMs: 180_000 },
-        );
+        const up = project.up({ args: ["--parallel", "2"], allowFailure: true, timeoutMs: 180_000 });
         const first = await Promise.race([atStop.promise, up.then(() => "ended" as const)]);
         if (first === "ended")
             throw new Error(

@@ -832,3 +832,11 @@ function sandboxOf(server: Server, users: UserStore): Sandbox {
         },
     };
 }
+
+/** The line Dovecot's master logs for each reload (SIGHUP) it receives. */
+export const RELOAD_LOGGED = "SIGHUP received - reloading configuration";
+
+/** How many reloads `sandbox` has logged so far. */
+export function reloadsLogged(sandbox: Pick<Sandbox, "log">): number {
+    return sandbox.log().split(RELOAD_LOGGED).length - 1;
+}

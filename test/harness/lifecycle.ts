@@ -315,3 +315,55 @@ export async function applied(run: Promise<RunResult>): Promise<Step[]> {
     if (result.error) throw result.error;
     return result.steps;
 }
+
+// For harnesses that drive the life cycle where they would drive the CLI (test/model/engine.ts): the
+// kinds by the class names a program spells, runs shaped as a command's result, and the drift check.
+
+/** The kind a program means by a class name ("Mailbox", "FolderSet", ...): that name, checked. */
+export function kindOfClass(className: string): ResourceKind {
+    const kind = kindNamed(className);
+    if (kind === undefined) throw new Error(`no resource kind has the class ${JSON.stringify(className)}`);
+    return kind.name;
+}
+
+/** The class name of a kind, as a program spells it. */
+export function classOf(kind: ResourceKind): string {
+    return kindOf(kind).name;
+}
+
+/** A run as a command's result (test/harness/pulumi.ts): exit code, what it printed, how long it took. */
+export interface RunOutput {
+    /** 0 when the run succeeded, 1 when it stopped at an error. */
+    code: number;
+    /** The steps made, one a line (`create m1`), then the error (`error: ...`). */
+    output: string;
+    durationMs: number;
+}
+
+/** Runs `run` (a LifeCycle run) and shapes its result as a command's. */
+export async function asCommand(run: () => Promise<RunResult>): Promise<RunOutput> {
+    const started = Date.now();
+    const { steps, error } = await run();
+    const lines = steps.map((s) => `    ${s.op} ${s.name}`);
+    if (error !== undefined) lines.push(`    error: ${String(error?.message ?? error)}`);
+    return { code: error === undefined ? 0 : 1, output: lines.join("\n"), durationMs: Date.now() - started };
+}
+
+/**
+ * `pulumi preview --refresh`: refreshes, then previews `program` against what the refresh read; the
+ * state is left as it was (a preview writes nothing). A resource the refresh forgets (gone from the
+ * server) is a step (`forget`), as it is a change to the CLI.
+ */
+export async function previewRefreshed(stack: LifeCycle, program: readonly Declared[]): Promise<RunResult> {
+    const saved = [...stack.state].map(([name, r]) => [name, structuredClone(r)] as const);
+    try {
+        const refresh = await stack.refresh();
+        const forgotten = refresh.steps.filter((s) => s.op === "forget");
+        if (refresh.error !== undefined) return { steps: forgotten, error: refresh.error };
+        const preview = await stack.preview(program);
+        return { ...preview, steps: [...forgotten, ...preview.steps] };
+    } finally {
+        stack.state.clear();
+        for (const [name, r] of saved) stack.state.set(name, r);
+    }
+}

@@ -23,6 +23,17 @@ export async function configure(config: Record<string, string>): Promise<void> {
     await dispatch("mailbox", "configure", [{ config: { get: (key: string) => config[key] } }]);
 }
 
+/**
+ * Configures the providers for one server (a sandbox, or a proxy's endpoint with the sandbox's API
+ * key), with `more` stack settings.
+ */
+export async function configureFor(
+    server: { endpoint: string; apiKey: string },
+    more: Record<string, string> = {},
+): Promise<void> {
+    await configure({ "dovecot:endpoint": server.endpoint, "dovecot:apiKey": server.apiKey, ...more });
+}
+
 /** check() then create(), failing the test if check() refuses the inputs. */
 export async function checkAndCreate(kind: ResourceKind, news: Record<string, unknown>): Promise<Loose> {
     const { inputs, failures } = await call(kind, "check", {}, news);

@@ -13,10 +13,9 @@ import { installBlock, runBlock, userEnv } from "../harness/install-lines";
 import { CommandResult, REPO_ROOT, pulumiEnv, runCommand } from "../harness/pulumi";
 import { MARK, newMark } from "../harness/processes";
 import { PACKAGE_VERSION } from "../harness/repo";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(600_000);
-
-const ALICE = "alice@example.org";
 
 describe("installing from a git URL", () => {
     let sandbox: Sandbox;

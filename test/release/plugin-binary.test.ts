@@ -10,10 +10,10 @@ import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { REPO_ROOT, pulumiBinDir, pulumiEnv, runCommand } from "../harness/pulumi";
 import { PACKAGE_VERSION as VERSION } from "../harness/repo";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(600_000);
 
-const ALICE = "alice@example.org";
 describe("the plugin's release asset", () => {
     let sandbox: Sandbox;
     let root: string;

@@ -4,22 +4,16 @@
 import { DoveadmClient, resetEndpointState } from "../../provider/client/client";
 import { DoveadmConflictError, DoveadmError, DoveadmUsageError } from "../../provider/client/errors";
 import { resolveSettings } from "../../provider/settings";
-import { Sandbox, startDovecot } from "../harness/dovecot";
+import { dovecotForSuite } from "../harness/suite";
 
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
 
 describe("merging one user's queued operations", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite();
     let client: DoveadmClient;
     const requests: string[] = [];
 
-    beforeAll(async () => {
-        sandbox = await startDovecot();
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
     beforeEach(() => {
         resetEndpointState();
         requests.length = 0;

@@ -15,8 +15,9 @@ import {
 } from "../../provider/client/errors";
 import { Transport } from "../../provider/client/transport";
 import { resolveSettings } from "../../provider/settings";
-import { Sandbox, freePort, startDovecot } from "../harness/dovecot";
+import { freePort, startDovecot } from "../harness/dovecot";
 import { failure } from "../harness/failure";
+import { dovecotForSuite } from "../harness/suite";
 
 const ALICE = "alice@example.org";
 const quick = { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 };
@@ -26,15 +27,9 @@ function clientFor(env: Record<string, string>, policy = quick): DoveadmClient {
 }
 
 describe("doveadm client against a real Dovecot", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite();
     let client: DoveadmClient;
 
-    beforeAll(async () => {
-        sandbox = await startDovecot();
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
     beforeEach(() => {
         resetEndpointState();
         client = clientFor({ DOVEADM_ENDPOINT: sandbox.endpoint, DOVEADM_API_KEY: sandbox.apiKey });

@@ -4,20 +4,19 @@
 // → refresh sees it, up re-subscribes. The server is read with doveadm and over IMAP. (The drift check
 // of a pipeline, `pulumi preview --refresh --expect-no-changes`, runs through the CLI in
 // test/release/example-ci.test.ts.)
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { imapStatus, imapView } from "../harness/imap";
 import { Declared, LifeCycle, applied } from "../harness/lifecycle";
+import { dovecotForSuite } from "../harness/suite";
+import { ALICE } from "../harness/accounts";
 
 jest.setTimeout(120_000);
-
-const ALICE = "alice@example.org";
 
 function mailbox(name: string, mailboxName: string, extra: Record<string, unknown> = {}): Declared {
     return { kind: "mailbox", name, args: { user: ALICE, name: mailboxName, ...extra } };
 }
 
 describe("drift and adoption, through the handlers' life cycle", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite({ users: ["alice"] });
     let stack: LifeCycle;
     let legacyGuid: string | undefined;
     const alice = () => sandbox.users[0]!;
@@ -28,15 +27,11 @@ describe("drift and adoption, through the handlers' life cycle", () => {
     ];
 
     beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
         // A mailbox that exists before Pulumi knows about it, with mail in it.
         await sandbox.doveadm(["mailbox", "create", "-u", ALICE, "Legacy"]);
         await sandbox.deliver(ALICE, "Legacy", 2);
         legacyGuid = (await sandbox.status(ALICE, "Legacy"))?.guid;
         stack = new LifeCycle({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
-    });
-    afterAll(async () => {
-        await sandbox?.stop();
     });
 
     it("refuses to take over an existing mailbox without adopt, with a clear message, and records what it made", async () => {

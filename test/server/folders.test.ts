@@ -1,28 +1,16 @@
 // The FolderSet provider (one user's whole layout as one resource) against a real Dovecot.
-import { resetEndpointState } from "../../provider/client/client";
-import { configure, providerOf } from "../harness/providers";
-import { Sandbox, startDovecot } from "../harness/dovecot";
+import { configureFor, providerOf } from "../harness/providers";
 import { failure } from "../harness/failure";
+import { dovecotForSuite } from "../harness/suite";
 
 const call = providerOf("folders");
 
 describe("FolderSet provider against a real Dovecot", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite({ users: ["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"] });
     let n = 0;
     let user: string;
 
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"] });
-        resetEndpointState();
-        const config: Record<string, string> = {
-            "dovecot:endpoint": sandbox.endpoint,
-            "dovecot:apiKey": sandbox.apiKey,
-        };
-        await configure(config);
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
+    beforeAll(() => configureFor(sandbox));
     beforeEach(() => {
         user = `u${n++}@example.org`;
     });

@@ -1,9 +1,9 @@
 // A FolderSet apply that fails half-way records every folder the set managed before and every
 // folder it made, found by GUID, so none is forgotten: the next apply goes on from there, and
 // destroy still removes them. Renaming a parent and its child in one apply works.
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { startFaultProxy } from "../harness/fault-proxy";
-import { Loose, call, checkAndCreate, configure, rejection } from "../harness/providers";
+import { call, checkAndCreate, configure, configureFor, Loose, rejection } from "../harness/providers";
+import { dovecotForSuite } from "../harness/suite";
 
 const USER = "alice@example.org";
 
@@ -19,15 +19,9 @@ async function inputs(
 }
 
 describe("FolderSet applies that fail half-way", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite();
 
-    beforeAll(async () => {
-        sandbox = await startDovecot();
-        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
+    beforeAll(() => configureFor(sandbox));
     afterEach(async () => {
         for (const name of await sandbox.listMailboxes(USER))
             if (name !== "INBOX")

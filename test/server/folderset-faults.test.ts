@@ -1,9 +1,7 @@
 // A FolderSet whose creates went out while the server was going away: the record it leaves lets the
 // next `up` take over the folders it made, instead of refusing them as "already exists" (orphans).
-import { resetEndpointState } from "../../provider/client/client";
-import { configure, providerOf } from "../harness/providers";
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
+import { configureFor, providerOf } from "../harness/providers";
+import { dovecotForSuite, proxyForSuite } from "../harness/suite";
 
 /** Provider results are checked field by field, so they are left untyped here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,26 +11,17 @@ const USER = "alice@example.org";
 const call = providerOf("folders");
 
 describe("FolderSet interrupted while creating", () => {
-    let sandbox: Sandbox;
-    let proxy: FaultProxy;
+    const sandbox = dovecotForSuite();
+    const proxy = proxyForSuite(sandbox);
 
     beforeAll(async () => {
-        sandbox = await startDovecot();
-        proxy = await startFaultProxy({ target: sandbox.endpoint });
         // Open the user's INBOX once, as any login would: a user whose mail folder was never opened
         // lists no mailbox at all until then, which costs the first snapshot two more reads.
         await sandbox.doveadm(["mailbox", "status", "-u", USER, "messages", "INBOX"]);
-        resetEndpointState();
-        const config: Record<string, string> = {
-            "dovecot:endpoint": proxy.endpoint,
-            "dovecot:apiKey": sandbox.apiKey,
-            "dovecot:timeoutMs": "2000",
-        };
-        await configure(config);
-    });
-    afterAll(async () => {
-        await proxy.close();
-        await sandbox.stop();
+        await configureFor(
+            { endpoint: proxy.endpoint, apiKey: sandbox.apiKey },
+            { "dovecot:timeoutMs": "2000" },
+        );
     });
 
     it("records unconfirmed creates and takes those folders over on the next apply", async () => {

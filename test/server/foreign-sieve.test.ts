@@ -3,17 +3,16 @@
 // adopting SieveScript makes the user's script active again; two stacks that each declare an active
 // script for one user do not flip-flop: the second is refused. Through the handlers' life cycle
 // in-process, checked with `doveadm sieve list` on the server.
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { Declared, LifeCycle, applied } from "../harness/lifecycle";
+import { ALICE, BOB } from "../harness/accounts";
+import { dovecotForSuite } from "../harness/suite";
 
 jest.setTimeout(120_000);
 
-const ALICE = "alice@example.org";
-const BOB = "bob@example.org";
 const SCRIPT = 'require "fileinto";\nif header :contains "Subject" "work" { fileinto "INBOX"; }\n';
 
 describe("Sieve scripts the program did not declare", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite({ users: ["alice", "bob"], plugins: true });
     let a: LifeCycle;
     let b: LifeCycle;
     /** The user's scripts as `doveadm sieve list` shows them: `name ACTIVE` or `name`. */
@@ -30,15 +29,11 @@ describe("Sieve scripts the program did not declare", () => {
     });
 
     beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice", "bob"], plugins: true });
         const config = { "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey };
         a = new LifeCycle(config, "sieve-a");
         b = new LifeCycle(config, "sieve-b");
         // Alice filters with a script of her own, stored (and activated) outside any program.
         await sandbox.doveadm(["sieve", "put", "-u", ALICE, "-a", "mine"], SCRIPT);
-    });
-    afterAll(async () => {
-        await sandbox?.stop();
     });
 
     it("an active SieveScript is refused, with the adopt advice, rather than deactivate the user's own script", async () => {

@@ -8,11 +8,9 @@
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { Declared, LifeCycle, applied } from "../harness/lifecycle";
 import { SmallDisk, mountSmallDisk } from "../harness/small-disk";
+import { ALICE, BOB } from "../harness/accounts";
 
 jest.setTimeout(300_000);
-
-const ALICE = "alice@example.org";
-const BOB = "bob@example.org";
 
 describe("a full mail disk during up", () => {
     let sandbox: Sandbox;

@@ -3,21 +3,15 @@
 // all find the folder, and nothing is left behind or reported as drift.
 import { DoveadmClient } from "../../provider/client/client";
 import { resolveSettings } from "../../provider/settings";
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { call, checkAndCreate, configure } from "../harness/providers";
+import { call, checkAndCreate, configureFor } from "../harness/providers";
+import { dovecotForSuite } from "../harness/suite";
 
 const ALICE = "alice@example.org";
 
 describe("INBOX children in another letter case", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite();
 
-    beforeAll(async () => {
-        sandbox = await startDovecot();
-        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
+    beforeAll(() => configureFor(sandbox));
 
     it("a Mailbox named Inbox/Receipts is created, read, renamed and deleted as INBOX/Receipts", async () => {
         const { id, outs } = await checkAndCreate("mailbox", { user: ALICE, name: "Inbox/Receipts" });

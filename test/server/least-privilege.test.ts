@@ -2,33 +2,22 @@
 // guide (docs/guides/least-privilege.md) lists, and the guide lists exactly those, for 2.3 and 2.4.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { REQUIRED_DOVEADM_COMMANDS, resetEndpointState } from "../../provider/client/client";
+import { REQUIRED_DOVEADM_COMMANDS } from "../../provider/client/client";
 import { commandLineName } from "../../provider/client/transport";
-import { call, configure } from "../harness/providers";
+import { call, configureFor } from "../harness/providers";
 import { currentConnections } from "../../provider/connection";
 import { usersOf } from "../../provider/queries";
-import { Sandbox, startDovecot } from "../harness/dovecot";
 import { REPO_ROOT } from "../harness/repo";
+import { dovecotForSuite } from "../harness/suite";
 
 const ALICE = "alice@example.org";
 
 describe("a server with a least-privilege doveadm_allowed_commands", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite({
+        extraConfig: [`doveadm_allowed_commands = ${REQUIRED_DOVEADM_COMMANDS.join(",")}`],
+    });
 
-    beforeAll(async () => {
-        sandbox = await startDovecot({
-            extraConfig: [`doveadm_allowed_commands = ${REQUIRED_DOVEADM_COMMANDS.join(",")}`],
-        });
-        resetEndpointState();
-        const config: Record<string, string> = {
-            "dovecot:endpoint": sandbox.endpoint,
-            "dovecot:apiKey": sandbox.apiKey,
-        };
-        await configure(config);
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
+    beforeAll(() => configureFor(sandbox));
 
     it("is what the least-privilege guide tells a server to allow, on 2.3 and in 2.4's block form", () => {
         const guide = readFileSync(path.join(REPO_ROOT, "docs", "guides", "least-privilege.md"), "utf8");

@@ -1,9 +1,9 @@
 // The Mailbox provider's methods against a real Dovecot, with the server's state checked through the
 // doveadm command line (which reads the mail storage itself, not the HTTP API under test).
 import { UNKNOWN } from "../../provider/check";
-import { configure, providerOf } from "../harness/providers";
-import { Sandbox, startDovecot } from "../harness/dovecot";
+import { configureFor, providerOf } from "../harness/providers";
 import { failure } from "../harness/failure";
+import { dovecotForSuite } from "../harness/suite";
 
 const ALICE = "alice@example.org";
 const BOB = "bob@example.org";
@@ -29,16 +29,10 @@ async function create(news: Record<string, unknown>): Promise<{ id: string; outs
 }
 
 describe("Mailbox provider against a real Dovecot", () => {
-    let sandbox: Sandbox;
+    const sandbox = dovecotForSuite();
     const requests: string[] = [];
 
-    beforeAll(async () => {
-        sandbox = await startDovecot();
-        await configure({ "dovecot:endpoint": sandbox.endpoint, "dovecot:apiKey": sandbox.apiKey });
-    });
-    afterAll(async () => {
-        await sandbox.stop();
-    });
+    beforeAll(() => configureFor(sandbox));
     beforeEach(() => {
         requests.length = 0;
     });

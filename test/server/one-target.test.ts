@@ -6,10 +6,10 @@
 // `up --skip-preview` and a second run, test/cli/one-target-processes.test.ts across provider processes.)
 import { Sandbox, startDovecot } from "../harness/dovecot";
 import { Declared, LifeCycle, applied } from "../harness/lifecycle";
+import { ALICE, accountState } from "../harness/accounts";
 
 jest.setTimeout(120_000);
 
-const ALICE = "alice@example.org";
 const SCRIPT = 'require "fileinto";\nif header :contains "Subject" "x" { fileinto "INBOX"; }\n';
 
 /** Two resources with one target, and the words the refusal must hold. */
@@ -122,15 +122,7 @@ describe("two resources of one program with one target", () => {
     let sandbox: Sandbox;
     let stack: LifeCycle;
     /** What the server holds of alice's that any case could have changed, read with doveadm. */
-    const serverState = async () => ({
-        folders: await sandbox.listMailboxes(ALICE),
-        subscriptions: await sandbox.listSubscriptions(ALICE),
-        sieve: (await sandbox.doveadm(["sieve", "list", "-u", ALICE])).trim(),
-        acl: (await sandbox.doveadm(["acl", "get", "-u", ALICE, "INBOX"])).trim(),
-        comment: (
-            await sandbox.doveadm(["mailbox", "metadata", "get", "-u", ALICE, "INBOX", "/private/comment"])
-        ).trim(),
-    });
+    const serverState = () => accountState(sandbox, ALICE);
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: ["alice", "bob"], plugins: true });

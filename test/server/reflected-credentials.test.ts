@@ -5,10 +5,10 @@
 import { readFileSync } from "node:fs";
 import { DoveadmClient } from "../../provider/client/client";
 import { resolveSettings } from "../../provider/settings";
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { FaultProxy, RequestView, startFaultProxy } from "../harness/fault-proxy";
+import { RequestView } from "../harness/fault-proxy";
 import { rejection } from "../harness/providers";
 import { filesUnder, PulumiProject } from "../harness/pulumi";
+import { dovecotForSuite, proxyForSuite } from "../harness/suite";
 
 jest.setTimeout(240_000);
 
@@ -31,17 +31,8 @@ function forms(secret: string, basic = false): string[] {
 }
 
 describe("credentials reflected by the endpoint never reach a message", () => {
-    let sandbox: Sandbox;
-    let proxy: FaultProxy;
-
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
-        proxy = await startFaultProxy({ target: sandbox.endpoint });
-    });
-    afterAll(async () => {
-        await proxy.close();
-        await sandbox.stop();
-    });
+    const sandbox = dovecotForSuite({ users: ["alice"] });
+    const proxy = proxyForSuite(sandbox);
 
     it.each([
         ["an HTML page, API key", echo, "apiKey"],

@@ -4,20 +4,18 @@
 // not done, so the first `up` after the fix reloads. Through the handlers' life cycle in-process; the
 // server's log counts the reloads.
 import { readFileSync, writeFileSync } from "node:fs";
-import { Sandbox, dovecotVersion, startDovecot } from "../harness/dovecot";
+import { Sandbox, dovecotVersion, reloadsLogged, startDovecot } from "../harness/dovecot";
 import { Declared, LifeCycle, applied } from "../harness/lifecycle";
-import { occurrences } from "../harness/pulumi";
 
 jest.setTimeout(120_000);
 
-const SIGHUP = "SIGHUP received - reloading configuration";
 const BAD_LINE = "this_is_not_a_setting = 1";
 
 describe("a Reload whose configuration does not load", () => {
     let sandbox: Sandbox;
     let stack: LifeCycle;
     let original: string;
-    const reloads = () => occurrences(sandbox.log(), SIGHUP);
+    const reloads = () => reloadsLogged(sandbox);
     const reload = (trigger: string): Declared => ({
         kind: "reload",
         name: "config",

@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { DoveadmClient } from "../../provider/client/client";
 import { resolveSettings } from "../../provider/settings";
 import { Sandbox, startDovecot } from "../harness/dovecot";
-import { FaultProxy, startFaultProxy } from "../harness/fault-proxy";
-import { call, configure, rejection } from "../harness/providers";
+import { call, configureFor, rejection } from "../harness/providers";
 import { PulumiProject } from "../harness/pulumi";
+import { dovecotForSuite, proxyForSuite } from "../harness/suite";
 
 jest.setTimeout(240_000);
 
@@ -47,21 +47,15 @@ const validProps: Record<Kind, Record<string, unknown>> = {
 };
 
 describe("state read back from Pulumi is validated in every provider method", () => {
-    let sandbox: Sandbox;
-    let proxy: FaultProxy;
+    const sandbox = dovecotForSuite();
+    const proxy = proxyForSuite(sandbox);
 
     beforeAll(async () => {
-        sandbox = await startDovecot();
-        proxy = await startFaultProxy({ target: sandbox.endpoint });
-        await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
+        await configureFor({ endpoint: proxy.endpoint, apiKey: sandbox.apiKey });
         for (const user of [ALICE, BOB]) {
             await sandbox.doveadm(["mailbox", "create", "-u", user, "Shared"]);
             await sandbox.deliver(user, "Shared", 2);
         }
-    });
-    afterAll(async () => {
-        await proxy.close();
-        await sandbox.stop();
     });
 
     const cases: Array<[string, Kind, Record<string, unknown>]> = [

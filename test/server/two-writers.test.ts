@@ -7,27 +7,19 @@
 // at the same time: test/cli/two-writers.test.ts).
 import { creatorOf, ownedBy } from "../../provider/ownership";
 import { randomBytes } from "node:crypto";
-import { Sandbox, startDovecot } from "../harness/dovecot";
-import { FaultProxy, FaultRule, startFaultProxy } from "../harness/fault-proxy";
-import { checkAndCreate, configure, rejection } from "../harness/providers";
+import { FaultRule } from "../harness/fault-proxy";
+import { checkAndCreate, configure, configureFor, rejection } from "../harness/providers";
+import { dovecotForSuite, proxyForSuite } from "../harness/suite";
 
 jest.setTimeout(120_000);
 
 const ALICE = "alice@example.org";
 
 describe("another writer makes the folder between the look and the create", () => {
-    let sandbox: Sandbox;
-    let proxy: FaultProxy;
+    const sandbox = dovecotForSuite({ users: ["alice"] });
+    const proxy = proxyForSuite(sandbox);
 
-    beforeAll(async () => {
-        sandbox = await startDovecot({ users: ["alice"] });
-        proxy = await startFaultProxy({ target: sandbox.endpoint });
-        await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
-    });
-    afterAll(async () => {
-        await proxy.close();
-        await sandbox.stop();
-    });
+    beforeAll(() => configureFor({ endpoint: proxy.endpoint, apiKey: sandbox.apiKey }));
 
     /** Makes the next create meet `name` made (with a message) by another writer just before it. */
     const anotherWriterBeforeCreate = (name: string) => {
