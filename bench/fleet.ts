@@ -370,15 +370,15 @@ async function engineRun(
     };
     const { env } = options;
     try {
-        project.setResources(specsOf(face, users, count) as never);
+        project.setResources(specsOf(face, users, count));
         await run("up", () => project.up({ env, timeoutMs }));
         if (options.renames > 0) {
-            project.setResources(specsOf(face, users, count, options.renames) as never);
+            project.setResources(specsOf(face, users, count, options.renames));
             await run("renames", () => project.up({ env, timeoutMs }));
         } else {
             const args = ["preview", "--refresh", "--expect-no-changes", "--non-interactive"];
             await run("drift", () => project.pulumi([...args, "--stack", project.stack], { env, timeoutMs }));
-            project.setResources(specsOf(face, users, count + 1) as never);
+            project.setResources(specsOf(face, users, count + 1));
             await run("add-one", () => project.up({ env, timeoutMs }));
         }
         await run("destroy", () => project.destroy({ env, timeoutMs }));
@@ -413,7 +413,7 @@ async function shardRun(
     const results: ShardResult[] = [];
     try {
         const stacks = await Promise.all(projects.map((p) => automationStack(p, env)));
-        projects.forEach((p, i) => p.setResources(specsOf(face, shards[i] as string[], perUser) as never));
+        projects.forEach((p, i) => p.setResources(specsOf(face, shards[i] as string[], perUser)));
         for (const command of ["up", "destroy"] as const) {
             console.error(
                 `  ${FACES[face]}, ${shards.length} stacks of ${shards[0]?.length} users: ${command}`,
@@ -464,7 +464,7 @@ async function isolationCheck(sandbox: Sandbox, shards: string[][], env: Record<
         projects.forEach((p, i) => {
             const specs = specsOf("dynamic", shards[i] as string[], 3);
             if (i === bad.stack) (specs[0]?.args.folders as unknown[]).push({ name: bad.folder });
-            p.setResources(specs as never);
+            p.setResources(specs);
         });
         const outcomes = await Promise.allSettled(stacks.map((s) => s.up()));
         for (const [i, outcome] of outcomes.entries()) {
@@ -499,7 +499,7 @@ async function isolationCheck(sandbox: Sandbox, shards: string[][], env: Record<
                 );
             } else check(outcome.status === "fulfilled", `stack ${i} succeeds`);
         }
-        projects.forEach((p, i) => p.setResources(specsOf("dynamic", shards[i] as string[], 3) as never));
+        projects.forEach((p, i) => p.setResources(specsOf("dynamic", shards[i] as string[], 3)));
         await Promise.all(stacks.map((s) => s.destroy()));
         for (const user of shards.flat()) {
             const left = (await sandbox.listMailboxes(user)).filter((n) => n.startsWith("Bench/"));

@@ -9,7 +9,7 @@ import {
     DoveadmNoUserError,
     DoveadmNotFoundError,
 } from "../../client/errors";
-import { departedUser, unknownUser } from "../../handlers/no-user";
+import { departedUser } from "../../handlers/no-user";
 import { checkInputs } from "../../check";
 import { Claim, claim, known, targetOf } from "../../claims";
 import { UserCommands } from "../../client/client";
