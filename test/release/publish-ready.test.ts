@@ -14,16 +14,7 @@
 // - the Python wheel and sdist, which the job's `twine check --strict` passed, are each pip-installed
 //   into a new virtualenv, where the package imports and reports its version;
 // - the Go module is vetted by the go job's step.
-import {
-    copyFileSync,
-    mkdirSync,
-    mkdtempSync,
-    readFileSync,
-    readdirSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
@@ -45,7 +36,9 @@ interface Step {
     run?: string;
     "working-directory"?: string;
 }
-const WORKFLOW = yaml.load(readFileSync(path.join(REPO_ROOT, "examples", "ci", "release.yml"), "utf8")) as {
+const WORKFLOW = yaml.load(
+    fs.readFileSync(path.join(REPO_ROOT, "examples", "ci", "release.yml"), "utf8"),
+) as {
     jobs: Record<string, { steps: Step[] }>;
 };
 
@@ -109,7 +102,7 @@ describe("what a release publishes, installed into scratch projects", () => {
     const runJob = async (job: string, timeoutMs = 600_000): Promise<string> => {
         const checkout = path.join(work, job, "pulumi-dovecot");
         copyCheckout(checkout);
-        symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(checkout, "node_modules"), "dir");
+        fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(checkout, "node_modules"), "dir");
         for (const s of runSteps(job)) {
             if (NOT_RUN[s.run!.trim()] !== undefined) continue;
             const ran = await runBlock(s.run!, path.join(checkout, s["working-directory"] ?? "."), env(), {
@@ -137,7 +130,7 @@ describe("what a release publishes, installed into scratch projects", () => {
     ) => remember(await runCommand(command, args, cwd, env(extra), { timeoutMs: 300_000, input }));
     /** The one file in `dist` whose name matches. */
     const artifact = (pattern: RegExp) => {
-        const found = readdirSync(dist).filter((f) => pattern.test(f));
+        const found = fs.readdirSync(dist).filter((f) => pattern.test(f));
         if (found.length !== 1)
             throw new Error(`expected one ${pattern} in ${dist}, found ${found.join(", ") || "none"}`);
         return path.join(dist, found[0]!);
@@ -145,13 +138,13 @@ describe("what a release publishes, installed into scratch projects", () => {
 
     beforeAll(async () => {
         sandbox = await startDovecot({ users: ["alice"] });
-        work = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-publish-"));
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-publish-"));
         dist = path.join(work, "dist");
-        for (const dir of [dist, path.join(work, "state"), path.join(work, "pulumi-home")]) mkdirSync(dir);
-        writeFileSync(path.join(work, "pip-constraints.txt"), `pulumi==${pythonSdkVersion()}\n`);
+        for (const dir of [dist, path.join(work, "state"), path.join(work, "pulumi-home")]) fs.mkdirSync(dir);
+        fs.writeFileSync(path.join(work, "pip-constraints.txt"), `pulumi==${pythonSdkVersion()}\n`);
     });
     afterAll(async () => {
-        if (work) rmSync(work, { recursive: true, force: true });
+        if (work) fs.rmSync(work, { recursive: true, force: true });
         await sandbox?.stop();
     });
 
@@ -193,8 +186,8 @@ describe("what a release publishes, installed into scratch projects", () => {
         expect(await tarFiles(tarball)).toEqual(["pulumi-resource-dovecot"]);
         // As a user with the downloaded asset in the current folder.
         const downloads = path.join(work, "downloads");
-        mkdirSync(downloads);
-        copyFileSync(tarball, path.join(downloads, path.basename(tarball)));
+        fs.mkdirSync(downloads);
+        fs.copyFileSync(tarball, path.join(downloads, path.basename(tarball)));
         await block("plugin-tarball", downloads);
         const listed = await run("pulumi", ["plugin", "ls"], downloads);
         expect(listed.stdout).toMatch(
@@ -204,9 +197,9 @@ describe("what a release publishes, installed into scratch projects", () => {
 
     it("a program with both npm packages, installed from their tarballs, runs up and destroy on the installed plugin", async () => {
         const app = path.join(work, "app");
-        mkdirSync(app);
+        fs.mkdirSync(app);
         const pulumiVersion = pulumiSdkVersion();
-        writeFileSync(
+        fs.writeFileSync(
             path.join(app, "package.json"),
             JSON.stringify({
                 name: "app",
@@ -216,12 +209,12 @@ describe("what a release publishes, installed into scratch projects", () => {
                 dependencies: { "@pulumi/pulumi": pulumiVersion },
             }),
         );
-        copyFileSync(artifact(/^pulumi-dovecot-\d/), path.join(app, `pulumi-dovecot-${VERSION}.tgz`));
+        fs.copyFileSync(artifact(/^pulumi-dovecot-\d/), path.join(app, `pulumi-dovecot-${VERSION}.tgz`));
         await block("package-tarball", app);
         await run("npm", ["install", "--no-audit", "--no-fund", artifact(/^pulumi-dovecot-dovecot-/)], app);
         // No `plugins` block: the engine takes the plugin from its plugin cache (PULUMI_HOME).
-        writeFileSync(path.join(app, "Pulumi.yaml"), "name: app\nruntime: nodejs\nmain: index.js\n");
-        writeFileSync(
+        fs.writeFileSync(path.join(app, "Pulumi.yaml"), "name: app\nruntime: nodejs\nmain: index.js\n");
+        fs.writeFileSync(
             path.join(app, "index.js"),
             [
                 '"use strict";',
@@ -265,11 +258,11 @@ describe("what a release publishes, installed into scratch projects", () => {
         const checkout = await runJob("python");
         // Nothing was built into the source folder (setuptools would leave build/ and an egg-info).
         expect(
-            readdirSync(path.join(checkout, "sdk", "python")).filter(
-                (f) => f === "build" || f.endsWith(".egg-info"),
-            ),
+            fs
+                .readdirSync(path.join(checkout, "sdk", "python"))
+                .filter((f) => f === "build" || f.endsWith(".egg-info")),
         ).toEqual([]);
-        const out = readdirSync(path.join(checkout, "out")).sort();
+        const out = fs.readdirSync(path.join(checkout, "out")).sort();
         expect(out).toEqual([
             `pulumi_dovecot-${VERSION}-py3-none-any.whl`,
             `pulumi_dovecot-${VERSION}.tar.gz`,

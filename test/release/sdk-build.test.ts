@@ -15,16 +15,7 @@
 // About 40 s when Go's caches and the virtualenv are warm; the first run on a machine also builds the
 // language hosts and the virtualenv (about 3 minutes). Go and Python are required: without them the
 // test fails and says what is missing.
-import {
-    cpSync,
-    mkdirSync,
-    mkdtempSync,
-    readFileSync,
-    readdirSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { KINDS } from "../../provider/kinds";
@@ -37,10 +28,10 @@ jest.setTimeout(600_000);
 
 let work: string;
 beforeAll(() => {
-    work = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-sdk-build-"));
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-sdk-build-"));
 });
 afterAll(() => {
-    if (work) rmSync(work, { recursive: true, force: true });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
 /** Runs a command; a failure says what ran and what it printed. */
@@ -76,7 +67,7 @@ const LEFTOVERS = /[/\\](bin|node_modules|build|dist|__pycache__|[^/\\]+\.egg-in
 /** A copy of sdk/<language> in the temporary folder, as git has it. */
 function copy(language: string): string {
     const dir = path.join(work, language);
-    cpSync(path.join(REPO_ROOT, "sdk", language), dir, {
+    fs.cpSync(path.join(REPO_ROOT, "sdk", language), dir, {
         recursive: true,
         filter: (source) => !LEFTOVERS.test(source),
     });
@@ -86,16 +77,16 @@ function copy(language: string): string {
 describe("the generated SDKs build", () => {
     it("Node.js: npm run build, then npm install <folder> gives a package that loads and type-checks by its name", async () => {
         const dir = copy("nodejs");
-        symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+        fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
         await run("the Node.js SDK's build", "npm", ["run", "build"], dir);
-        expect(JSON.parse(readFileSync(path.join(dir, "bin", "package.json"), "utf8"))).toEqual(
-            JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")),
+        expect(JSON.parse(fs.readFileSync(path.join(dir, "bin", "package.json"), "utf8"))).toEqual(
+            JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")),
         );
 
         // An empty project installs the folder as a user does (a link to it).
         const project = path.join(work, "nodejs-project");
-        mkdirSync(project);
-        writeFileSync(
+        fs.mkdirSync(project);
+        fs.writeFileSync(
             path.join(project, "package.json"),
             JSON.stringify({ name: "uses-sdk", version: "1.0.0", private: true }),
         );
@@ -134,7 +125,7 @@ describe("the generated SDKs build", () => {
         // The types come by the package's name too: a misspelt input fails to compile, a right one passes.
         const tsc = path.join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
         const check = async (args: string) => {
-            writeFileSync(
+            fs.writeFileSync(
                 path.join(project, "index.ts"),
                 `import * as dovecot from "@pulumi-dovecot/dovecot";\nnew dovecot.Mailbox("m", ${args});\n`,
             );
@@ -146,7 +137,7 @@ describe("the generated SDKs build", () => {
                 { allowFailure: true, timeoutMs: 120_000 },
             );
         };
-        symlinkSync(
+        fs.symlinkSync(
             path.join(REPO_ROOT, "node_modules", "@types"),
             path.join(project, "node_modules", "@types"),
         );
@@ -202,7 +193,7 @@ describe("the generated SDKs build", () => {
         const bin = hosts.stdout.trim().split("\n").pop() ?? "";
         const python = path.join(bin, "..", "venv", "bin", "python");
         const src = copy("python");
-        const before = readdirSync(src).sort();
+        const before = fs.readdirSync(src).sort();
         const target = path.join(work, "python-installed");
         await run(
             "pip install of the Python SDK",
@@ -228,14 +219,14 @@ describe("the generated SDKs build", () => {
             "print(pulumi_dovecot.Mailbox.__module__, pulumi_dovecot.get_quota.__name__, pulumi_dovecot.Provider.__name__)",
         ].join("\n");
         // Nothing was built in the source folder (setuptools would leave build/ and an egg-info there).
-        expect(readdirSync(src).sort()).toEqual(before);
+        expect(fs.readdirSync(src).sort()).toEqual(before);
         expect(before.filter((f) => f === "build" || f.endsWith(".egg-info"))).toEqual([]);
         // The package README that pyproject.toml names is there, and is the module's.
-        expect(readFileSync(path.join(src, "pyproject.toml"), "utf8")).toMatch(
+        expect(fs.readFileSync(path.join(src, "pyproject.toml"), "utf8")).toMatch(
             /^ {2}readme = "README\.md"$/m,
         );
-        expect(readFileSync(path.join(src, "README.md"), "utf8")).toBe(
-            readFileSync(path.join(src, "pulumi_dovecot", "README.md"), "utf8"),
+        expect(fs.readFileSync(path.join(src, "README.md"), "utf8")).toBe(
+            fs.readFileSync(path.join(src, "pulumi_dovecot", "README.md"), "utf8"),
         );
         const imported = await run("importing the Python SDK", python, ["-c", script], work, {
             PYTHONPATH: target,

@@ -7,17 +7,7 @@
 // folder, the line and the generated files. The folder passes the repo's lint where it belongs. (The
 // SDKs are not regenerated: their test is sdk.test.ts.)
 import { execFileSync } from "node:child_process";
-import {
-    copyFileSync,
-    cpSync,
-    mkdirSync,
-    mkdtempSync,
-    readFileSync,
-    readdirSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Sandbox, startDovecot } from "../harness/dovecot";
@@ -43,7 +33,8 @@ const ALICE = "alice@example.org";
 
 /** Every file under `dir` (relative, sorted), but for what `NOT_SOURCE` names at its top. */
 function filesUnder(dir: string, prefix = ""): string[] {
-    return readdirSync(path.join(dir, prefix), { withFileTypes: true })
+    return fs
+        .readdirSync(path.join(dir, prefix), { withFileTypes: true })
         .filter((e) => prefix !== "" || !NOT_SOURCE.has(e.name))
         .flatMap((e) => {
             const rel = path.posix.join(prefix, e.name);
@@ -76,27 +67,27 @@ describe("a throwaway kind: its folder, one line in the list, and regenerating",
     let sandbox: Sandbox;
 
     beforeAll(async () => {
-        copy = mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-throwaway-"));
+        copy = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-dovecot-throwaway-"));
         sources = execFileSync("git", ["ls-files"], { cwd: REPO_ROOT, encoding: "utf8" })
             .split("\n")
             .filter((file) => file.length > 0 && !LEFT_OUT.some((dir) => file.startsWith(dir)));
         for (const file of sources) {
-            mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-            copyFileSync(path.join(REPO_ROOT, file), path.join(copy, file));
+            fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+            fs.copyFileSync(path.join(REPO_ROOT, file), path.join(copy, file));
         }
         // The repo's packages, but not its link to itself (node_modules/pulumi-dovecot), which would
         // load the repo's build where the copy's is meant.
         const modules = path.join(REPO_ROOT, "node_modules");
-        mkdirSync(path.join(copy, "node_modules"));
-        for (const entry of readdirSync(modules).filter((e) => e !== "pulumi-dovecot"))
-            symlinkSync(path.join(modules, entry), path.join(copy, "node_modules", entry));
+        fs.mkdirSync(path.join(copy, "node_modules"));
+        for (const entry of fs.readdirSync(modules).filter((e) => e !== "pulumi-dovecot"))
+            fs.symlinkSync(path.join(modules, entry), path.join(copy, "node_modules", entry));
 
         // The kind: its folder, and its line at the end of the list.
-        cpSync(FIXTURE, path.join(copy, "provider", "kinds", FOLDER), { recursive: true });
-        const list = readFileSync(path.join(copy, LIST), "utf8");
+        fs.cpSync(FIXTURE, path.join(copy, "provider", "kinds", FOLDER), { recursive: true });
+        const list = fs.readFileSync(path.join(copy, LIST), "utf8");
         const end = list.indexOf("} as const;");
         expect(end).toBeGreaterThan(0);
-        writeFileSync(path.join(copy, LIST), `${list.slice(0, end)}${LINE}\n${list.slice(end)}`);
+        fs.writeFileSync(path.join(copy, LIST), `${list.slice(0, end)}${LINE}\n${list.slice(end)}`);
 
         // `npm run generate` but the SDKs, then `npm run build`.
         const bin = (tool: string) => path.join(copy, "node_modules", ".bin", tool);
@@ -120,7 +111,7 @@ describe("a throwaway kind: its folder, one line in the list, and regenerating",
 
     afterAll(async () => {
         await sandbox?.stop();
-        if (copy) rmSync(copy, { recursive: true, force: true });
+        if (copy) fs.rmSync(copy, { recursive: true, force: true });
     });
 
     it("differs from the repository by the kind's folder, its line in the list, and generated files", () => {
@@ -129,26 +120,26 @@ describe("a throwaway kind: its folder, one line in the list, and regenerating",
         const changed = copied.filter(
             (file) =>
                 sources.includes(file) &&
-                !readFileSync(path.join(copy, file)).equals(readFileSync(path.join(REPO_ROOT, file))),
+                !fs.readFileSync(path.join(copy, file)).equals(fs.readFileSync(path.join(REPO_ROOT, file))),
         );
         const folder = filesUnder(FIXTURE).map((file) => `provider/kinds/${FOLDER}/${file}`);
         expect(copied.filter((file) => !added.includes(file))).toEqual([...sources].sort());
         expect(added).toEqual([`docs/resources/${NAME}.md`, ...folder].sort());
         expect(changed).toEqual([LIST, ...GENERATED.filter((f) => sources.includes(f))].sort());
         for (const file of filesUnder(FIXTURE))
-            expect(readFileSync(path.join(copy, "provider", "kinds", FOLDER, file), "utf8")).toBe(
-                readFileSync(path.join(FIXTURE, file), "utf8"),
+            expect(fs.readFileSync(path.join(copy, "provider", "kinds", FOLDER, file), "utf8")).toBe(
+                fs.readFileSync(path.join(FIXTURE, file), "utf8"),
             );
         // The list: the repository's lines and this one.
-        const lines = readFileSync(path.join(copy, LIST), "utf8").split("\n");
+        const lines = fs.readFileSync(path.join(copy, LIST), "utf8").split("\n");
         expect(lines.filter((line) => line !== LINE)).toEqual(
-            readFileSync(path.join(REPO_ROOT, LIST), "utf8").split("\n"),
+            fs.readFileSync(path.join(REPO_ROOT, LIST), "utf8").split("\n"),
         );
         expect(lines.filter((line) => line === LINE)).toHaveLength(1);
     });
 
     it("the regenerated schema has the kind, its properties and their descriptions", () => {
-        const schema = JSON.parse(readFileSync(path.join(copy, "schema.json"), "utf8")) as {
+        const schema = JSON.parse(fs.readFileSync(path.join(copy, "schema.json"), "utf8")) as {
             resources: Record<
                 string,
                 {
@@ -172,18 +163,18 @@ describe("a throwaway kind: its folder, one line in the list, and regenerating",
         );
         expect([...(resource?.requiredInputs ?? [])].sort()).toEqual(["mailbox", "user"]);
         // The repository's own schema has no such kind: what serves it below is the copy's.
-        const own = JSON.parse(readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8")) as {
+        const own = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "schema.json"), "utf8")) as {
             resources: Record<string, unknown>;
         };
         expect(own.resources[TOKEN]).toBeUndefined();
-        expect(readFileSync(path.join(copy, "docs", "resources", `${NAME}.md`), "utf8")).toContain(
+        expect(fs.readFileSync(path.join(copy, "docs", "resources", `${NAME}.md`), "utf8")).toContain(
             "A MailboxGuid of a mailbox that does not exist fails",
         );
     });
 
     it("the copy's provider plugin serves it to a YAML program: up, then destroy", async () => {
         const version = (
-            JSON.parse(readFileSync(path.join(copy, "package.json"), "utf8")) as { version: string }
+            JSON.parse(fs.readFileSync(path.join(copy, "package.json"), "utf8")) as { version: string }
         ).version;
         const project = await YamlProject.create({
             name: "throwaway-kind-yaml",
@@ -214,7 +205,7 @@ describe("a throwaway kind: its folder, one line in the list, and regenerating",
     it("the copy's dynamic class serves it to a Node.js program: up, then destroy", async () => {
         // The class's types, as a TypeScript program sees them in the copy's build.
         const program = path.join(copy, "uses-kind.ts");
-        writeFileSync(
+        fs.writeFileSync(
             program,
             `import { ${NAME} } from "./dist/provider";\n` +
                 `export const inbox = new ${NAME}("inbox", { user: "${ALICE}", mailbox: "INBOX" });\n` +
@@ -236,7 +227,7 @@ describe("a throwaway kind: its folder, one line in the list, and regenerating",
                 program,
             ]);
         } finally {
-            rmSync(program);
+            fs.rmSync(program);
         }
 
         const project = await PulumiProject.create({

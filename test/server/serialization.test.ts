@@ -3,16 +3,7 @@
 // once straight from this repo's build, and once from the `npm pack` tarball installed into a
 // scratch project as a user would install it.
 import { execFile } from "node:child_process";
-import {
-    copyFileSync,
-    mkdirSync,
-    mkdtempSync,
-    readFileSync,
-    readdirSync,
-    rmSync,
-    symlinkSync,
-    writeFileSync,
-} from "node:fs";
+import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -43,7 +34,7 @@ async function serialize(project: string, modules: Record<string, string>): Prom
     for (const [kind, module] of Object.entries(modules)) {
         const out = path.join(project, `${kind}.provider.json`);
         await run(NODE, [SCRIPT, "serialize", module, out], { cwd: project, timeout: 60_000 });
-        texts[kind] = (JSON.parse(readFileSync(out, "utf8")) as { text: string }).text;
+        texts[kind] = (JSON.parse(fs.readFileSync(out, "utf8")) as { text: string }).text;
     }
     return texts;
 }
@@ -55,10 +46,10 @@ async function serialize(project: string, modules: Record<string, string>): Prom
  */
 async function packDependencies(dir: string): Promise<Record<string, string>> {
     const deps = path.join(dir, "deps");
-    mkdirSync(deps, { recursive: true });
+    fs.mkdirSync(deps, { recursive: true });
     const result: Record<string, string> = {};
     const manifest = (folder: string) =>
-        JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as {
+        JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as {
             dependencies?: Record<string, string>;
         };
     const pending = Object.keys(manifest(ROOT).dependencies ?? {});
@@ -77,10 +68,10 @@ async function packDependencies(dir: string): Promise<Record<string, string>> {
 }
 
 function linkSdk(project: string) {
-    copyFileSync(SCRIPT_SOURCE, path.join(project, SCRIPT));
-    mkdirSync(path.join(project, "node_modules"), { recursive: true });
+    fs.copyFileSync(SCRIPT_SOURCE, path.join(project, SCRIPT));
+    fs.mkdirSync(path.join(project, "node_modules"), { recursive: true });
     for (const name of ["@pulumi", "require-from-string"]) {
-        symlinkSync(path.join(ROOT, "node_modules", name), path.join(project, "node_modules", name));
+        fs.symlinkSync(path.join(ROOT, "node_modules", name), path.join(project, "node_modules", name));
     }
 }
 
@@ -95,7 +86,7 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
         async function call(kind: string, method: string, ...args: unknown[]): Promise<Loose> {
             const input = path.join(project.dir, `${kind}.provider.json`);
             const argsFile = path.join(project.dir, "args.json");
-            writeFileSync(argsFile, JSON.stringify(args));
+            fs.writeFileSync(argsFile, JSON.stringify(args));
             const config = JSON.stringify({
                 "dovecot:endpoint": sandbox.endpoint,
                 "dovecot:apiKey": sandbox.apiKey,
@@ -118,7 +109,7 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
 
         beforeAll(async () => {
             sandbox = await startDovecot();
-            scratch = mkdtempSync(path.join(os.tmpdir(), "pd-serialize-"));
+            scratch = fs.mkdtempSync(path.join(os.tmpdir(), "pd-serialize-"));
             if (source === "this repo's build") {
                 // A project without pulumi-dovecot installed: the text must carry the code by value.
                 linkSdk(scratch);
@@ -136,16 +127,16 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
                     cwd: ROOT,
                     timeout: 120_000,
                 });
-                const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"));
+                const tarball = fs.readdirSync(scratch).find((f) => f.endsWith(".tgz"));
                 if (!tarball) throw new Error("npm pack made no tarball");
                 const dir = path.join(scratch, "project");
-                mkdirSync(dir);
+                fs.mkdirSync(dir);
                 // The package's dependencies come from tarballs packed from this repo's node_modules,
                 // and npm runs offline with a new, empty cache: the install needs no registry and no
                 // warm cache, so it behaves the same on a fresh machine as on this one, and sends
                 // nothing beyond loopback. The SDK (a peer dependency) is linked from this repo.
                 const dependencies = await packDependencies(scratch);
-                writeFileSync(
+                fs.writeFileSync(
                     path.join(dir, "package.json"),
                     JSON.stringify({
                         name: "scratch",
@@ -183,7 +174,7 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
 
         afterAll(async () => {
             await sandbox?.stop();
-            if (scratch) rmSync(scratch, { recursive: true, force: true });
+            if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
         });
 
         it("serializes to text that captures no credential and no client", () => {
