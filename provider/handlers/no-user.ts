@@ -11,7 +11,7 @@ export function unknownUser(error: DoveadmNoUserError, what: string): DoveadmNoU
         "DOVEADM_NO_USER",
         error.context,
         "the user does not exist in the server's user database (exit 67)",
-        `Create the user on the server first, or correct the user name. If the user was removed on purpose, remove this ${what} from the program: the next \`pulumi up\` takes it out of the stack and leaves the user's mail on the server. If the user database is only unreachable, fix it and run again.`,
+        `Create the user on the server first, or correct the user name. If the user was removed on purpose, remove this ${what} from the program: the next \`pulumi up\` (without --refresh, whose refresh reads it first) takes it out of the stack and leaves the user's mail on the server; or forget it now with \`pulumi state delete <its URN>\`. If the user database is only unreachable, fix it and run again.`,
         { exitCode: error.exitCode },
     );
 }
