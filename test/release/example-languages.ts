@@ -147,7 +147,12 @@ export function describeLanguageExample(language: ExampleLanguage, more?: (run: 
         beforeAll(async () => {
             const started = await Promise.allSettled([
                 startDovecot({ users: DEFAULT_USERS.map((u) => u.split("@")[0]!) }),
-                startDovecot({ users: BACKEND2_USERS.map((u) => u.split("@")[0]!) }),
+                // The second server's users come from an SQL (SQLite) user database, the first's from a
+                // passwd-file: the examples take their users from both kinds through listUsers.
+                startDovecot({
+                    users: BACKEND2_USERS.map((u) => u.split("@")[0]!),
+                    userdb: { driver: "sql" },
+                }),
             ]);
             // Whichever started is stopped by afterAll, also when the other did not.
             if (started[0].status === "fulfilled") main = started[0].value;
