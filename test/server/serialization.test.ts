@@ -123,7 +123,10 @@ describe.each([["this repo's build"], ["the npm pack tarball installed in a scra
                     }),
                 };
             } else {
-                await run("npm", ["pack", "--silent", "--pack-destination", scratch], {
+                // --ignore-scripts: the build is done (npm test's pretest). Without it, npm pack runs the
+                // package's `prepare`, which rewrites dist/ in this checkout while other test files read
+                // it: a copy of dist/provider in another worker failed with EIO in CI.
+                await run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", scratch], {
                     cwd: ROOT,
                     timeout: 120_000,
                 });
