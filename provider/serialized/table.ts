@@ -15,16 +15,24 @@ export interface StatePath {
     stands: string;
 }
 
-/** The dispatcher keys of released provider objects, by the kind each stands for. */
-export const LEGACY_KEYS: Readonly<Record<string, string>> = {
-    mailbox: "Mailbox",
-    subscription: "Subscription",
-    reload: "Reload",
-    folders: "FolderSet",
-    sieve: "SieveScript",
-    acl: "MailboxAcl",
-    metadata: "MailboxMetadata",
+/**
+ * The dispatcher keys of released provider objects: the kind each stands for, and its module here,
+ * loaded by a literal path so that a bundler (the plugin's executable) finds it.
+ */
+const RELEASED: Readonly<Record<string, { kind: string; load: () => object }>> = {
+    mailbox: { kind: "Mailbox", load: () => require("./mailbox") as object },
+    subscription: { kind: "Subscription", load: () => require("./subscription") as object },
+    reload: { kind: "Reload", load: () => require("./reload") as object },
+    folders: { kind: "FolderSet", load: () => require("./folders") as object },
+    sieve: { kind: "SieveScript", load: () => require("./sieve") as object },
+    acl: { kind: "MailboxAcl", load: () => require("./acl") as object },
+    metadata: { kind: "MailboxMetadata", load: () => require("./metadata") as object },
 };
+
+/** The dispatcher keys of released provider objects, by the kind each stands for. */
+export const LEGACY_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
+    Object.entries(RELEASED).map(([key, { kind }]) => [key, kind]),
+);
 
 /** The kinds that 0.1.0 served (its shims folder). */
 const RELEASE_0_1_KEYS = ["mailbox", "subscription", "reload", "folders"];
@@ -48,24 +56,13 @@ export const STATE_PATHS: readonly StatePath[] = [
     })),
 ];
 
-/** The modules above, each with a literal path so that a bundler (the plugin's executable) finds it. */
-const RELEASED_MODULES: Readonly<Record<string, () => object>> = {
-    mailbox: () => require("./mailbox") as object,
-    subscription: () => require("./subscription") as object,
-    reload: () => require("./reload") as object,
-    folders: () => require("./folders") as object,
-    sieve: () => require("./sieve") as object,
-    acl: () => require("./acl") as object,
-    metadata: () => require("./metadata") as object,
-};
-
 /**
  * The provider object of a kind that a release wrote into state, by the kind's name: the same module
  * keeps serving it, so that a no-op run leaves the state as it was. Undefined for a kind added since,
  * whose object is its folder's (`pulumi-dovecot/kinds/<folder>`).
  */
 export function releasedProviderObject(kind: string): object | undefined {
-    const key = Object.entries(LEGACY_KEYS).find(([, name]) => name === kind)?.[0];
-
-    return key === undefined ? undefined : RELEASED_MODULES[key]?.();
+    return Object.values(RELEASED)
+        .find((released) => released.kind === kind)
+        ?.load();
 }
