@@ -457,6 +457,9 @@ class PasswdFile extends UserStore {
  * The server's SQLite user database (`users.db`, table `users`), which Dovecot's SQL driver reads on
  * every lookup (so a change is seen at once). Written with Node's own `node:sqlite`.
  */
+/** How long a write to the SQLite user database waits for Dovecot's readers to let go. */
+const SQL_BUSY_TIMEOUT_MS = 10_000;
+
 class SqlUsers extends UserStore {
     readonly settleMs = 0;
 
@@ -497,6 +500,9 @@ class SqlUsers extends UserStore {
         const { DatabaseSync: Database } = require("node:sqlite") as { DatabaseSync: typeof DatabaseSync };
         const db = new Database(usersDbPath(this.dir));
         try {
+            // Dovecot's auth worker may be reading the file this moment (it holds a shared lock while a
+            // lookup's result is open): wait for it, as Dovecot's own driver waits for a writer.
+            db.exec(`PRAGMA busy_timeout = ${SQL_BUSY_TIMEOUT_MS}`);
             db.prepare(sql).run(...values);
         } finally {
             db.close();
