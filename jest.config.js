@@ -8,7 +8,7 @@
 //   from the packages a release publishes.
 // Test files share one Dovecot binary but each starts its own server on free ports, so they may run in
 // parallel; every process a test starts is marked, and the run fails if one outlives the suite.
-const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] };
+const transform = { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.jest.json" }] };
 // Each tier's limit for one test is in test/harness/tier-timeout.ts (jest ignores a project's testTimeout).
 const tier = (name) => ({
     displayName: name,
@@ -24,6 +24,8 @@ module.exports = {
     projects: [tier("unit"), tier("server"), tier("cli"), tier("release")],
     globalSetup: "<rootDir>/test/harness/global-setup.ts",
     globalTeardown: "<rootDir>/test/harness/global-teardown.ts",
-    maxWorkers: 2,
+    // Two workers per core: the tiers wait on Dovecot, the engine and child processes about a third of
+    // the time (measured: 8 cli files, 1.43 cores busy of 2 with two workers); with four, 108 s -> 97 s.
+    maxWorkers: "200%",
     verbose: true,
 };
