@@ -36,7 +36,7 @@ export function fleetReport(all: FleetResults, perUser: number): string[] {
     const lines: string[] = [
         "## Fleet: one FolderSet per user",
         "",
-        `Stacks of one \`FolderSet\` per user, ${perUser} folders each, through the \`pulumi\` CLI (default \`--parallel\`, file backend, checkpoints on, the package installed under node_modules), ` +
+        `Stacks of one \`FolderSet\` per user, ${perUser} folders each, through the \`pulumi\` CLI (${fleet.parallel === undefined ? "default `--parallel`" : `\`--parallel ${fleet.parallel}\``}, file backend, checkpoints on, the package installed under node_modules), ` +
             "on both faces: the dynamic `FolderSet` and the plugin's `dovecot:index:FolderSet` (a Node.js program using its SDK). Beside them, in the same run: " +
             "the **no-op** (a dynamic resource per user whose create and update return their inputs: the engine's own cost for the same folder lists), and the server's **bulk** time for the same folders " +
             "(per user one request straight to Dovecot, 4 users at a time: an array-form create with the subscriptions, or the safe create's two commands per folder, a create under a temporary name with the GUID then a rename into place; " +
@@ -44,6 +44,11 @@ export function fleetReport(all: FleetResults, perUser: number): string[] {
             "`drift` is `pulumi preview --refresh --expect-no-changes`; `add-one` an `up` that adds one (subscribed) folder to every user. Requests are counted in the server's access log; peak RSS is the provider process's (the no-op's is the dynamic provider's with no code of this package), sampled every 50 ms." +
             (fleet.nodeOptions
                 ? ` Every pulumi command ran with NODE_OPTIONS=\`${fleet.nodeOptions}\`.`
+                : "") +
+            (Object.keys(fleet.providerEnv ?? {}).length > 0
+                ? ` The provider's environment added ${Object.entries(fleet.providerEnv ?? {})
+                      .map(([k, v]) => `\`${k}=${v}\``)
+                      .join(", ")}.`
                 : ""),
         "",
         "### Targets",

@@ -87,6 +87,10 @@ export interface FleetResults {
     isolation?: IsolationResult;
     /** NODE_OPTIONS the pulumi commands ran with, if any. */
     nodeOptions?: string;
+    /** `--parallel` of the pulumi commands, if not the CLI's default. */
+    parallel?: number;
+    /** More environment of the pulumi commands, if any. */
+    providerEnv?: Record<string, string>;
 }
 
 /** What to run. */
@@ -108,6 +112,10 @@ export interface FleetOptions {
     concurrency: number;
     /** NODE_OPTIONS for every pulumi command (the heap settings under test). */
     nodeOptions?: string;
+    /** `--parallel` of every pulumi command (the CLI's default when undefined). */
+    parallel?: number;
+    /** More environment for every pulumi command (provider settings such as DOVEADM_MAX_CONCURRENCY). */
+    providerEnv?: Record<string, string>;
     /** Also run the dynamic and plugin faces at the first size without `nodeOptions`, for comparison. */
     compareHeap?: boolean;
 }
@@ -349,7 +357,7 @@ async function engineRun(
     face: Face,
     users: string[],
     count: number,
-    options: { renames: number; env: Record<string, string>; defaultHeap?: boolean },
+    options: { renames: number; env: Record<string, string>; parallel?: number; defaultHeap?: boolean },
     countRequests: () => Promise<number>,
 ): Promise<FleetResult[]> {
     const project = await fleetProject(sandbox, face, "fleet");
@@ -369,19 +377,22 @@ async function engineRun(
         });
     };
     const { env } = options;
+    const args = options.parallel === undefined ? [] : ["--parallel", String(options.parallel)];
     try {
         project.setResources(specsOf(face, users, count));
-        await run("up", () => project.up({ env, timeoutMs }));
+        await run("up", () => project.up({ env, timeoutMs, args }));
         if (options.renames > 0) {
             project.setResources(specsOf(face, users, count, options.renames));
-            await run("renames", () => project.up({ env, timeoutMs }));
+            await run("renames", () => project.up({ env, timeoutMs, args }));
         } else {
-            const args = ["preview", "--refresh", "--expect-no-changes", "--non-interactive"];
-            await run("drift", () => project.pulumi([...args, "--stack", project.stack], { env, timeoutMs }));
+            const drift = ["preview", "--refresh", "--expect-no-changes", "--non-interactive", ...args];
+            await run("drift", () =>
+                project.pulumi([...drift, "--stack", project.stack], { env, timeoutMs }),
+            );
             project.setResources(specsOf(face, users, count + 1));
-            await run("add-one", () => project.up({ env, timeoutMs }));
+            await run("add-one", () => project.up({ env, timeoutMs, args }));
         }
-        await run("destroy", () => project.destroy({ env, timeoutMs }));
+        await run("destroy", () => project.destroy({ env, timeoutMs, args }));
     } finally {
         rmSync(project.root, { recursive: true, force: true });
     }
@@ -519,8 +530,18 @@ export async function runFleet(
     options: FleetOptions,
     countRequests: () => Promise<number>,
 ): Promise<FleetResults> {
-    const env: Record<string, string> = options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {};
-    const out: FleetResults = { results: [], bulk: [], shards: [], nodeOptions: options.nodeOptions };
+    const env: Record<string, string> = {
+        ...options.providerEnv,
+        ...(options.nodeOptions ? { NODE_OPTIONS: options.nodeOptions } : {}),
+    };
+    const out: FleetResults = {
+        results: [],
+        bulk: [],
+        shards: [],
+        nodeOptions: options.nodeOptions,
+        parallel: options.parallel,
+        providerEnv: options.providerEnv,
+    };
     for (const size of options.sizes) {
         const fleet = users.slice(0, size);
         console.error(`fleet: ${size} users × ${options.perUser} folders: the server's bulk time`);
@@ -532,7 +553,7 @@ export async function runFleet(
                     face,
                     fleet,
                     options.perUser,
-                    { renames: 0, env },
+                    { renames: 0, env, parallel: options.parallel },
                     countRequests,
                 )),
             );
@@ -547,7 +568,12 @@ export async function runFleet(
                     face,
                     fleet,
                     options.perUser,
-                    { renames: 0, env: {}, defaultHeap: true },
+                    {
+                        renames: 0,
+                        env: { ...options.providerEnv },
+                        parallel: options.parallel,
+                        defaultHeap: true,
+                    },
                     countRequests,
                 )),
             );
@@ -566,7 +592,7 @@ export async function runFleet(
                     face,
                     one,
                     options.single,
-                    { renames: options.renames, env },
+                    { renames: options.renames, env, parallel: options.parallel },
                     countRequests,
                 )),
             );

@@ -144,6 +144,14 @@ async function main() {
         shardFaces: listOption<Face>("fleet-shard-faces", ["dynamic"]),
         concurrency: 4,
         nodeOptions: textOption("node-options"),
+        parallel: textOption("fleet-parallel") === undefined ? undefined : option("fleet-parallel", 0),
+        providerEnv: Object.fromEntries(
+            (textOption("fleet-env")?.split(",") ?? []).map((pair) => {
+                const at = pair.indexOf("=");
+                if (at <= 0) throw new Error(`--fleet-env takes KEY=VALUE[,KEY=VALUE], got ${pair}`);
+                return [pair.slice(0, at), pair.slice(at + 1)];
+            }),
+        ),
         compareHeap: process.argv.includes("--fleet-heap-compare"),
     };
     const fleetUsers = Math.max(
