@@ -50,6 +50,12 @@ function textOption(name: string): string | undefined {
     return index >= 0 ? process.argv[index + 1] : undefined;
 }
 
+/** The number after `--name`, or undefined when the option is not given. */
+function optionalNumber(name: string): number | undefined {
+    const text = textOption(name);
+    return text === undefined ? undefined : Number(text);
+}
+
 function listOption<T extends string>(name: string, fallback: T[]): T[] {
     return (textOption(name)?.split(",") as T[] | undefined) ?? fallback;
 }
@@ -144,7 +150,7 @@ async function main() {
         shardFaces: listOption<Face>("fleet-shard-faces", ["dynamic"]),
         concurrency: 4,
         nodeOptions: textOption("node-options"),
-        parallel: textOption("fleet-parallel") === undefined ? undefined : option("fleet-parallel", 0),
+        parallel: optionalNumber("fleet-parallel"),
         providerEnv: Object.fromEntries(
             (textOption("fleet-env")?.split(",") ?? []).map((pair) => {
                 const at = pair.indexOf("=");

@@ -453,13 +453,13 @@ class PasswdFile extends UserStore {
     }
 }
 
+/** How long a write to the SQLite user database waits for Dovecot's readers to let go. */
+const SQL_BUSY_TIMEOUT_MS = 10_000;
+
 /**
  * The server's SQLite user database (`users.db`, table `users`), which Dovecot's SQL driver reads on
  * every lookup (so a change is seen at once). Written with Node's own `node:sqlite`.
  */
-/** How long a write to the SQLite user database waits for Dovecot's readers to let go. */
-const SQL_BUSY_TIMEOUT_MS = 10_000;
-
 class SqlUsers extends UserStore {
     readonly settleMs = 0;
 
