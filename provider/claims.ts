@@ -162,7 +162,7 @@ class SharedClaims {
     }
 
     /** Reads what the other processes appended since the last look. */
-    private refresh(): void {
+    refresh(): void {
         let names: string[];
         try {
             names = fs.readdirSync(this.dir);
@@ -204,9 +204,12 @@ class SharedClaims {
         }
     }
 
-    /** The claim of another live process of this run on `key` by someone other than `claimant`. */
-    other(key: string, claimant: Claimant | undefined): Held | undefined {
-        this.refresh();
+    /**
+     * The claim of another live process of this run on `key` by someone other than `claimant`; with
+     * `look` false, as of the last look (a caller asking about many keys at once looks once).
+     */
+    other(key: string, claimant: Claimant | undefined, look = true): Held | undefined {
+        if (look) this.refresh();
         const held = this.held.get(key);
         if (!held) return undefined;
         if (claimant !== undefined && identityOf(held.claimant) === identityOf(claimant)) return undefined;
@@ -283,8 +286,9 @@ class Claims {
         // Written before the others are read: of two processes claiming at once, the later reader sees it.
         shared?.publish(fresh);
         if (shared) {
+            shared.refresh();
             for (const target of targets) {
-                const other = shared.other(keyOf(target.key), claimant);
+                const other = shared.other(keyOf(target.key), claimant, false);
                 if (!other) continue;
                 conflicts.push({ target, other });
                 // Refused: it stays the other's here too (its own file cannot take the line back).
