@@ -13,6 +13,7 @@ import {
     DoveadmNotFoundError,
     DoveadmTemporaryError,
     DoveadmUnknownOutcomeError,
+    outcomeUnknown,
 } from "./errors";
 import {
     CommandTarget,
@@ -442,6 +443,15 @@ export class Scheduler {
             } else if (creates.some((c) => c.input.name === name)) later.push(op);
             else creates.push(op);
         }
+        // A create refused for good had its subscription set all the same (the server runs each command
+        // of a request on its own): held until that change is put back (see `putBack`).
+        const refused: Array<{ reject: (error: unknown) => void; op: Op; error: unknown }> = [];
+        for (const op of creates) {
+            if (op.input.subscribed === undefined) continue;
+            const reject = op.reject;
+            op.reject = (error) =>
+                outcomeUnknown(error) ? reject(error) : refused.push({ reject, op, error });
+        }
         const separator = this.target.separator;
         const requests: Array<Request<unknown>> = [];
         const add = (request: Request<unknown>) => requests.push(request) - 1;
@@ -572,15 +582,61 @@ export class Scheduler {
             if (status && op.input.take?.(status)) op.resolve({ status, existed: true });
             else op.reject(mailboxExists(user, op.input.name));
         }
+        await this.putBack(user, snapshot, refused, subscriptions);
         const { subscribed, unsubscribed } = subscriptions.done();
         // A create refused because the name exists shows the snapshot was behind: look again next time.
         const stale = [...steps.values()].some((step) =>
             isExitCode(results[step.renameAt ?? step.createAt], 65),
         );
         const uncertain =
-            stale || results.some((r) => r instanceof DoveadmUnknownOutcomeError || r === "unconfirmed");
+            stale ||
+            refused.length > 0 ||
+            results.some((r) => r instanceof DoveadmUnknownOutcomeError || r === "unconfirmed");
         this.remember(user, { added: [...made.values()], subscribed, unsubscribed }, uncertain);
         if (again.length > 0) await this.createAgain(user, again, attempt, started);
+    }
+
+    /**
+     * Puts back, in one request, the subscriptions that creates refused for good changed (each as
+     * `look` had it), so that neither a name never made nor a folder someone else made under it keeps a
+     * subscription this client set; then fails those creates. Should putting one back fail, its
+     * create's error says so.
+     */
+    private async putBack(
+        user: string,
+        look: UserSnapshot,
+        refused: ReadonlyArray<{
+            reject: (error: unknown) => void;
+            op: Settleable<CreateOrder, CreateResult>;
+            error: unknown;
+        }>,
+        changed: Subscriptions,
+    ): Promise<void> {
+        const was = new Set(look.subscriptions);
+        const back = refused.flatMap(({ op }) =>
+            changed.errorOf(op.input.name) === undefined && op.input.subscribed !== was.has(op.input.name)
+                ? [{ name: op.input.name, subscribed: was.has(op.input.name) }]
+                : [],
+        );
+        const requests: Array<Request<unknown>> = [];
+        const restore = new Subscriptions(user, back, (request) => requests.push(request) - 1);
+        try {
+            if (requests.length > 0)
+                await restore.settle(await runBatch(this.target, user, requests), this.target);
+        } catch (error) {
+            for (const { name } of back) restore.fail(name, error);
+        }
+        for (const { reject, op, error } of refused) {
+            const failure = restore.errorOf(op.input.name);
+            reject(
+                failure === undefined || !(error instanceof DoveadmError)
+                    ? error
+                    : error.withContext(
+                          error.context,
+                          `${error.hint} Its subscription, set in the same request, could not be put back (${failure instanceof Error ? failure.message : String(failure)}): set it with \`doveadm mailbox ${was.has(op.input.name) ? "subscribe" : "unsubscribe"} -u ${user} ${JSON.stringify(op.input.name)}\`.`,
+                      ),
+            );
+        }
     }
 
     /**
@@ -779,6 +835,11 @@ class Subscriptions {
                 );
             }
         }
+    }
+
+    /** Records that setting the subscription of `name` failed. */
+    fail(name: string, error: unknown): void {
+        this.errors.set(name, error);
     }
 
     /** Why setting the subscription of `name` failed, if it did. */

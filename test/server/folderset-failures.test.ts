@@ -85,29 +85,34 @@ describe("FolderSet applies that fail half-way", () => {
         expect(refused?.code).toBe("DOVEADM_FOLDERSET_REFUSED");
         expect(await sandbox.listMailboxes(USER)).toEqual(["INBOX", "Keep"]);
 
-        // The creates go through, then the subscribe fails (a server error, not retried).
+        // The creates (with their subscriptions) go through, then unsubscribing Keep, the step after
+        // them, fails (a server error, not retried).
         const proxy = await startFaultProxy({
             target: sandbox.endpoint,
-            rules: [{ command: "mailboxSubscribe", action: { kind: "exit", exitCode: 70 } }],
+            rules: [{ command: "mailboxUnsubscribe", action: { kind: "exit", exitCode: 70 } }],
         });
         try {
             await configure({ "dovecot:endpoint": proxy.endpoint, "dovecot:apiKey": sandbox.apiKey });
-            const next = await inputs(outs, [{ name: "Keep" }, { name: "New1" }, { name: "New2" }]);
+            const next = await inputs(outs, [
+                { name: "Keep", subscribed: false },
+                { name: "New1" },
+                { name: "New2" },
+            ]);
             const failure = await rejection(call("folders", "update", id, outs, next));
             expect(failure?.name).toBe("PartialFailureError");
-            expect(failure.message).toMatch(/mailboxSubscribe/);
+            expect(failure.message).toMatch(/mailboxUnsubscribe/);
             const recorded = failure.properties.mailboxes;
             expect(recorded.map((m: Loose) => m.name).sort()).toEqual(["Keep", "New1", "New2"]);
             for (const m of recorded) expect((await sandbox.status(USER, m.name))?.guid).toBe(m.guid);
 
-            // The next apply only fixes the subscriptions; destroy removes all three.
+            // The next apply only fixes the subscription; destroy removes all three.
             proxy.setRules([]);
             expect((await call("folders", "diff", id, failure.properties, next)).changes).toBe(true);
             const { outs: fixed } = await call("folders", "update", id, failure.properties, next);
             expect(fixed.mailboxes.map((m: Loose) => m.guid).sort()).toEqual(
                 recorded.map((m: Loose) => m.guid).sort(),
             );
-            expect((await sandbox.listSubscriptions(USER)).sort()).toEqual(["Keep", "New1", "New2"]);
+            expect((await sandbox.listSubscriptions(USER)).sort()).toEqual(["New1", "New2"]);
             await call("folders", "delete", id, { ...fixed, forceDestroy: true });
             expect(await sandbox.listMailboxes(USER)).toEqual(["INBOX"]);
         } finally {

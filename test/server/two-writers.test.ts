@@ -59,6 +59,10 @@ describe("another writer makes the folder between the look and the create", () =
             // The create was sent (and refused), and did not touch the other writer's mailbox.
             expect(proxy.count("mailboxCreate")).toBeGreaterThanOrEqual(1);
             expect(await sandbox.status(ALICE, name)).toEqual({ guid: other.guid, messages: 1 });
+            // The subscription the create's request set (declared subscribed, the default) is put back:
+            // the other writer's folder is left unsubscribed, as it was.
+            expect(proxy.count("mailboxUnsubscribe")).toBe(1);
+            expect(await sandbox.listSubscriptions(ALICE)).not.toContain(name);
             // A FolderSet records nothing it did not make.
             if (kind === "FolderSet") expect(error.properties?.mailboxes ?? []).toEqual([]);
             proxy.reset();

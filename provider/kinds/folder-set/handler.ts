@@ -342,22 +342,25 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
             if (subscribedBefore(original)) await client.setSubscribed(user, original, false);
         }
     }
-    // The creates go out in one request; each new folder's subscription after them, in one request
-    // with the user's other subscriptions (in the creates' request it would be set even for a create
-    // the server refuses).
+    // The creates go out in one request with the new folders' subscriptions, set after the renames
+    // into place (a create refused for good has its subscription put back as the look found it).
     await each(steps.create, async (spec) => {
+        const before = subscribedBefore(spec.name);
+        const change = spec.subscribed === before ? undefined : spec.subscribed;
         ledger.unconfirmed.add(spec.name);
         try {
-            const { status } = await client.createOrTake(user, {
+            const { status, subscriptionError } = await client.createOrTake(user, {
                 name: spec.name,
                 guid: inputs.creator === undefined ? undefined : ownedGuid(inputs.creator, user),
+                subscribed: change,
             });
             ledger.unconfirmed.delete(spec.name);
             ledger.folders.set(status.guid, {
                 name: status.name,
                 declaredName: spec.name,
                 guid: status.guid,
-                subscribed: subscribedBefore(status.name),
+                // A subscription that failed is set again below, alone.
+                subscribed: change === undefined || subscriptionError !== undefined ? before : change,
                 messages: status.messages,
             });
         } catch (error) {
