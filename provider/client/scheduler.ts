@@ -628,13 +628,17 @@ export class Scheduler {
         }
         for (const { reject, op, error } of refused) {
             const failure = restore.errorOf(op.input.name);
+            if (failure === undefined || !(error instanceof DoveadmError)) {
+                reject(error);
+                continue;
+            }
+            const why = failure instanceof Error ? failure.message : "no answer";
+            const command = `doveadm mailbox ${was.has(op.input.name) ? "subscribe" : "unsubscribe"} -u ${user} ${JSON.stringify(op.input.name)}`;
             reject(
-                failure === undefined || !(error instanceof DoveadmError)
-                    ? error
-                    : error.withContext(
-                          error.context,
-                          `${error.hint} Its subscription, set in the same request, could not be put back (${failure instanceof Error ? failure.message : String(failure)}): set it with \`doveadm mailbox ${was.has(op.input.name) ? "subscribe" : "unsubscribe"} -u ${user} ${JSON.stringify(op.input.name)}\`.`,
-                      ),
+                error.withContext(
+                    error.context,
+                    `${error.hint} Its subscription, set in the same request, could not be put back (${why}): set it with \`${command}\`.`,
+                ),
             );
         }
     }
