@@ -141,13 +141,34 @@ export const userSchema = z.string().superRefine((value, ctx) => {
     if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
-/** A zod schema for a mailbox name with the given hierarchy separator, in canonical form (see canonicalName). */
-export function mailboxNameSchema(separator: string) {
-    return z
+/**
+ * `make` remembered per separator (a process meets one or two): the schemas made from a separator are
+ * immutable, and zod compiles each one's parser on its first use, so a schema made anew per call (per
+ * resource of a fleet) costs that compile every time.
+ */
+export function perSeparator<T>(make: (separator: string) => T): (separator: string) => T {
+    const made = new Map<string, T>();
+    return (separator) => {
+        let value = made.get(separator);
+        if (value === undefined) {
+            value = make(separator);
+            made.set(separator, value);
+        }
+        return value;
+    };
+}
+
+const mailboxNameSchemas = perSeparator((separator: string) =>
+    z
         .string()
         .superRefine((value, ctx) => {
             const problem = mailboxNameProblem(value, separator);
             if (problem) ctx.addIssue({ code: "custom", message: problem });
         })
-        .transform((value) => canonicalName(value, separator));
+        .transform((value) => canonicalName(value, separator)),
+);
+
+/** A zod schema for a mailbox name with the given hierarchy separator, in canonical form (see canonicalName). */
+export function mailboxNameSchema(separator: string) {
+    return mailboxNameSchemas(separator);
 }

@@ -21,7 +21,7 @@ import { isExists, mailboxNotEmpty } from "../../client/scheduler";
 import { UNKNOWN, checkInputs } from "../../check";
 import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../../claims";
 import { clientFor, separatorOf } from "../../connection";
-import { isInbox, isWithin, renameProblem } from "../../names";
+import { isInbox, isWithin, perSeparator, renameProblem } from "../../names";
 import { ownedBy, ownedByOtherOfStack, ownedGuid } from "../../ownership";
 import { sameAccount } from "../../handlers/accounts";
 import { departedUser, unknownUser } from "../../handlers/no-user";
@@ -46,9 +46,9 @@ import {
 } from "./schema";
 
 /** The recorded outputs, as read back from Pulumi's state. */
-function recordedShape(separator: string) {
-    return z.object({ ...folderSetInputShape(separator), ...folderSetOutputShape(separator) });
-}
+const recordedShape = perSeparator((separator: string) =>
+    z.object({ ...folderSetInputShape(separator), ...folderSetOutputShape(separator) }),
+);
 
 function recorded(method: string, id: string | undefined, props: unknown): FolderSetOutputs {
     return fromState("FolderSet", method, id, props, recordedShape(separatorOf(serverOf(props))));

@@ -3,11 +3,15 @@
 import { z } from "zod";
 import { endpointSchema, serverInput } from "../../handlers/server";
 import { counterSchema, guidSchema } from "../../handlers/state";
-import { mailboxNameSchema, userSchema } from "../../names";
+import { mailboxNameSchema, perSeparator, userSchema } from "../../names";
 import { CREATOR_PATTERN } from "../../ownership";
 
 /** The inputs of a FolderSet (the separator is the server's, from the settings). */
 export function folderSetInputShape(separator: string) {
+    return folderSetInputShapes(separator);
+}
+
+const folderSetInputShapes = perSeparator((separator: string) => {
     const name = z.string({ error: "must be a string" }).pipe(mailboxNameSchema(separator));
     return {
         user: z
@@ -64,10 +68,14 @@ export function folderSetInputShape(separator: string) {
             .regex(CREATOR_PATTERN, "must be 32 or 44 hexadecimal digits (the FolderSet constructor sets it)")
             .optional(),
     };
-}
+});
 
 /** What a FolderSet's outputs hold besides its inputs. */
 export function folderSetOutputShape(separator: string) {
+    return folderSetOutputShapes(separator);
+}
+
+const folderSetOutputShapes = perSeparator((separator: string) => {
     const name = mailboxNameSchema(separator);
     return {
         endpoint: endpointSchema,
@@ -95,7 +103,7 @@ export function folderSetOutputShape(separator: string) {
                 "After a run cut off while creating: the names whose create went unanswered, which the next `up` (or `destroy`) takes over if they exist.",
         }),
     };
-}
+});
 
 /** One declared folder. */
 export type FolderSpec = z.output<ReturnType<typeof folderSetInputShape>["folders"]>[number];

@@ -25,11 +25,15 @@ import {
     warnMoved,
 } from "../../handlers/server";
 import { fromState } from "../../handlers/state";
+import { perSeparator } from "../../names";
 import { AclProps, aclInputShape, aclOutputShape } from "./schema";
 
+const recordedShape = perSeparator((separator: string) =>
+    z.object({ ...aclInputShape(separator), ...aclOutputShape() }),
+);
+
 function recorded(method: string, id: string | undefined, props: unknown): AclProps {
-    const shape = { ...aclInputShape(separatorOf(serverOf(props))), ...aclOutputShape() };
-    return fromState("MailboxAcl", method, id, props, z.object(shape));
+    return fromState("MailboxAcl", method, id, props, recordedShape(separatorOf(serverOf(props))));
 }
 
 /** The entry a MailboxAcl declares, as a claim (see claims.ts). */

@@ -3,10 +3,14 @@
 import { z } from "zod";
 import { ACL_RIGHTS, aclIdentifierProblem, aclRightsProblem, normalizeRights } from "../../client/plugins";
 import { endpointSchema, serverInput } from "../../handlers/server";
-import { mailboxNameSchema, userSchema } from "../../names";
+import { mailboxNameSchema, perSeparator, userSchema } from "../../names";
 
 /** The inputs of a MailboxAcl (the separator is the server's, from the settings). */
 export function aclInputShape(separator: string) {
+    return aclInputShapes(separator);
+}
+
+const aclInputShapes = perSeparator((separator: string) => {
     return {
         user: z
             .string({ error: "must be a string" })
@@ -50,7 +54,7 @@ export function aclInputShape(separator: string) {
         }),
         server: serverInput,
     };
-}
+});
 
 /** What a MailboxAcl's outputs hold besides its inputs. */
 export function aclOutputShape() {

@@ -26,6 +26,7 @@ import {
 } from "../../handlers/server";
 import { oversize, refuseOversize } from "../../handlers/sizes";
 import { fromState } from "../../handlers/state";
+import { perSeparator } from "../../names";
 import { MetadataProps, metadataInputShape, metadataOutputShape } from "./schema";
 
 /** The entry a MailboxMetadata declares, as a claim (see claims.ts). */
@@ -37,14 +38,16 @@ function entryClaim(server: string | undefined, user: string, mailbox: string, k
     };
 }
 
-function recorded(method: string, id: string | undefined, props: unknown): MetadataProps {
-    // The key is checked here too, as state is input like any other (a bad key kills the server's process).
-    const fields = { ...metadataInputShape(separatorOf(serverOf(props))), ...metadataOutputShape() };
-    const shape = z.object(fields).superRefine((record, ctx) => {
+// The key is checked here too, as state is input like any other (a bad key kills the server's process).
+const recordedShape = perSeparator((separator: string) =>
+    z.object({ ...metadataInputShape(separator), ...metadataOutputShape() }).superRefine((record, ctx) => {
         const problem = metadataKeyProblem(record.key, record.mailbox === "");
         if (problem) ctx.addIssue({ code: "custom", path: ["key"], message: problem });
-    });
-    return fromState("MailboxMetadata", method, id, props, shape);
+    }),
+);
+
+function recorded(method: string, id: string | undefined, props: unknown): MetadataProps {
+    return fromState("MailboxMetadata", method, id, props, recordedShape(separatorOf(serverOf(props))));
 }
 
 /** What `mailboxMetadataSet` sends for `props`, for measuring it against the server's limits. */

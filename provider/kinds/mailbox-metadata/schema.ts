@@ -3,10 +3,14 @@
 import { z } from "zod";
 import { endpointSchema, serverInput } from "../../handlers/server";
 import { characterProblem } from "../../limits";
-import { mailboxNameSchema, userSchema } from "../../names";
+import { mailboxNameSchema, perSeparator, userSchema } from "../../names";
 
 /** The inputs of a MailboxMetadata (the separator is the server's, from the settings). */
 export function metadataInputShape(separator: string) {
+    return metadataInputShapes(separator);
+}
+
+const metadataInputShapes = perSeparator((separator: string) => {
     return {
         user: z.string({ error: "must be a string" }).pipe(userSchema).meta({ description: "The user." }),
         mailbox: z
@@ -41,7 +45,7 @@ export function metadataInputShape(separator: string) {
             .meta({ description: "Replace another value that someone else set (otherwise refused)." }),
         server: serverInput,
     };
-}
+});
 
 /** What a MailboxMetadata's outputs hold besides its inputs. */
 export function metadataOutputShape() {

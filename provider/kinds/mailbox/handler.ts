@@ -20,7 +20,7 @@ import { isExists, mailboxNotEmpty } from "../../client/scheduler";
 import { UNKNOWN, checkInputs } from "../../check";
 import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../../claims";
 import { clientFor, separatorOf } from "../../connection";
-import { isInbox, isWithin, renameProblem } from "../../names";
+import { isInbox, isWithin, perSeparator, renameProblem } from "../../names";
 import { ownedBy, ownedByOtherOfStack, ownedGuid, sameCreator } from "../../ownership";
 import { sameAccount } from "../../handlers/accounts";
 import { departedUser, unknownUser } from "../../handlers/no-user";
@@ -38,9 +38,9 @@ import { fromState } from "../../handlers/state";
 import { MailboxInputs, MailboxOutputs, mailboxInputShape, mailboxOutputShape } from "./schema";
 
 /** The recorded outputs, as read back from Pulumi's state (see state.ts). */
-function recordedShape(separator: string) {
-    return z.object({ ...mailboxInputShape(separator), ...mailboxOutputShape() });
-}
+const recordedShape = perSeparator((separator: string) =>
+    z.object({ ...mailboxInputShape(separator), ...mailboxOutputShape() }),
+);
 
 /** A Mailbox id: its GUID, or for a create whose outcome is unknown a provisional `pending-…` id. */
 const idSchema = z

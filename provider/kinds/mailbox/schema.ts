@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { endpointSchema, serverInput } from "../../handlers/server";
 import { guidSchema, statusCounters } from "../../handlers/state";
-import { mailboxNameSchema, userSchema } from "../../names";
+import { mailboxNameSchema, perSeparator, userSchema } from "../../names";
 import { CREATOR_PATTERN } from "../../ownership";
 
 const flag = (fallback: boolean, description: string) =>
@@ -11,6 +11,10 @@ const flag = (fallback: boolean, description: string) =>
 
 /** The inputs of a Mailbox (the separator is the server's, from the settings). */
 export function mailboxInputShape(separator: string) {
+    return mailboxInputShapes(separator);
+}
+
+const mailboxInputShapes = perSeparator((separator: string) => {
     return {
         user: z.string({ error: "must be a string" }).pipe(userSchema).meta({
             description:
@@ -33,7 +37,7 @@ export function mailboxInputShape(separator: string) {
             .regex(CREATOR_PATTERN, "must be 32 or 44 hexadecimal digits (the Mailbox constructor sets it)")
             .optional(),
     };
-}
+});
 
 /** What a Mailbox's outputs hold besides its inputs. */
 export function mailboxOutputShape() {

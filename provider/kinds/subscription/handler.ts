@@ -18,6 +18,7 @@ import {
     warnMoved,
 } from "../../handlers/server";
 import { fromState } from "../../handlers/state";
+import { perSeparator } from "../../names";
 import { SubscriptionProps, subscriptionInputShape, subscriptionOutputShape } from "./schema";
 
 /** The outputs recorded for a subscription: `server` only when one is named, and where it is. */
@@ -25,9 +26,12 @@ function recordOf(user: string, mailbox: string, server: string | undefined): Su
     return { user, mailbox, ...(server === undefined ? {} : { server }), endpoint: endpointOf(server) };
 }
 
+const recordedShape = perSeparator((separator: string) =>
+    z.object({ ...subscriptionInputShape(separator), ...subscriptionOutputShape() }),
+);
+
 function recorded(method: string, id: string | undefined, props: unknown): SubscriptionProps {
-    const shape = subscriptionInputShape(separatorOf(serverOf(props)));
-    return fromState("Subscription", method, id, props, z.object({ ...shape, ...subscriptionOutputShape() }));
+    return fromState("Subscription", method, id, props, recordedShape(separatorOf(serverOf(props))));
 }
 
 /** Whether `server` shows the subscription (for a record whose server now points elsewhere). */

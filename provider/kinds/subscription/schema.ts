@@ -2,10 +2,14 @@
 // back through, and what the schema, the SDKs, the class and the docs say of each property.
 import { z } from "zod";
 import { endpointSchema, serverInput } from "../../handlers/server";
-import { mailboxNameSchema, userSchema } from "../../names";
+import { mailboxNameSchema, perSeparator, userSchema } from "../../names";
 
 /** The inputs of a Subscription (the separator is the server's, from the settings). */
 export function subscriptionInputShape(separator: string) {
+    return subscriptionInputShapes(separator);
+}
+
+const subscriptionInputShapes = perSeparator((separator: string) => {
     return {
         user: z
             .string({ error: "must be a string" })
@@ -17,7 +21,7 @@ export function subscriptionInputShape(separator: string) {
         }),
         server: serverInput,
     };
-}
+});
 
 /** What a Subscription's outputs hold besides its inputs. */
 export function subscriptionOutputShape() {
