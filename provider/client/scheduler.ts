@@ -495,7 +495,10 @@ export class Scheduler {
         const statusAt = names.length > 0 ? add(statusOfNamesRequest(this.target, user, names)) : -1;
         const results = requests.length > 0 ? await runBatch(this.target, user, requests) : [];
         const readBack = byName(statusAt >= 0 ? results[statusAt] : []);
-        await subscriptions.settle(results, this.target);
+        // A subscription matters for a folder that is there; for one whose create failed (a full disk
+        // refuses both), sending it again alone would only meet the same failure, with retries.
+        const there = new Set([...readBack.keys(), ...takes.map((t) => t.op.input.name)]);
+        await subscriptions.settle(results, this.target, (name) => there.has(name));
         const subscriptionError = (op: Op) => subscriptions.errorOf(op.input.name);
         const made = new Map<string, MailboxStatus>();
         const missing: Op[] = [];
@@ -817,8 +820,16 @@ class Subscriptions {
         };
     }
 
-    /** Learns each name's outcome from the request's results (sending a failed command's names alone). */
-    async settle(results: readonly unknown[], target: CommandTarget): Promise<void> {
+    /**
+     * Learns each name's outcome from the request's results, sending a failed command's names alone;
+     * but not those for which `alone` says it is not worth it (a folder whose create failed: the
+     * command's failure stands for them).
+     */
+    async settle(
+        results: readonly unknown[],
+        target: CommandTarget,
+        alone: (name: string) => boolean = () => true,
+    ): Promise<void> {
         for (const direction of ["subscribe", "unsubscribe"] as const) {
             const at = this.at[direction];
             const failure = at >= 0 ? errorOf(results[at]) : undefined;
@@ -828,9 +839,10 @@ class Subscriptions {
                 for (const name of names) this.errors.set(name, failure);
                 continue;
             }
-            if (failure instanceof DoveadmError)
+            for (const name of names) if (!alone(name)) this.errors.set(name, failure);
+            if (failure instanceof DoveadmError && names.some(alone))
                 tell("split", target.transport, () => ({ error: failure, way: "names", commands: 1 }));
-            for (const name of names) {
+            for (const name of names.filter(alone)) {
                 await mailboxSubscription(target, this.user, [name], direction === "subscribe").catch(
                     (error: unknown) => {
                         if (error instanceof DoveadmError && error.fatal) throw error;
