@@ -426,7 +426,7 @@ export class Scheduler {
         batch: Array<Settleable<CreateOrder, CreateResult>>,
         attempt = 1,
         started = Date.now(),
-        earlier: ReadonlyMap<Settleable<CreateOrder, CreateResult>, DoveadmTemporaryError> = new Map(),
+        earlier: ReadonlyMap<CreateOrder, DoveadmTemporaryError> = new Map(),
     ): Promise<void> {
         type Op = Settleable<CreateOrder, CreateResult>;
         const snapshot = await this.look(user);
@@ -445,13 +445,22 @@ export class Scheduler {
         }
         // A create refused for good had its subscription set all the same (the server runs each command
         // of a request on its own): held until that change is put back (see `putBack`).
+        // (The queue's own operations are left as they are: should this batch throw, the queue fails
+        // every one it has not settled, these included.)
         const refused: Array<{ reject: (error: unknown) => void; op: Op; error: unknown }> = [];
-        for (const op of creates) {
-            if (op.input.subscribed === undefined) continue;
-            const reject = op.reject;
-            op.reject = (error) =>
-                outcomeUnknown(error) ? reject(error) : refused.push({ reject, op, error });
-        }
+        let holding = true;
+        creates.forEach((op, i) => {
+            if (op.input.subscribed === undefined) return;
+            const held: Op = {
+                input: op.input,
+                resolve: op.resolve,
+                reject: (error) =>
+                    holding && !outcomeUnknown(error)
+                        ? refused.push({ reject: op.reject, op: held, error })
+                        : op.reject(error),
+            };
+            creates[i] = held;
+        });
         const separator = this.target.separator;
         const requests: Array<Request<unknown>> = [];
         const add = (request: Request<unknown>) => requests.push(request) - 1;
@@ -541,11 +550,11 @@ export class Scheduler {
                 resolveMade(op, now);
             } else if (result instanceof DoveadmTemporaryError && !now) {
                 again.push({ op, error: result });
-            } else if (earlier.has(op) && isExitCode(result, 65) && !now) {
+            } else if (earlier.has(op.input) && isExitCode(result, 65) && !now) {
                 // Refused as temporary before, now as existing, and not readable: the earlier attempt
                 // most likely half made it (a full disk answers 75 to reading it too). Its outcome is
                 // unknown: the resource is recorded as pending, and the next run takes it if empty.
-                op.reject(earlier.get(op));
+                op.reject(earlier.get(op.input));
             } else if (result instanceof DoveadmError) {
                 // A failure of the temporary mailbox's create is the mailbox's own (quota, say).
                 const failure =
@@ -586,6 +595,7 @@ export class Scheduler {
             else op.reject(mailboxExists(user, op.input.name));
         }
         await this.putBack(user, snapshot, refused, subscriptions);
+        holding = false; // a create sent again (createAgain) fails at once from here on
         const { subscribed, unsubscribed } = subscriptions.done();
         // A create refused because the name exists shows the snapshot was behind: look again next time.
         const stale = [...steps.values()].some((step) =>
@@ -677,7 +687,7 @@ export class Scheduler {
             items.map(({ op }) => op),
             attempt + 1,
             started,
-            new Map(items.map(({ op, error }) => [op, error])),
+            new Map(items.map(({ op, error }) => [op.input, error])),
         );
     }
 
