@@ -13,7 +13,7 @@
 //   --fleet                only the fleet benchmark (bench/fleet.ts): one FolderSet per user on both
 //                          faces beside the no-op and the server's bulk time, checkpoints on; its
 //                          section replaces the fleet section of the results file, the rest is kept
-//   --fleet-users 200,500  stack sizes in users     --fleet-folders 20   folders per user
+//   --fleet-users 200,500  stack sizes (0: none)     --fleet-folders 20   folders per user
 //   --fleet-faces noop,dynamic,plugin               --fleet-single 5000  one user's folders (0: skip)
 //   --fleet-renames 100    renames of that user's update
 //   --fleet-shards 4       stacks at once (0: skip)  --fleet-shard-users 250   users per stack
@@ -140,7 +140,9 @@ async function main() {
 
     const fleetOnly = process.argv.includes("--fleet");
     const fleetOptions = {
-        sizes: listOption("fleet-users", ["200", "500"]).map(Number),
+        sizes: listOption("fleet-users", ["200", "500"])
+            .map(Number)
+            .filter((n) => n > 0),
         perUser: option("fleet-folders", 20),
         faces: listOption<Face>("fleet-faces", ["noop", "dynamic", "plugin"]),
         single: option("fleet-single", 5000),
