@@ -10,7 +10,7 @@
 // appends its claims to a file of its own, then reads the others'. Of two processes claiming one target
 // at once, at least the later reader sees the other's claim. A claim counts only while the process
 // that wrote it lives, and only in its own engine run, so a crashed or killed run leaves nothing that
-// blocks the next one; folders of runs whose processes are all gone are removed.
+// blocks the next one; the files of processes that are gone are removed, then their folders once empty.
 //
 // A server is compared by what it is, its endpoint as normalized (settings.ts apiUrl), not by the name
 // a program gives it: the default server and a named or explicit one at the same endpoint are one.
@@ -142,23 +142,59 @@ class SharedClaims {
     private readonly held = new Map<string, Held & { writer: string }>();
     private readonly liveness = new Map<string, boolean>();
     private opened = false;
+    /** Every line this process wrote, to write them again if its file is removed. */
+    private readonly written: string[] = [];
 
     constructor(private readonly dir: string) {
         this.writer = `${process.pid}-${startTimeOf(process.pid) ?? "x"}`;
         this.file = path.join(dir, `${this.writer}.jsonl`);
     }
 
-    /** Appends this process's claims to its file (made, with its folder, on the first claim). */
+    /**
+     * Appends this process's claims to its file (made, with its folder, on the first claim). Another
+     * run's sweep may remove the folder between its making and the first line (an empty folder is a
+     * finished run's), and a cleaner of the temporary directory may remove the file: then the folder
+     * is made again and the file written whole, every claim this process made in the run, so none is
+     * lost to the other processes.
+     */
     publish(entries: ReadonlyArray<{ key: string; claimant: Claimant; what: string }>): void {
         if (entries.length === 0) return;
         if (!this.opened) {
-            fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
             this.opened = true;
             process.once("exit", () => fs.rmSync(this.file, { force: true }));
+            fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
             sweep(this.dir);
         }
-        const text = entries.map((e) => JSON.stringify({ k: e.key, c: e.claimant, w: e.what })).join("\n");
-        fs.appendFileSync(this.file, `${text}\n`, { mode: 0o600 });
+        const text = entries
+            .map((e) => `${JSON.stringify({ k: e.key, c: e.claimant, w: e.what })}\n`)
+            .join("");
+        const whole = this.written.length > 0 && !fs.existsSync(this.file);
+        this.written.push(text);
+        if (whole) this.rewrite();
+        else
+            try {
+                fs.appendFileSync(this.file, text, { mode: 0o600 });
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+                this.rewrite();
+            }
+    }
+
+    /** Writes every claim of this process again, making the folder first (a few tries: sweeps race). */
+    private rewrite(): void {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+                fs.writeFileSync(this.file, this.written.join(""), { mode: 0o600 });
+                return;
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt === 5)
+                    throw new Error(
+                        `could not record this run's claims in ${this.file} (${(error as Error).message}): ` +
+                            `check that the temporary directory ${os.tmpdir()} is writable and not cleaned while pulumi runs, then run again`,
+                    );
+            }
+        }
     }
 
     /** Reads what the other processes appended since the last look. */
@@ -222,7 +258,11 @@ class SharedClaims {
     }
 }
 
-/** Removes the claim folders of runs whose writers are all gone (at most a few per call). */
+/**
+ * Removes the claim files of other runs' writers that are gone, then their folders once empty. A live writer's file is never removed, and a folder only when empty
+ * (rmdir), so a run starting in a folder of the same name (its engine's port used again) keeps what
+ * it wrote; a writer whose new folder goes before its first line makes it again (publish).
+ */
 function sweep(current: string): void {
     const root = path.dirname(current);
     let runs: string[];
@@ -231,15 +271,15 @@ function sweep(current: string): void {
     } catch {
         return;
     }
-    for (const run of runs.slice(0, 64)) {
+    for (const run of runs) {
         const dir = path.join(root, run);
         if (dir === current) continue;
         try {
-            const files = fs.readdirSync(dir);
-            if (files.every((file) => !alive(file.replace(/\.jsonl$/, ""))))
-                fs.rmSync(dir, { recursive: true, force: true });
+            for (const file of fs.readdirSync(dir))
+                if (!alive(file.replace(/\.jsonl$/, ""))) fs.rmSync(path.join(dir, file), { force: true });
+            fs.rmdirSync(dir);
         } catch {
-            // Another process swept it first.
+            // A live writer's file is still there, or another process swept it first.
         }
     }
 }

@@ -3,7 +3,8 @@
 // (a crashed or killed run), or of another run, blocks nothing. Other processes are real child
 // processes that load the built claims module and claim as the provider processes do.
 import { ChildProcess, fork } from "node:child_process";
-import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { claim, declaredElsewhere, folderClaim, forgetClaims } from "../../provider/claims";
@@ -17,8 +18,15 @@ const settings = (endpoint: string) => ({
     get: (key: string) => ({ "dovecot:endpoint": endpoint, "dovecot:apiKey": "k" })[key],
 });
 
-/** A child process that claims the folder "Twice" of alice as `name` in the run at `engine`, then waits. */
-function claimant(dir: string, engine: string, name: string): Promise<ChildProcess> {
+/**
+ * A child process that claims the folder "Twice" of alice as `name` in the run at `engine`, then waits;
+ * with what its claim was refused for.
+ */
+function claimantWith(
+    dir: string,
+    engine: string,
+    name: string,
+): Promise<{ child: ChildProcess; failures: Array<{ reason: string }> }> {
     const script = path.join(dir, `claimant-${name}.js`);
     writeFileSync(
         script,
@@ -36,11 +44,24 @@ setInterval(() => undefined, 1000);
     );
     const child = fork(script, [], { stdio: "ignore" });
     return new Promise((resolve, reject) => {
-        child.once("message", () => resolve(child));
+        child.once("message", (message) =>
+            resolve({ child, failures: (message as { failures: Array<{ reason: string }> }).failures }),
+        );
         child.once("error", reject);
         child.once("exit", (code) => reject(new Error(`claimant exited ${code}`)));
     });
 }
+
+const claimant = async (dir: string, engine: string, name: string) =>
+    (await claimantWith(dir, engine, name)).child;
+
+/** The folder where the provider processes of the engine run at `engine` meet (claims.ts). */
+const runFolder = (engine: string) =>
+    path.join(
+        os.tmpdir(),
+        `pulumi-dovecot-claims-${process.getuid?.() ?? 0}`,
+        createHash("sha256").update(engine).digest("hex").slice(0, 24),
+    );
 
 const killed = (child: ChildProcess) =>
     new Promise<void>((resolve) => {
@@ -95,5 +116,47 @@ describe("claims across the processes of one engine run", () => {
         expect(claim({ kind: "Mailbox", name: "a" }, [target()])).toEqual([]);
         expect(claim({ kind: "Mailbox", name: "a" }, [target()])).toEqual([]);
         expect(claim({ kind: "FolderSet", name: "b" }, [target()])).toHaveLength(1);
+    });
+
+    it("keeps every claim of the run when its folder or file is removed under it (another run's sweep, a cleaner)", async () => {
+        const engine = `127.0.0.1:${43_000 + (process.pid % 20_000)}`;
+        setEngineAddress(engine);
+        configureConnection(settings(ENDPOINT));
+        const mine = { kind: "Mailbox", name: "mine" };
+        expect(claim(mine, [target()])).toEqual([]);
+        // Another run's sweep took the folder before the next line, then a cleaner took the file alone.
+        rmSync(runFolder(engine), { recursive: true, force: true });
+        expect(claim(mine, [folderClaim(undefined, "alice@example.org", "Second", "name")])).toEqual([]);
+        rmSync(path.join(runFolder(engine), readdirSync(runFolder(engine))[0] ?? "none"));
+        expect(claim(mine, [folderClaim(undefined, "alice@example.org", "Third", "name")])).toEqual([]);
+        // The first claim is still there for another process of the run.
+        const other = await claimantWith(dir, engine, "other");
+        children.push(other.child);
+        expect(other.failures).toHaveLength(1);
+        expect(other.failures[0]?.reason).toMatch(/which the Mailbox "mine" of this program declares too/);
+    });
+
+    it("sweeps only what the gone writers of other runs left: never a live writer's file", async () => {
+        const live = `127.0.0.1:${44_000 + (process.pid % 20_000)}`;
+        children.push(await claimant(dir, live, "live"));
+        // A writer that is gone (no such process) beside the live one, a run of gone writers only, an empty run.
+        const gone = "999999999-1.jsonl";
+        writeFileSync(path.join(runFolder(live), gone), "");
+        const finished = runFolder(`${live}-finished`);
+        mkdirSync(finished, { recursive: true });
+        writeFileSync(path.join(finished, gone), "");
+        const empty = runFolder(`${live}-empty`);
+        mkdirSync(empty, { recursive: true });
+        // The first claim of a process of a new run sweeps.
+        setEngineAddress(`127.0.0.1:${45_000 + (process.pid % 20_000)}`);
+        configureConnection(settings(ENDPOINT));
+        expect(claim({ kind: "Mailbox", name: "new" }, [target()])).toEqual([]);
+        expect(readdirSync(runFolder(live))).toEqual([expect.stringMatching(/^\d+-\d+\.jsonl$/)]);
+        expect(existsSync(finished)).toBe(false);
+        expect(existsSync(empty)).toBe(false);
+        // The live writer's claim still refuses a second claimant of its run.
+        setEngineAddress(live);
+        forgetClaims();
+        expect(claim({ kind: "Mailbox", name: "second" }, [target()])).toHaveLength(1);
     });
 });
