@@ -16,6 +16,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { request } from "undici";
+import { STATUS_FIELDS } from "../provider/client/commands";
 import { Sandbox } from "../test/harness/dovecot";
 import { PulumiProject } from "../test/harness/pulumi";
 import { installPluginSdk, withPeakMemory } from "./engine";
@@ -274,6 +275,41 @@ async function bulkBaselines(
             sandbox,
         ),
     );
+    if (users.length > 1) {
+        // A fleet's: what a drift check and adding one folder cannot do with less: per user, the look the provider
+        // sends (every folder's status and the subscriptions, one request), and for the added folder the
+        // look, then the safe create of one folder (a temporary name with the GUID, the rename, the
+        // subscription), one request.
+        const look = (user: string): Array<[string, Record<string, unknown>]> => [
+            ["mailboxStatus", { user, field: [...STATUS_FIELDS], mailboxMask: ["INBOX"] }],
+            ["mailboxStatus", { user, field: [...STATUS_FIELDS], mailboxMask: ["*"] }],
+            ["mailboxList", { user, subscriptions: true }],
+        ];
+        push("look", await perUser(users, ["look"], 1, options.concurrency, look, sandbox), users.length);
+        const extra = ["Bulk1/Extra0"];
+        push(
+            "add-one",
+            await perUser(
+                users,
+                ["look", ...extra],
+                1,
+                options.concurrency,
+                (user, [name]) => {
+                    if (name === "look") return look(user);
+                    const guid = randomBytes(16).toString("hex");
+                    const temporary = `Bulk1/pulumi-dovecot-${guid}`;
+                    return [
+                        ["mailboxCreate", { user, mailbox: [temporary], guid }],
+                        ["mailboxRename", { user, mailbox: temporary, newName: name }],
+                        ["mailboxSubscribe", { user, mailbox: subscribedOf(extra) }],
+                    ];
+                },
+                sandbox,
+            ),
+            users.length,
+        );
+        await perUser(users, extra, 1, options.concurrency, remove, sandbox);
+    }
     if (options.renames) {
         const pairs = one.slice(0, options.renames);
         push(
