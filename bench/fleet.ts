@@ -276,10 +276,10 @@ async function bulkBaselines(
         ),
     );
     if (users.length > 1) {
-        // A fleet's: what a drift check and adding one folder cannot do with less: per user, the look the provider
-        // sends (every folder's status and the subscriptions, one request), and for the added folder the
-        // look, then the safe create of one folder (a temporary name with the GUID, the rename, the
-        // subscription), one request.
+        // A fleet's: what a drift check and adding one folder cannot do with less. Per user, the look
+        // the provider sends (every folder's status and the subscriptions, one request); for the added
+        // folder, the look, then the safe create of one folder (a temporary name with the GUID, the
+        // rename, the subscription) in one request.
         const look = (user: string): Array<[string, Record<string, unknown>]> => [
             ["mailboxStatus", { user, field: [...STATUS_FIELDS], mailboxMask: ["INBOX"] }],
             ["mailboxStatus", { user, field: [...STATUS_FIELDS], mailboxMask: ["*"] }],

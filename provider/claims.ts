@@ -259,9 +259,10 @@ class SharedClaims {
 }
 
 /**
- * Removes the claim files of other runs' writers that are gone, then their folders once empty. A live writer's file is never removed, and a folder only when empty
- * (rmdir), so a run starting in a folder of the same name (its engine's port used again) keeps what
- * it wrote; a writer whose new folder goes before its first line makes it again (publish).
+ * Removes the claim files of other runs' writers that are gone, then their folders once empty. A
+ * live writer's file is never removed, and a folder only when empty (rmdir), so a run starting in a
+ * folder of the same name (its engine's port used again) keeps what it wrote; a writer whose new
+ * folder goes before its first line makes it again (publish).
  */
 function sweep(current: string): void {
     const root = path.dirname(current);

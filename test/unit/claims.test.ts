@@ -139,7 +139,8 @@ describe("claims across the processes of one engine run", () => {
     it("sweeps only what the gone writers of other runs left: never a live writer's file", async () => {
         const live = `127.0.0.1:${44_000 + (process.pid % 20_000)}`;
         children.push(await claimant(dir, live, "live"));
-        // A writer that is gone (no such process) beside the live one, a run of gone writers only, an empty run.
+        // A writer that is gone (no such process) beside the live one; a run of gone writers only; an
+        // empty run.
         const gone = "999999999-1.jsonl";
         writeFileSync(path.join(runFolder(live), gone), "");
         const finished = runFolder(`${live}-finished`);
