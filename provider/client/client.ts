@@ -245,6 +245,17 @@ export class DoveadmClient {
         return this.scheduler.subscribe(user, name, subscribed);
     }
 
+    /**
+     * Renames mailboxes (and their children) in one request, in order; each one's error, or undefined
+     * for one done (see Scheduler.renameAll).
+     */
+    renameMailboxes(
+        user: string,
+        renames: ReadonlyArray<{ from: string; to: string; guid?: string }>,
+    ): Promise<Array<DoveadmError | undefined>> {
+        return this.scheduler.renameAll(user, renames);
+    }
+
     /** Renames a mailbox (and its children); with `guid`, a lost answer is verified against it. */
     renameMailbox(user: string, from: string, to: string, options: { guid?: string } = {}): Promise<void> {
         return this.scheduler.rename(user, from, to, options.guid);

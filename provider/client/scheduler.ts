@@ -263,6 +263,35 @@ export class Scheduler {
     }
 
     /**
+     * Renames mailboxes in one request, in order (each with `guid` verified and sent again alone if the
+     * answer is lost); nothing of the user's passes it in the queue. Resolves to each rename's error, or
+     * undefined for one done, in order: the server runs every command of the request, so a failed
+     * rename does not stop the ones after it, and the caller records each that was done.
+     */
+    renameAll(
+        user: string,
+        renames: ReadonlyArray<{ from: string; to: string; guid?: string }>,
+    ): Promise<Array<DoveadmError | undefined>> {
+        this.snapshots.delete(user);
+        return this.queue(user).enqueue(
+            `renames:${++this.turns}`,
+            renames,
+            async (batch: Array<Settleable<typeof renames, Array<DoveadmError | undefined>>>) => {
+                for (const op of batch) {
+                    const requests = op.input.map((r) =>
+                        renameRequest(this.target, user, r.from, r.to, r.guid),
+                    );
+                    await runBatch(this.target, user, requests).then(
+                        (results) =>
+                            op.resolve(results.map((r) => (r instanceof DoveadmError ? r : undefined))),
+                        op.reject,
+                    );
+                }
+            },
+        );
+    }
+
+    /**
      * Every mailbox's status and the subscription list of a user. A snapshot asked for in the last
      * `maxAgeMs` is shared (even one still under way) unless a write for the user was queued since.
      */

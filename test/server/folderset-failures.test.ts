@@ -53,6 +53,51 @@ describe("FolderSet applies that fail half-way", () => {
         expect(await sandbox.status(USER, "C-x")).toMatchObject({ guid, messages: 2 });
     });
 
+    it("renames sent together: one the server refuses keeps its folder; the others of its request are done and recorded", async () => {
+        const { id, outs } = await checkAndCreate("folders", {
+            user: USER,
+            folders: [{ name: "A" }, { name: "B" }, { name: "C" }],
+        });
+        await sandbox.deliver(USER, "A", 1);
+        await sandbox.deliver(USER, "C", 2);
+        const guid = new Map<string, string | undefined>();
+        for (const name of ["A", "B", "C"]) guid.set(name, (await sandbox.status(USER, name))?.guid);
+
+        // The first rename of the request is refused (Maildir++: no '.'); the two after it are not.
+        const renamed = await inputs(outs, [
+            { name: "A.x", renamedFrom: "A" },
+            { name: "B2", renamedFrom: "B" },
+            { name: "C2", renamedFrom: "C" },
+        ]);
+        const failure = await rejection(call("folders", "update", id, outs, renamed));
+        expect(failure?.name).toBe("PartialFailureError");
+        expect(failure.message).toMatch(/mailboxRename.*"A".*"A\.x"|rejected the new name/);
+        const recorded = failure.properties;
+        expect(recorded.mailboxes).toEqual([
+            expect.objectContaining({ name: "B2", declaredName: "B2", guid: guid.get("B") }),
+            expect.objectContaining({ name: "C2", declaredName: "C2", guid: guid.get("C"), messages: 2 }),
+            expect.objectContaining({ name: "A", declaredName: "A", guid: guid.get("A"), messages: 1 }),
+        ]);
+        expect(await sandbox.listMailboxes(USER)).toEqual(["A", "B2", "C2", "INBOX"]);
+        expect(await sandbox.status(USER, "C2")).toMatchObject({ guid: guid.get("C"), messages: 2 });
+        // The renamed folders' old names are no longer subscribed; the new ones are set by the next apply.
+        expect((await sandbox.listSubscriptions(USER)).sort()).toEqual(["A"]);
+
+        // The next apply from that record renames the rest (the corrected name) and moves nothing twice.
+        const corrected = await inputs(recorded, [
+            { name: "A-x", renamedFrom: "A" },
+            { name: "B2", renamedFrom: "B" },
+            { name: "C2", renamedFrom: "C" },
+        ]);
+        const { outs: after } = await call("folders", "update", id, recorded, corrected);
+        expect(await sandbox.listMailboxes(USER)).toEqual(["A-x", "B2", "C2", "INBOX"]);
+        expect(await sandbox.status(USER, "A-x")).toMatchObject({ guid: guid.get("A"), messages: 1 });
+        expect((await sandbox.listSubscriptions(USER)).sort()).toEqual(["A-x", "B2", "C2"]);
+        expect(after.mailboxes.map((m: { guid: string }) => m.guid)).toEqual(
+            ["A", "B", "C"].map((n) => guid.get(n)),
+        );
+    });
+
     it("a create the server refuses keeps the folder that was to be removed, and destroy still removes it", async () => {
         const { id, outs } = await checkAndCreate("folders", {
             user: USER,

@@ -106,6 +106,43 @@ describe("requests of a fleet of FolderSets", () => {
         expect({ up, drift, addOne, destroy }).toEqual({ up: 2, drift: 1, addOne: 2, destroy: 2 });
     });
 
+    it("one user renaming 10 of 20 folders: the look, the renames in one request, the old names' unsubscribes in one", async () => {
+        const user = users[1] as string;
+        const creator = creatorOf("FolderSet", "counts", "test", "renames");
+        const declare = async (olds: Loose, renamed: boolean) => {
+            const declared = folders(0).map((f, i) =>
+                renamed && i < 10 ? { ...f, name: `Count/R${i}`, renamedFrom: f.name } : f,
+            );
+            const checked = await call("folders", "check", olds, { user, folders: declared, creator });
+            expect(checked.failures).toBeUndefined();
+            return checked.inputs;
+        };
+        const created = await call("folders", "create", await declare({}, false));
+        const guids = new Map<string, string>();
+        for (const f of created.outs.mailboxes as Array<{ name: string; guid: string }>)
+            guids.set(f.name, f.guid);
+        let outs: Loose = created.outs;
+        const renames = await counted(async () => {
+            outs = (await call("folders", "update", created.id, outs, await declare(outs, true))).outs;
+        });
+        // Each renamed folder is the same folder (its GUID) under its new name, subscribed as declared.
+        for (let i = 0; i < 10; i++) {
+            expect((await sandbox.status(user, `Count/R${i}`))?.guid).toBe(guids.get(`Count/F${i}`));
+            expect(await sandbox.status(user, `Count/F${i}`)).toBeUndefined();
+        }
+        expect((await sandbox.listSubscriptions(user)).sort()).toEqual(
+            folders(0)
+                .map((f, i) => ({ ...f, name: i < 10 ? `Count/R${i}` : f.name }))
+                .filter((f) => f.subscribed)
+                .map((f) => f.name)
+                .sort(),
+        );
+        // The look; the 10 renames; the 5 old names' unsubscribes; the 5 new names' subscribes.
+        expect(renames).toBe(4);
+        await call("folders", "delete", created.id, outs);
+        expect(await sandbox.listMailboxes(user)).toEqual(["INBOX"]);
+    });
+
     it(`${USERS} users at once: at most 2, 1, 2 and 2 requests per user`, async () => {
         let records: Loose[] = [];
         const up = await counted(async () => {

@@ -12,11 +12,13 @@ import { z } from "zod";
 import { DoveadmClient, MailboxStatus, UserSnapshot } from "../../client/client";
 import {
     DoveadmConflictError,
+    DoveadmError,
     DoveadmNoUserError,
     DoveadmNotFoundError,
     DoveadmUsageError,
     outcomeUnknown,
 } from "../../client/errors";
+import { MAX_BATCH } from "../../client/queue";
 import { isExists, mailboxNotEmpty } from "../../client/scheduler";
 import { UNKNOWN, checkInputs } from "../../check";
 import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../../claims";
@@ -300,6 +302,71 @@ function takeable(inputs: FolderSetInputs): (folder: MailboxStatus) => boolean {
         (folder.messages === 0 && !ownedByOtherOfStack(inputs.creator, inputs.user, folder.guid));
 }
 
+/**
+ * Sends the plan's renames (parents first), as few requests as their order allows, and records each
+ * one done in `ledger`. A request holds renames whose names no earlier rename of the same request
+ * makes or frees, so each rename in it does the same whether the others succeed or not; the first
+ * failure is thrown once the request's renames that were done are recorded, and nothing after that
+ * request is sent.
+ */
+async function renameAll(
+    client: DoveadmClient,
+    user: string,
+    renames: ReadonlyArray<{ guid: string; to: string }>,
+    ledger: Ledger,
+    separator: string,
+): Promise<void> {
+    // Where each folder will be after the renames before it, as the sequential plan has it.
+    const names = new Map([...ledger.folders].map(([guid, folder]) => [guid, folder.name]));
+    const requests: Array<Array<{ guid: string; from: string; to: string }>> = [];
+    let current: Array<{ guid: string; from: string; to: string }> = [];
+    const touches = (name: string, r: { from: string; to: string }) =>
+        [r.from, r.to].some(
+            (n) => n === name || isWithin(name, n, separator) || isWithin(n, name, separator),
+        );
+    for (const { guid, to } of renames) {
+        const from = names.get(guid) as string;
+        if (from !== to) {
+            if (current.length >= MAX_BATCH || current.some((r) => touches(from, r) || touches(to, r))) {
+                requests.push(current);
+                current = [];
+            }
+            current.push({ guid, from, to });
+            for (const [other, name] of names) {
+                if (name === from) names.set(other, to);
+                else if (isWithin(name, from, separator)) names.set(other, `${to}${name.slice(from.length)}`);
+            }
+        } else (ledger.folders.get(guid) as ManagedFolder).declaredName = to;
+    }
+    if (current.length > 0) requests.push(current);
+    for (const request of requests) {
+        const results = await client.renameMailboxes(user, request);
+        let failure: DoveadmError | undefined;
+        for (const [i, { guid, from, to }] of request.entries()) {
+            const error = results[i];
+            if (error === undefined) {
+                ledger.moved(from, to, separator);
+                (ledger.folders.get(guid) as ManagedFolder).declaredName = to;
+            } else failure ??= renameFailure(error, user, from, to);
+        }
+        if (failure) throw failure;
+    }
+}
+
+/** A rename's failure, with the advice of a name the server's storage refuses (exit 64). */
+function renameFailure(error: DoveadmError, user: string, from: string, to: string): DoveadmError {
+    if (error instanceof DoveadmUsageError && error.exitCode === 64) {
+        return new DoveadmUsageError(
+            "DOVEADM_INVALID_NAME",
+            { command: "mailboxRename", user, mailbox: [from, to] },
+            "the server rejected the new name (exit 64)",
+            "Choose a name the server's mail storage accepts (with the Maildir++ layout a name must not contain '.'), keeping renamedFrom, and run again.",
+            { exitCode: error.exitCode },
+        );
+    }
+    return error;
+}
+
 /** Applies `inputs` to the folders in `ledger`, updating it after every step that succeeds. */
 async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Ledger): Promise<void> {
     const { user } = inputs;
@@ -312,36 +379,26 @@ async function apply(client: DoveadmClient, inputs: FolderSetInputs, ledger: Led
 
     for (const { spec, guid } of steps.takeOver) ledger.take(spec.name, guid, before);
     for (const guid of steps.release) ledger.folders.delete(guid);
-    for (const { guid, to } of steps.rename) {
-        const folder = ledger.folders.get(guid) as ManagedFolder;
-        const from = folder.name;
-        if (from !== to) {
-            try {
-                await client.renameMailbox(user, from, to, { guid });
-            } catch (error) {
-                if (error instanceof DoveadmUsageError && error.exitCode === 64) {
-                    throw new DoveadmUsageError(
-                        "DOVEADM_INVALID_NAME",
-                        { command: "mailboxRename", user, mailbox: [from, to] },
-                        "the server rejected the new name (exit 64)",
-                        "Choose a name the server's mail storage accepts (with the Maildir++ layout a name must not contain '.'), keeping renamedFrom, and run again.",
-                        { exitCode: error.exitCode },
-                    );
-                }
-                throw error;
-            }
-            ledger.moved(from, to, separator);
-        }
-        folder.declaredName = to;
-    }
-    // Folders carried along by a parent's rename keep their subscription under the old name only.
-    for (const folder of ledger.folders.values()) {
+    // A rename the server refuses is thrown once the subscriptions of the renames done are moved.
+    const renamed = await renameAll(client, user, steps.rename, ledger, separator).then(
+        () => undefined,
+        (error: unknown) => ({ error }),
+    );
+    // Folders carried along by a parent's rename keep their subscription under the old name only
+    // (the old names' unsubscribes go out together, in one request).
+    const unsubscribed = each([...ledger.folders.values()], async (folder) => {
         const original = beforeIndex.byGuid.get(folder.guid)?.name;
         if (original !== undefined && original !== folder.name) {
             folder.subscribed = subscribedBefore(folder.name);
             if (subscribedBefore(original)) await client.setSubscribed(user, original, false);
         }
+    });
+    if (renamed) {
+        // The rename's failure is the one to report; an old name left subscribed is named by no error.
+        await unsubscribed.catch(() => undefined);
+        throw renamed.error;
     }
+    await unsubscribed;
     // The creates go out in one request with the new folders' subscriptions, set after the renames
     // into place (a create refused for good has its subscription put back as the look found it).
     await each(steps.create, async (spec) => {
