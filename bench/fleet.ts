@@ -240,6 +240,16 @@ async function perUser(
     return { seconds: (performance.now() - started) / 1000, requests };
 }
 
+/** The safe create of one folder, as the provider sends it: under a temporary name with the GUID, then renamed. */
+function safeCreate(user: string, name: string, parent: string): Array<[string, Record<string, unknown>]> {
+    const guid = randomBytes(16).toString("hex");
+    const temporary = `${parent}/pulumi-dovecot-${guid}`;
+    return [
+        ["mailboxCreate", { user, mailbox: [temporary], guid }],
+        ["mailboxRename", { user, mailbox: temporary, newName: name }],
+    ];
+}
+
 const subscribedOf = (names: string[]) => names.filter((name) => Number(/\d+$/.exec(name)?.[0]) % 2 === 0);
 
 /** Bulk create (both protocols), then bulk delete, of `count` folders per user; renames too if asked. */
@@ -294,13 +304,10 @@ async function bulkBaselines(
                 ["look", ...extra],
                 1,
                 options.concurrency,
-                (user, [name]) => {
+                (user, [name = "look"]) => {
                     if (name === "look") return look(user);
-                    const guid = randomBytes(16).toString("hex");
-                    const temporary = `Bulk1/pulumi-dovecot-${guid}`;
                     return [
-                        ["mailboxCreate", { user, mailbox: [temporary], guid }],
-                        ["mailboxRename", { user, mailbox: temporary, newName: name }],
+                        ...safeCreate(user, name, "Bulk1"),
                         ["mailboxSubscribe", { user, mailbox: subscribedOf(extra) }],
                     ];
                 },
@@ -352,14 +359,7 @@ async function bulkBaselines(
             chunk,
             options.concurrency,
             (user, part) => [
-                ...part.flatMap((name): Array<[string, Record<string, unknown>]> => {
-                    const guid = randomBytes(16).toString("hex");
-                    const temporary = `Bulk2/pulumi-dovecot-${guid}`;
-                    return [
-                        ["mailboxCreate", { user, mailbox: [temporary], guid }],
-                        ["mailboxRename", { user, mailbox: temporary, newName: name }],
-                    ];
-                }),
+                ...part.flatMap((name) => safeCreate(user, name, "Bulk2")),
                 ["mailboxSubscribe", { user, mailbox: subscribedOf(part) }],
             ],
             sandbox,

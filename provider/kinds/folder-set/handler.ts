@@ -79,6 +79,12 @@ function indexOf(snapshot: UserSnapshot): SnapshotIndex {
     return index;
 }
 
+/** Where the folder `name` is once `from` is renamed to `to` (a rename carries the children along). */
+function movedName(name: string, from: string, to: string, separator: string): string {
+    if (name === from) return to;
+    return isWithin(name, from, separator) ? `${to}${name.slice(from.length)}` : name;
+}
+
 /** Every folder the set manages during one apply, by GUID, as it is on the server after each step. */
 class Ledger {
     readonly folders = new Map<string, ManagedFolder>();
@@ -95,11 +101,7 @@ class Ledger {
 
     /** Records that `from` (and everything below it, which a rename carries along) is now `to`. */
     moved(from: string, to: string, separator: string): void {
-        for (const folder of this.folders.values()) {
-            if (folder.name === from) folder.name = to;
-            else if (isWithin(folder.name, from, separator))
-                folder.name = `${to}${folder.name.slice(from.length)}`;
-        }
+        for (const folder of this.folders.values()) folder.name = movedName(folder.name, from, to, separator);
     }
 
     /**
@@ -225,10 +227,7 @@ function plan(inputs: FolderSetInputs, ledger: Ledger, snapshot: UserSnapshot, s
         const tooLong = renameProblem(names, from, to, separator);
         if (tooLong)
             problems.push(`cannot rename ${JSON.stringify(from)} to ${JSON.stringify(to)}: ${tooLong}`);
-        for (const [other, name] of virtual) {
-            if (name === from) virtual.set(other, to);
-            else if (isWithin(name, from, separator)) virtual.set(other, `${to}${name.slice(from.length)}`);
-        }
+        for (const [other, name] of virtual) virtual.set(other, movedName(name, from, to, separator));
     }
     const afterRenames = new Map<string, ManagedFolder>();
     for (const folder of managed) {
@@ -332,10 +331,7 @@ async function renameAll(
                 current = [];
             }
             current.push({ guid, from, to });
-            for (const [other, name] of names) {
-                if (name === from) names.set(other, to);
-                else if (isWithin(name, from, separator)) names.set(other, `${to}${name.slice(from.length)}`);
-            }
+            for (const [other, name] of names) names.set(other, movedName(name, from, to, separator));
         } else (ledger.folders.get(guid) as ManagedFolder).declaredName = to;
     }
     if (current.length > 0) requests.push(current);
