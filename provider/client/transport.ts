@@ -723,28 +723,49 @@ function settle<T>(request: Request<T>, answer: ResponseBody | DoveadmError | un
  * Dovecot 2.3 leaves out the comma before an error that follows another command's answer in one
  * request (`[["doveadmResponse",[],"a"]["error",{...},"b"]]`, seen live). Puts back a missing comma
  * between the top-level elements, outside strings; anything else is left for JSON.parse to judge.
+ * An answer can be large (a look at a user's thousands of folders is about 150 bytes each): it is
+ * scanned once and returned as it is when nothing is missing, else cut where commas go in and joined
+ * once (adding to a string character by character made a rope of one node per character, 32 bytes
+ * each: 22 MB of heap for one user's 5,000 folders).
  */
 export function withCommas(text: string): string {
-    let out = "";
+    const parts: string[] = [];
+    let start = 0;
     let depth = 0;
     let inString = false;
     let escaped = false;
-    let last = "";
-    for (const char of text) {
+    let last = 0; // the last character outside whitespace, as a UTF-16 code unit
+    for (let i = 0; i < text.length; i++) {
+        const char = text.charCodeAt(i);
         if (inString) {
             if (escaped) escaped = false;
-            else if (char === "\\") escaped = true;
-            else if (char === '"') inString = false;
-            out += char;
+            else if (char === BACKSLASH) escaped = true;
+            else if (char === QUOTE) inString = false;
             continue;
         }
-        if (char === '"') inString = true;
-        else if (char === "[" || char === "{") {
-            if (depth === 1 && (last === "]" || last === "}")) out += ",";
+        if (char === QUOTE) inString = true;
+        else if (char === OPEN_BRACKET || char === OPEN_BRACE) {
+            if (depth === 1 && (last === CLOSE_BRACKET || last === CLOSE_BRACE)) {
+                parts.push(text.slice(start, i), ",");
+                start = i;
+            }
             depth++;
-        } else if (char === "]" || char === "}") depth--;
-        out += char;
-        if (!/\s/.test(char)) last = char;
+        } else if (char === CLOSE_BRACKET || char === CLOSE_BRACE) depth--;
+        if (!isJsonSpace(char)) last = char;
     }
-    return out;
+    if (parts.length === 0) return text;
+    parts.push(text.slice(start));
+    return parts.join("");
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** JSON's whitespace (RFC 8259: space, tab, line feed, carriage return). */
+function isJsonSpace(char: number): boolean {
+    return char === 0x20 || char === 0x09 || char === 0x0a || char === 0x0d;
 }
