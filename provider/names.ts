@@ -33,6 +33,12 @@ export function isWithin(name: string, ancestor: string, separator: string): boo
     return name.startsWith(`${ancestor}${separator}`);
 }
 
+/** Where the folder `name` is once `from` is renamed to `to` (a rename carries the children along). */
+export function movedName(name: string, from: string, to: string, separator: string): string {
+    if (name === from) return to;
+    return isWithin(name, from, separator) ? `${to}${name.slice(from.length)}` : name;
+}
+
 /**
  * Why renaming `from` to `to` would fail for one of the mailboxes it moves (`from` itself and every
  * name below it in `names`, which a rename carries along), or undefined. Dovecot renames the parent
@@ -46,7 +52,7 @@ export function renameProblem(
 ): string | undefined {
     for (const name of names) {
         if (name !== from && !isWithin(name, from, separator)) continue;
-        const moved = `${to}${name.slice(from.length)}`;
+        const moved = movedName(name, from, to, separator);
         const problem = mailboxNameProblem(moved, separator);
         if (problem) {
             return name === from

@@ -23,7 +23,7 @@ import { isExists, mailboxNotEmpty } from "../../client/scheduler";
 import { UNKNOWN, checkInputs } from "../../check";
 import { claim, declaredElsewhere, folderClaim, known, subscriptionClaim } from "../../claims";
 import { clientFor, separatorOf } from "../../connection";
-import { isInbox, isWithin, perSeparator, renameProblem } from "../../names";
+import { isInbox, isWithin, movedName, perSeparator, renameProblem } from "../../names";
 import { ownedBy, ownedByOtherOfStack, ownedGuid } from "../../ownership";
 import { sameAccount } from "../../handlers/accounts";
 import { departedUser, unknownUser } from "../../handlers/no-user";
@@ -77,12 +77,6 @@ function indexOf(snapshot: UserSnapshot): SnapshotIndex {
         indexes.set(snapshot, index);
     }
     return index;
-}
-
-/** Where the folder `name` is once `from` is renamed to `to` (a rename carries the children along). */
-function movedName(name: string, from: string, to: string, separator: string): string {
-    if (name === from) return to;
-    return isWithin(name, from, separator) ? `${to}${name.slice(from.length)}` : name;
 }
 
 /** Every folder the set manages during one apply, by GUID, as it is on the server after each step. */
