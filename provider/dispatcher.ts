@@ -10,6 +10,7 @@ import { DoveadmError } from "./client/errors";
 import { configureConnection, currentConnections } from "./connection";
 import { PartialFailureError } from "./handlers/partial";
 import { onServer, serverOfCall } from "./handlers/server";
+import { keptInputs } from "./handlers/state";
 import { SettingsError } from "./settings";
 import { KINDS } from "./kinds";
 import { LEGACY_KEYS } from "./serialized/table";
@@ -88,5 +89,7 @@ async function run(kind: ResourceKind, method: string, args: unknown[]): Promise
     if (!handler) throw new Error(`pulumi-dovecot: there is no resource kind ${JSON.stringify(kind)}`);
     const fn = handler[method];
     if (!fn) throw new Error(`pulumi-dovecot: resource kind ${kind} has no method ${method}`);
+    if (method === "read")
+        return keptInputs((await fn.apply(handler, args)) as { props?: Record<string, unknown> }, args[1]);
     return fn.apply(handler, args);
 }

@@ -55,3 +55,51 @@ export const statusCounters = {
     highestModSeq: counterSchema.meta({ description: "The highest modification sequence (CONDSTORE)." }),
     vsize: counterSchema.meta({ description: "The virtual size of the messages, in bytes." }),
 };
+
+/**
+ * What a read returns to the engine: without `inputs` when it found exactly what was recorded, so
+ * that the engine keeps the recorded inputs as they are. Inputs rebuilt from the outputs can differ
+ * from the recorded ones where nothing changed (a Mailbox's outputs do not carry the `creator` its
+ * inputs have), and the engine writes the whole state again for every resource whose inputs a
+ * refresh changed: once per resource, so a drift check that finds nothing costs time quadratic in the
+ * stack's size. A read that found a change returns its inputs, as before.
+ */
+export function keptInputs<R extends { props?: Record<string, unknown>; inputs?: unknown }>(
+    result: R,
+    recorded: unknown,
+): R | Omit<R, "inputs"> {
+    if (result?.inputs === undefined || result.props === undefined || !isRecord(recorded)) return result;
+    if (!sameRecord(withoutProvider(result.props), withoutProvider(recorded))) return result;
+    const { inputs: _replaced, ...kept } = result;
+    return kept;
+}
+
+/** The properties without the serialized provider object (the SDK's host adds it back). */
+function withoutProvider(props: Record<string, unknown>): Record<string, unknown> {
+    const { __provider: _provider, ...rest } = props;
+    return rest;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Deep equality of plain data, where a property set to undefined is the same as one left out. */
+export function sameRecord(a: unknown, b: unknown): boolean {
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return (
+            Array.isArray(a) &&
+            Array.isArray(b) &&
+            a.length === b.length &&
+            a.every((value, i) => sameRecord(value, b[i]))
+        );
+    }
+    if (isRecord(a) && isRecord(b)) {
+        const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
+        const inA = keys(a);
+        return (
+            inA.length === keys(b).length && inA.every((k) => b[k] !== undefined && sameRecord(a[k], b[k]))
+        );
+    }
+    return a === b;
+}

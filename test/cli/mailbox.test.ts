@@ -79,7 +79,7 @@ describe("Mailbox lifecycle through the pulumi CLI", () => {
         }
     });
 
-    it("preview right after up, and refresh, report no changes", async () => {
+    it("preview right after up, and refresh, report no changes; refresh leaves the state as it was", async () => {
         const preview = await project.preview();
         expect(changedSteps(preview)).toEqual([]);
         expect(preview.changeSummary).toEqual({ same: 5 });
@@ -87,7 +87,19 @@ describe("Mailbox lifecycle through the pulumi CLI", () => {
         const refresh = await project.previewRefresh();
         expect(changedSteps(refresh)).toEqual([]);
         expect(Object.keys(refresh.changeSummary)).toEqual(["same"]);
+        // Every resource as recorded, inputs included (the engine keeps them when a read found nothing
+        // changed: a Mailbox's inputs hold a `creator` its outputs do not).
+        const recorded = async () =>
+            (await project.stateResources()).map(({ urn, id, inputs, outputs }) => ({
+                urn,
+                id,
+                inputs,
+                outputs,
+            }));
+        const before = await recorded();
+        expect(before.map((r) => typeof r.inputs?.creator)).toEqual(["string", "string", "string", "string"]);
         await project.refresh();
+        expect(await recorded()).toEqual(before);
         expect(changedSteps(await project.preview())).toEqual([]);
     });
 

@@ -245,13 +245,8 @@ describe("Mailbox provider against a real Dovecot", () => {
             const read = await call("read", id, outs);
             expect(read.id).toBe(id);
             expect(read.props).toEqual(outs);
-            expect(read.inputs).toEqual({
-                user: ALICE,
-                name: "Steady",
-                subscribed: true,
-                forceDestroy: false,
-                adopt: false,
-            });
+            // Nothing changed: no inputs, so the engine keeps the recorded ones (refresh-kept.test.ts).
+            expect(read.inputs).toBeUndefined();
         });
 
         it("finds a mailbox renamed behind Pulumi's back by its GUID", async () => {

@@ -503,6 +503,7 @@ function inputsOfRecord(props: FolderSetOutputs): Record<string, unknown> {
         forceDestroy: props.forceDestroy,
         adopt: props.adopt,
         ...(props.server === undefined ? {} : { server: props.server }),
+        ...(props.creator === undefined ? {} : { creator: props.creator }),
     };
 }
 
