@@ -98,7 +98,8 @@ export function sameRecord(a: unknown, b: unknown): boolean {
         const keys = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
         const inA = keys(a);
         return (
-            inA.length === keys(b).length && inA.every((k) => b[k] !== undefined && sameRecord(a[k], b[k]))
+            inA.length === keys(b).length &&
+            inA.every((k) => Object.hasOwn(b, k) && b[k] !== undefined && sameRecord(a[k], b[k]))
         );
     }
     return a === b;

@@ -72,5 +72,8 @@ describe("sameRecord", () => {
         expect(sameRecord([1, 2], { 0: 1, 1: 2 })).toBe(false);
         expect(sameRecord({ a: [1, { b: 2 }] }, { a: [1, { b: 3 }] })).toBe(false);
         expect(sameRecord("1", 1)).toBe(false);
+        // Only own properties count: none of Object.prototype's stands in for a missing one.
+        const inherited: unknown = Object.getOwnPropertyDescriptor(Object.prototype, "toString")?.value;
+        expect(sameRecord({ toString: inherited }, { other: 1 })).toBe(false);
     });
 });
